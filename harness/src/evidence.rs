@@ -1,0 +1,127 @@
+//! Evidence: what a check expected, what it observed, and the records involved. Built only
+//! through [`Evidence::new`] and its builders, which redact every string on the way in.
+
+use crate::redact::{redact, redact_json};
+use serde::{Deserialize, Serialize};
+
+/// How a finding weighs on the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Pass,
+    /// Reported, does not fail the run.
+    Advisory,
+    /// Breaks continuity: fails the scenario.
+    Fail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// What was checked, in one line a person can read.
+    pub check: String,
+    pub outcome: Outcome,
+    /// One line: the result, with counts.
+    pub headline: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<serde_json::Value>,
+    /// Further lines: samples of differences, hop chains, table rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+impl Evidence {
+    pub fn new(check: impl AsRef<str>, outcome: Outcome, headline: impl AsRef<str>) -> Self {
+        Evidence {
+            check: redact(check.as_ref()),
+            outcome,
+            headline: redact(headline.as_ref()),
+            expected: None,
+            observed: None,
+            details: Vec::new(),
+        }
+    }
+
+    pub fn expected(mut self, value: serde_json::Value) -> Self {
+        self.expected = Some(redact_json(&value));
+        self
+    }
+
+    pub fn observed(mut self, value: serde_json::Value) -> Self {
+        self.observed = Some(redact_json(&value));
+        self
+    }
+
+    pub fn detail(mut self, line: impl AsRef<str>) -> Self {
+        self.details.push(redact(line.as_ref()));
+        self
+    }
+
+    pub fn details<I, S>(mut self, lines: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.details.extend(lines.into_iter().map(|l| redact(l.as_ref())));
+        self
+    }
+
+    pub fn failed(&self) -> bool {
+        self.outcome == Outcome::Fail
+    }
+
+    /// The evidence as a step result: `Err` with the headline and details when it failed.
+    pub fn into_result(self) -> Result<Evidence, Failure> {
+        if self.failed() {
+            Err(Failure(self))
+        } else {
+            Ok(self)
+        }
+    }
+
+    /// The evidence as text, for a console or a step failure message.
+    pub fn render(&self) -> String {
+        let mut out = self.headline.clone();
+        for d in &self.details {
+            out.push_str("\n  ");
+            out.push_str(d);
+        }
+        out
+    }
+}
+
+/// A failed check: carries its evidence so the step's error message is the evidence.
+#[derive(Debug, Clone)]
+pub struct Failure(pub Evidence);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.render())
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builders_redact() {
+        let ev = Evidence::new("profile email", Outcome::Fail, "ann@example.org differs")
+            .detail("hash d033e22ae348aeb5660fc2140aec35850c4da997")
+            .observed(serde_json::json!({"email": "bob@example.org"}));
+        let text = serde_json::to_string(&ev).unwrap();
+        assert!(!text.contains("@example.org"), "{text}");
+        assert!(!text.contains("d033e22a"), "{text}");
+    }
+
+    #[test]
+    fn failing_evidence_is_an_error_with_its_text() {
+        let err = Evidence::new("c", Outcome::Fail, "2 missing").detail("legacyId 7").into_result();
+        let msg = err.unwrap_err().to_string();
+        assert!(msg.contains("2 missing") && msg.contains("legacyId 7"));
+        assert!(Evidence::new("c", Outcome::Advisory, "note").into_result().is_ok());
+    }
+}

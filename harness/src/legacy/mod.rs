@@ -1,0 +1,180 @@
+//! The laddr database, only ever read.
+//!
+//! [`LegacyDb`] is the harness's connection pool: every connection it opens is put in a
+//! read-only transaction mode before use, so a write through it fails in the server (a test
+//! proves it). [`provider`] finds a server to run against; [`Checksums`] prove the run changed
+//! nothing.
+
+pub mod provider;
+
+use crate::Error;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::{Executor, Row};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The harness's read-only view of a laddr database.
+#[derive(Clone, Debug)]
+pub struct LegacyDb {
+    pool: MySqlPool,
+    /// Host, port and database, with no credentials: safe to print.
+    pub display: String,
+}
+
+impl LegacyDb {
+    /// Connect with every session read-only. `url` is `mysql://user:pw@host:port/database`.
+    pub async fn connect_read_only(url: &str) -> Result<Self, Error> {
+        let display = display_url(url);
+        let options = MySqlConnectOptions::from_str(url).map_err(|e| Error::LegacyDatabase {
+            url: display.clone(),
+            message: format!("not a MySQL URL: {e} (hint: mysql://user:password@host:3306/laddr)"),
+        })?;
+        let pool = MySqlPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // Statements in a read-only transaction cannot write any table, MyISAM
+                    // included, nor run DDL: MariaDB answers error 1792.
+                    conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::LegacyDatabase {
+                url: display.clone(),
+                message: format!("cannot connect: {e}"),
+            })?;
+        Ok(LegacyDb { pool, display })
+    }
+
+    pub fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+
+    fn err(&self, what: &str, e: sqlx::Error) -> Error {
+        Error::LegacyDatabase { url: self.display.clone(), message: format!("{what}: {e}") }
+    }
+
+    /// `SELECT VERSION()`, for the report's identity of the legacy database.
+    pub async fn server_version(&self) -> Result<String, Error> {
+        let row = sqlx::query("SELECT VERSION()")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.err("server version", e))?;
+        row.try_get::<String, _>(0).map_err(|e| self.err("server version", e))
+    }
+
+    /// Base tables of the current database, sorted.
+    pub async fn tables(&self) -> Result<Vec<String>, Error> {
+        let rows = sqlx::query(
+            "SELECT TABLE_NAME FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err("list tables", e))?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0).map_err(|e| self.err("list tables", e)))
+            .collect()
+    }
+
+    /// `CHECKSUM TABLE` of every base table.
+    pub async fn checksums(&self) -> Result<Checksums, Error> {
+        let tables = self.tables().await?;
+        let mut sums = BTreeMap::new();
+        for chunk in tables.chunks(64) {
+            let list = chunk.iter().map(|t| quote_ident(t)).collect::<Vec<_>>().join(", ");
+            let rows = sqlx::query(&format!("CHECKSUM TABLE {list}"))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.err("checksum", e))?;
+            for row in rows {
+                let qualified: String = row.try_get(0).map_err(|e| self.err("checksum", e))?;
+                let sum: Option<u64> = row.try_get(1).map_err(|e| self.err("checksum", e))?;
+                let table = qualified.rsplit_once('.').map(|(_, t)| t.to_string()).unwrap_or(qualified);
+                sums.insert(table, sum);
+            }
+        }
+        Ok(Checksums(sums))
+    }
+
+    /// Row count of one table.
+    pub async fn count(&self, table: &str) -> Result<u64, Error> {
+        let row = sqlx::query(&format!("SELECT COUNT(*) FROM {}", quote_ident(table)))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.err(&format!("count {table}"), e))?;
+        let n: i64 = row.try_get(0).map_err(|e| self.err("count", e))?;
+        Ok(n as u64)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Table → `CHECKSUM TABLE` value (None when the server could not compute one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checksums(pub BTreeMap<String, Option<u64>>);
+
+/// One table whose checksum differs between two readings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChecksumChange {
+    pub table: String,
+    pub before: Option<u64>,
+    pub after: Option<u64>,
+}
+
+impl Checksums {
+    /// Tables whose checksum changed, appeared or disappeared since `self`.
+    pub fn changes_since(&self, before: &Checksums) -> Vec<ChecksumChange> {
+        let mut out = Vec::new();
+        let names: std::collections::BTreeSet<&String> =
+            self.0.keys().chain(before.0.keys()).collect();
+        for t in names {
+            let b = before.0.get(t).copied().flatten();
+            let a = self.0.get(t).copied().flatten();
+            if before.0.contains_key(t) != self.0.contains_key(t) || a != b {
+                out.push(ChecksumChange { table: t.clone(), before: b, after: a });
+            }
+        }
+        out
+    }
+}
+
+/// Backquote a MySQL identifier.
+pub fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// A MySQL URL without its password, for messages.
+pub fn display_url(url: &str) -> String {
+    crate::redact::redact(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_changes_name_the_table() {
+        let before = Checksums(BTreeMap::from([("people".into(), Some(1)), ("tags".into(), Some(2))]));
+        let same = before.clone();
+        assert!(same.changes_since(&before).is_empty());
+        let after = Checksums(BTreeMap::from([
+            ("people".into(), Some(9)),
+            ("tags".into(), Some(2)),
+            ("sessions".into(), Some(0)),
+        ]));
+        let changed: Vec<_> = after.changes_since(&before).into_iter().map(|c| c.table).collect();
+        assert_eq!(changed, vec!["people", "sessions"]);
+    }
+
+    #[test]
+    fn display_url_hides_the_password() {
+        assert_eq!(display_url("mysql://root:s3cret@127.0.0.1:3306/laddr"), "mysql://root:***@127.0.0.1:3306/laddr");
+    }
+}

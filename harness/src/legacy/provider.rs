@@ -1,0 +1,366 @@
+//! Finding a laddr database server: an explicit URL, a container, or a local `mariadbd`,
+//! tried in that order. Each provider either yields a server or says why it cannot, and
+//! the reasons are collected into one message naming all three ways.
+
+use crate::config::{ContainerNetwork, Profile, ProviderKind};
+use crate::Error;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use testcontainers::core::{IntoContainerPort, WaitFor};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+
+/// How long a freshly started server may take to accept connections.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A MySQL-compatible server the harness may use. For the container and local providers the
+/// harness owns it (and its credentials); for a URL it is somebody else's.
+pub struct LegacyServer {
+    /// Full URL with credentials. Never print it: use [`LegacyServer::describe`].
+    pub url: String,
+    pub kind: ProviderKind,
+    description: String,
+    guard: Guard,
+}
+
+enum Guard {
+    None,
+    Container(Box<ContainerAsync<GenericImage>>),
+    Local(LocalServer),
+}
+
+impl std::fmt::Debug for LegacyServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LegacyServer").field("kind", &self.kind).field("description", &self.description).finish()
+    }
+}
+
+impl LegacyServer {
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    /// Stop what this provider started (the container, the local server). Idempotent.
+    pub async fn shutdown(&mut self) {
+        match std::mem::replace(&mut self.guard, Guard::None) {
+            Guard::None => {}
+            Guard::Container(c) => {
+                let _ = c.rm().await;
+            }
+            Guard::Local(local) => drop(local),
+        }
+    }
+}
+
+/// Try the providers the profile allows, in order, and return the first server that answers.
+pub async fn provision(profile: &Profile) -> Result<LegacyServer, Error> {
+    let mut tried = Vec::new();
+    for kind in profile.providers() {
+        let attempt = match kind {
+            ProviderKind::Url => from_url(profile),
+            ProviderKind::Container => from_container(profile).await,
+            ProviderKind::Local => from_local(profile).await,
+        };
+        match attempt {
+            Ok(server) => return Ok(server),
+            Err(why) => tried.push(format!("  - {}: {why}", name(kind))),
+        }
+    }
+    Err(Error::NoLegacyDatabase { tried: tried.join("\n") })
+}
+
+fn name(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Url => "url (LADDR_DATABASE_URL)",
+        ProviderKind::Container => "container (Docker)",
+        ProviderKind::Local => "local mariadbd",
+    }
+}
+
+fn from_url(profile: &Profile) -> Result<LegacyServer, String> {
+    let url = profile.legacy.url.clone().ok_or("not set")?;
+    if !url.starts_with("mysql://") && !url.starts_with("mariadb://") {
+        return Err(format!("{} is not a mysql:// URL", super::display_url(&url)));
+    }
+    let url = url.replacen("mariadb://", "mysql://", 1);
+    Ok(LegacyServer {
+        description: format!("given URL {}", super::display_url(&url)),
+        url,
+        kind: ProviderKind::Url,
+        guard: Guard::None,
+    })
+}
+
+/// Where the Docker daemon should be, from `DOCKER_HOST` or the default socket.
+fn docker_endpoint() -> String {
+    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
+}
+
+/// A daemon answers `GET /_ping` with `OK`. Checked first so a missing daemon costs
+/// milliseconds, not a client timeout.
+async fn docker_answers(endpoint: &str) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n";
+    let mut reply = Vec::new();
+    let io = async {
+        if let Some(path) = endpoint.strip_prefix("unix://") {
+            let mut s = tokio::net::UnixStream::connect(path).await?;
+            s.write_all(request).await?;
+            s.read_to_end(&mut reply).await?;
+        } else if let Some(addr) = endpoint.strip_prefix("tcp://") {
+            let mut s = tokio::net::TcpStream::connect(addr).await?;
+            s.write_all(request).await?;
+            s.read_to_end(&mut reply).await?;
+        } else {
+            return Err(std::io::Error::other("unsupported DOCKER_HOST scheme"));
+        }
+        Ok::<_, std::io::Error>(())
+    };
+    match tokio::time::timeout(Duration::from_secs(3), io).await {
+        Err(_) => Err(format!("no answer from the Docker daemon at {endpoint} within 3 s")),
+        Ok(Err(e)) => Err(format!("no Docker daemon at {endpoint} ({e})")),
+        Ok(Ok(())) if String::from_utf8_lossy(&reply).ends_with("OK") => Ok(()),
+        Ok(Ok(())) => Err(format!("{endpoint} did not answer like a Docker daemon")),
+    }
+}
+
+/// `registry:5000/name:tag` → (`registry:5000/name`, `tag`); no tag → `latest`.
+pub fn split_image(image: &str) -> (String, String) {
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name.to_string(), tag.to_string()),
+        _ => (image.to_string(), "latest".to_string()),
+    }
+}
+
+async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
+    let endpoint = docker_endpoint();
+    docker_answers(&endpoint).await?;
+    let image = profile.mariadb_image().to_string();
+    let (name, tag) = split_image(&image);
+    let password = random_token();
+    let network = profile.legacy.network.unwrap_or_default();
+    let base = GenericImage::new(name, tag).with_wait_for(WaitFor::Nothing);
+    let (container, host, port) = match network {
+        ContainerNetwork::Bridge => {
+            let c = base
+                .with_exposed_port(3306.tcp())
+                .with_env_var("MARIADB_ROOT_PASSWORD", &password)
+                .with_startup_timeout(STARTUP_TIMEOUT)
+                .start()
+                .await
+                .map_err(|e| format!("cannot start {image}: {e}"))?;
+            let port = c.get_host_port_ipv4(3306.tcp()).await.map_err(|e| format!("{image}: no mapped port: {e}"))?;
+            let host = c.get_host().await.map_err(|e| format!("{image}: no host: {e}"))?.to_string();
+            (c, host, port)
+        }
+        ContainerNetwork::Host => {
+            // Host networking keeps all traffic on loopback: the server binds 127.0.0.1 on a
+            // port chosen here.
+            let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+            let c = base
+                .with_network("host")
+                .with_env_var("MARIADB_ROOT_PASSWORD", &password)
+                .with_cmd([format!("--port={port}"), "--bind-address=127.0.0.1".to_string()])
+                .with_startup_timeout(STARTUP_TIMEOUT)
+                .start()
+                .await
+                .map_err(|e| format!("cannot start {image}: {e}"))?;
+            (c, "127.0.0.1".to_string(), port)
+        }
+    };
+    let url = format!("mysql://root:{password}@{host}:{port}/mysql");
+    if let Err(e) = wait_until_accepting(&url, STARTUP_TIMEOUT, || Ok(())).await {
+        let _ = container.rm().await;
+        return Err(format!("{image} did not accept connections: {e}"));
+    }
+    Ok(LegacyServer {
+        url,
+        kind: ProviderKind::Container,
+        description: format!("container {image} ({network:?} network) at {host}:{port}").to_lowercase(),
+        guard: Guard::Container(Box::new(container)),
+    })
+}
+
+/// Find `name` on PATH, then in the sbin directories Debian keeps servers in (not on a
+/// normal user's PATH).
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/usr/libexec", "/usr/bin", "/usr/local/bin"].map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+struct LocalServer {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        // Only the process this provider started, by its own handle.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
+
+async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
+    let mariadbd = match &profile.legacy.mariadbd {
+        Some(p) if p.is_file() => p.clone(),
+        Some(p) => return Err(format!("MARIADBD={} does not exist", p.display())),
+        None => find_program("mariadbd")
+            .or_else(|| find_program("mysqld"))
+            .ok_or("no mariadbd on PATH or in /usr/sbin")?,
+    };
+    let install_db = mariadbd
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|root| root.join("bin/mariadb-install-db"))
+        .filter(|p| p.is_file())
+        .or_else(|| find_program("mariadb-install-db"))
+        .or_else(|| find_program("mysql_install_db"))
+        .ok_or("mariadbd found but no mariadb-install-db to initialise a data directory")?;
+    let dir = tempfile::Builder::new().prefix("cutover-mariadb-").tempdir().map_err(|e| e.to_string())?;
+    let data = dir.path().join("data");
+    let root_user = running_as_root();
+    let mut init = Command::new(&install_db);
+    init.arg("--no-defaults")
+        .arg(format!("--datadir={}", data.display()))
+        .arg("--auth-root-authentication-method=normal")
+        .arg("--skip-test-db");
+    if root_user {
+        init.arg("--user=root");
+    }
+    let out = tokio::task::spawn_blocking(move || init.output())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{}: {e}", install_db.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} failed: {}",
+            install_db.display(),
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+        ));
+    }
+    let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+    let log_path = dir.path().join("mariadbd.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(&mariadbd);
+    cmd.arg("--no-defaults")
+        .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--socket={}", dir.path().join("mysqld.sock").display()))
+        .arg(format!("--pid-file={}", dir.path().join("mysqld.pid").display()))
+        .arg(format!("--port={port}"))
+        .arg("--bind-address=127.0.0.1")
+        .arg("--skip-name-resolve")
+        .arg("--innodb-buffer-pool-size=64M")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log));
+    if root_user {
+        cmd.arg("--user=root");
+    }
+    let child = cmd.spawn().map_err(|e| format!("{}: {e}", mariadbd.display()))?;
+    let mut local = LocalServer { child, _dir: dir };
+    let url = format!("mysql://root@127.0.0.1:{port}/mysql");
+    let started = wait_until_accepting(&url, STARTUP_TIMEOUT, || match local.child.try_wait() {
+        Ok(Some(status)) => Err(format!("mariadbd exited ({status}): {}", tail(&log_path))),
+        _ => Ok(()),
+    })
+    .await;
+    if let Err(e) = started {
+        return Err(e);
+    }
+    // Give root a password so the server is not open to other local users while it runs.
+    let password = random_token();
+    let admin = format!("mysql://root:{password}@127.0.0.1:{port}/mysql");
+    set_root_password(&url, &password).await.map_err(|e| format!("cannot secure root: {e}"))?;
+    let description = format!("local {} on 127.0.0.1:{port}", mariadbd.display());
+    Ok(LegacyServer { url: admin, kind: ProviderKind::Local, description, guard: Guard::Local(local) })
+}
+
+async fn set_root_password(url: &str, password: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = sqlx::MySqlConnection::connect(url).await?;
+    sqlx::query("ALTER USER 'root'@'localhost' IDENTIFIED BY ?").bind(password).execute(&mut conn).await?;
+    sqlx::query("CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ?").bind(password).execute(&mut conn).await?;
+    sqlx::query("GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION").execute(&mut conn).await?;
+    sqlx::query("ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY ?").bind(password).execute(&mut conn).await?;
+    conn.close().await
+}
+
+fn tail(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | "))
+        .unwrap_or_default()
+}
+
+/// Poll until the server accepts a connection, `alive` says it died, or time runs out.
+async fn wait_until_accepting(
+    url: &str,
+    timeout: Duration,
+    mut alive: impl FnMut() -> Result<(), String>,
+) -> Result<(), String> {
+    use sqlx::Connection;
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < timeout {
+        alive()?;
+        match tokio::time::timeout(Duration::from_secs(5), sqlx::MySqlConnection::connect(url)).await {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                return Ok(());
+            }
+            Ok(Err(e)) => last = e.to_string(),
+            Err(_) => last = "connect timed out".into(),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(format!("not accepting connections after {} s ({last})", timeout.as_secs()))
+}
+
+/// A free TCP port on 127.0.0.1 (asked of the kernel, then released for the server).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// 24 random hex characters from the OS, for throwaway passwords.
+pub fn random_token() -> String {
+    let mut buf = [0u8; 12];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut buf);
+    }
+    hex::encode(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_split_at_the_tag() {
+        assert_eq!(split_image("mariadb:11.4"), ("mariadb".into(), "11.4".into()));
+        assert_eq!(split_image("reg:5000/x/mariadb"), ("reg:5000/x/mariadb".into(), "latest".into()));
+        assert_eq!(split_image("cutover/mariadb:local"), ("cutover/mariadb".into(), "local".into()));
+    }
+
+    #[tokio::test]
+    async fn no_provider_names_all_three_ways() {
+        let mut p = Profile::default();
+        p.legacy.mariadbd = Some("/nonexistent/mariadbd".into());
+        std::env::set_var("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        let err = provision(&p).await.unwrap_err().to_string();
+        assert!(err.contains("LADDR_DATABASE_URL"), "{err}");
+        assert!(err.contains("no Docker daemon"), "{err}");
+        assert!(err.contains("MARIADBD=/nonexistent/mariadbd"), "{err}");
+    }
+}

@@ -1,0 +1,21 @@
+//! The harness decides pass or fail. It knows nothing of cucumber: steps call it, tests reach
+//! it directly.
+//!
+//! * [`config`] — profiles (TOML) with environment overrides.
+//! * [`legacy`] — the laddr database: providers, the read-only pool, checksums, scoped reads.
+//! * [`datarepo`] — the new stack's public data repo (bare git), read through git objects.
+//! * [`target`] — the new stack over HTTP.
+//! * [`preflight`] — record coverage between laddr and the new stack.
+//! * [`evidence`] — what every check saw, redacted when it is built.
+
+pub mod config;
+pub mod datarepo;
+pub mod error;
+pub mod evidence;
+pub mod exit;
+pub mod legacy;
+pub mod preflight;
+pub mod redact;
+pub mod target;
+
+pub use error::Error;

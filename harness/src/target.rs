@@ -1,0 +1,141 @@
+//! The new stack over HTTP: a small client that reads the API envelope, bounds every
+//! response, and turns health and readiness into evidence.
+
+use crate::evidence::{Evidence, Outcome};
+use crate::Error;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Bodies larger than this are cut: no check needs more, and a hostile target cannot
+/// exhaust memory.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Clone, Debug)]
+pub struct TargetClient {
+    base: reqwest::Url,
+    http: reqwest::Client,
+    /// Sent as `X-Forwarded-For` so each scenario has its own rate-limit bucket (rehearsal).
+    client_ip: Option<String>,
+}
+
+/// One HTTP answer, body parsed as JSON when it is JSON.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub json: Option<Value>,
+    pub text: String,
+    pub truncated: bool,
+}
+
+impl Answer {
+    /// `data.status` of the envelope, when there is one.
+    pub fn data_status(&self) -> Option<&str> {
+        self.json.as_ref()?.get("data")?.get("status")?.as_str()
+    }
+
+    pub fn error_code(&self) -> Option<&str> {
+        self.json.as_ref()?.get("error")?.get("code")?.as_str()
+    }
+}
+
+impl TargetClient {
+    pub fn new(base_url: &str) -> Result<Self, Error> {
+        let base = reqwest::Url::parse(base_url).map_err(|e| Error::Target {
+            url: base_url.to_string(),
+            message: format!("not a URL: {e} (hint: https://staging.codeforphilly.org)"),
+        })?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| Error::Target { url: base_url.to_string(), message: e.to_string() })?;
+        Ok(TargetClient { base, http, client_ip: None })
+    }
+
+    /// The same client with its own `X-Forwarded-For` identity.
+    pub fn with_client_ip(&self, ip: impl Into<String>) -> Self {
+        TargetClient { client_ip: Some(ip.into()), ..self.clone() }
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn err(&self, message: impl Into<String>) -> Error {
+        Error::Target { url: self.base.to_string(), message: message.into() }
+    }
+
+    /// GET a path and read at most [`MAX_BODY`] bytes of the answer.
+    pub async fn get(&self, path: &str) -> Result<Answer, Error> {
+        let url = self.base.join(path).map_err(|e| self.err(format!("{path}: {e}")))?;
+        let mut req = self.http.get(url).header("accept", "application/json");
+        if let Some(ip) = &self.client_ip {
+            req = req.header("x-forwarded-for", ip);
+        }
+        let mut resp = req.send().await.map_err(|e| self.err(format!("GET {path}: {}", describe(&e))))?;
+        let status = resp.status().as_u16();
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.err(format!("GET {path}: {}", describe(&e))))? {
+            let room = MAX_BODY - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let json = if truncated { None } else { serde_json::from_str(&text).ok() };
+        Ok(Answer { status, json, text, truncated })
+    }
+
+    /// `GET /api/health` → 200 with `data.status = "ok"`.
+    pub async fn health(&self) -> Evidence {
+        self.expect_status("/api/health", "health", "ok").await
+    }
+
+    /// `GET /api/health/ready` → 200 with `data.status = "ready"`.
+    pub async fn ready(&self) -> Evidence {
+        self.expect_status("/api/health/ready", "readiness", "ready").await
+    }
+
+    async fn expect_status(&self, path: &str, what: &str, want: &str) -> Evidence {
+        let check = format!("the new stack answers {path} with 200 and status {want:?}");
+        match self.get(path).await {
+            Err(e) => Evidence::new(&check, Outcome::Fail, format!("{what}: no answer: {e}")),
+            Ok(a) if a.status == 200 && a.data_status() == Some(want) => {
+                Evidence::new(&check, Outcome::Pass, format!("{what}: 200 {want}"))
+                    .observed(a.json.unwrap_or(Value::Null))
+            }
+            Ok(a) => Evidence::new(
+                &check,
+                Outcome::Fail,
+                format!(
+                    "{what}: {} {} (expected 200 {want:?})",
+                    a.status,
+                    a.data_status().or(a.error_code()).unwrap_or("without a status")
+                ),
+            )
+            .detail(format!("GET {path} answered: {}", snippet(&a.text)))
+            .observed(a.json.unwrap_or(Value::Null)),
+        }
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        format!("timed out after {} s", TIMEOUT.as_secs())
+    } else if e.is_connect() {
+        "connection refused or unreachable".to_string()
+    } else {
+        e.to_string()
+    }
+}
+
+fn snippet(text: &str) -> String {
+    let t: String = text.chars().take(200).collect();
+    if t.len() < text.len() { format!("{t}…") } else { t }
+}
