@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod datarepo;
+pub mod env;
 pub mod error;
 pub mod evidence;
 pub mod exit;

@@ -178,3 +178,13 @@ mod tests {
         assert_eq!(display_url("mysql://root:s3cret@127.0.0.1:3306/laddr"), "mysql://root:***@127.0.0.1:3306/laddr");
     }
 }
+
+/// The same server with other credentials and database: `mysql://user:pw@host:port/db`.
+pub fn rewrite_url(url: &str, user: &str, password: &str, database: &str) -> Result<String, Error> {
+    let bad = |m: String| Error::LegacyDatabase { url: display_url(url), message: m };
+    let mut u = reqwest::Url::parse(url).map_err(|e| bad(format!("not a URL: {e}")))?;
+    u.set_username(user).map_err(|_| bad("cannot set user".into()))?;
+    u.set_password(Some(password)).map_err(|_| bad("cannot set password".into()))?;
+    u.set_path(&format!("/{database}"));
+    Ok(u.to_string())
+}

@@ -1,0 +1,104 @@
+//! The environment one run checks: the legacy database (read-only), the new stack's HTTP
+//! surface and its data repo. Built by the rehearsal (fixtures) or from a profile
+//! ([`Environment::external`]); steps only ever see this.
+
+use crate::config::Profile;
+use crate::datarepo::{DataRepo, Snapshot};
+use crate::legacy::{Checksums, LegacyDb};
+use crate::preflight::{self, Entity};
+use crate::target::TargetClient;
+use crate::Error;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OnceCell};
+
+pub struct Environment {
+    /// Profile label for reports.
+    pub name: String,
+    pub legacy: LegacyDb,
+    pub target: TargetClient,
+    pub data_repo: Arc<DataRepo>,
+    pub private_store: Option<PathBuf>,
+    /// What the run was against: fixture seed and hash, or the legacy server's identity.
+    pub identity: serde_json::Value,
+    /// Checksums taken when the environment was ready, before any scenario.
+    pub checksums_at_start: Checksums,
+    snapshot: OnceCell<Arc<Snapshot>>,
+    legacy_keys: Mutex<HashMap<Entity, Arc<BTreeMap<String, String>>>>,
+}
+
+impl Environment {
+    pub async fn new(
+        name: String,
+        legacy: LegacyDb,
+        target: TargetClient,
+        data_repo: DataRepo,
+        private_store: Option<PathBuf>,
+        identity: serde_json::Value,
+    ) -> Result<Self, Error> {
+        let checksums_at_start = legacy.checksums().await?;
+        Ok(Environment {
+            name,
+            legacy,
+            target,
+            data_repo: Arc::new(data_repo),
+            private_store,
+            identity,
+            checksums_at_start,
+            snapshot: OnceCell::new(),
+            legacy_keys: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// An environment from a profile: a real laddr copy and a running new stack.
+    pub async fn external(profile: &Profile) -> Result<Self, Error> {
+        let url = profile.legacy.url.as_deref().ok_or_else(|| {
+            Error::Config("no legacy database for `run` (hint: set LADDR_DATABASE_URL or [legacy] url in the profile)".into())
+        })?;
+        let base = profile.target.base_url.as_deref().ok_or_else(|| {
+            Error::Config("no new stack to check (hint: set CUTOVER_TARGET_URL or [target] base_url)".into())
+        })?;
+        let repo = profile.target.data_repo.as_deref().ok_or_else(|| {
+            Error::Config("no data repo (hint: set CUTOVER_DATA_REPO or [target] data_repo to the bare repo or its git URL)".into())
+        })?;
+        let legacy = LegacyDb::connect_read_only(url).await?;
+        let target = TargetClient::new(base)?;
+        let repo = {
+            let (repo, branch) = (repo.to_string(), profile.branch().to_string());
+            tokio::task::spawn_blocking(move || DataRepo::open(&repo, &branch))
+                .await
+                .map_err(|e| Error::Config(e.to_string()))??
+        };
+        let identity = serde_json::json!({
+            "legacy": { "database": legacy.display, "serverVersion": legacy.server_version().await? },
+            "target": { "baseUrl": base, "dataRepoBranch": repo.branch },
+        });
+        let name = profile.name.clone().unwrap_or_else(|| "external".into());
+        Environment::new(name, legacy, target, repo, profile.target.private_store.clone(), identity).await
+    }
+
+    /// The data repo's records, read once per run.
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
+        self.snapshot
+            .get_or_try_init(|| async {
+                let repo = self.data_repo.clone();
+                let snap = tokio::task::spawn_blocking(move || repo.snapshot())
+                    .await
+                    .map_err(|e| Error::Config(format!("reading the data repo: {e}")))??;
+                Ok(Arc::new(snap))
+            })
+            .await
+            .cloned()
+    }
+
+    /// In-scope laddr keys of one entity, read once per run.
+    pub async fn legacy_keys(&self, entity: Entity) -> Result<Arc<BTreeMap<String, String>>, Error> {
+        if let Some(k) = self.legacy_keys.lock().await.get(&entity) {
+            return Ok(k.clone());
+        }
+        let keys = Arc::new(preflight::legacy_keys(&self.legacy, entity).await?);
+        self.legacy_keys.lock().await.insert(entity, keys.clone());
+        Ok(keys)
+    }
+}
