@@ -1,1 +1,286 @@
-fn main(){}
+//! `cutover`: the cutover verification suite's command line. Thin: it parses arguments,
+//! builds the environment (a rehearsal, or a profile's real systems), runs the features,
+//! writes the reports and maps the verdict to the exit code (0 GO, 1 NO-GO, 2 cannot run).
+
+use clap::{Parser, Subcommand};
+use fixtures::migrate::NameIds;
+use fixtures::Fault;
+use harness::config::Profile;
+use harness::exit;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "cutover", version, about = "Proves the laddr → new-stack cutover loses nothing")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    /// Profile file (TOML); environment variables override it.
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// Where to write the reports.
+    #[arg(long, default_value = "reports/out")]
+    report_dir: PathBuf,
+    /// Only scenarios matching this tag expression, e.g. '@T-0 and not @slow'.
+    #[arg(long)]
+    tags: Option<String>,
+    /// Scenarios at once.
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// The feature files (default: ./features, else the suite's own).
+    #[arg(long)]
+    features: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Rehearse the cutover: fixture laddr database + reference target, all features.
+    Rehearse {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Switch on a reference-target fault (repeatable; `cutover faults` lists them).
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        /// People in the fixture (production is about 31000).
+        #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
+        people: usize,
+        #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
+        seed: u64,
+        /// Slack NameIDs in the migrated state: the laddr Username verbatim (continuity), or
+        /// the slug the schema pattern allows (as a pattern-bound importer writes).
+        #[arg(long, default_value = "verbatim")]
+        name_ids: String,
+    },
+    /// Check real systems: a laddr copy and a running new stack, from a profile.
+    Run {
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the reference target's faults, one per line: name, space, what it breaks.
+    Faults,
+    /// Write the fixture without running anything (for inspection and determinism checks).
+    Fixture {
+        #[command(subcommand)]
+        what: FixtureCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum FixtureCmd {
+    /// The laddr SQL script (schema + data) to stdout or a file.
+    Sql {
+        #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
+        people: usize,
+        #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The migrated state (data.git, private/, secrets.json) into a new directory; prints
+    /// the data repo's commit and tree.
+    State {
+        #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
+        people: usize,
+        #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long, default_value = "verbatim")]
+        name_ids: String,
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn cannot_run(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("cutover: cannot run: {msg}");
+    ExitCode::from(exit::CANNOT_RUN as u8)
+}
+
+fn parse_faults(names: &[String]) -> Result<Vec<Fault>, String> {
+    names.iter().map(|n| n.parse()).collect()
+}
+
+fn load_profile(path: Option<&Path>) -> Result<Profile, harness::Error> {
+    match path {
+        Some(p) => Profile::load(p),
+        None => Profile::from_env(),
+    }
+}
+
+fn features_dir(given: Option<&PathBuf>, profile: &Profile) -> PathBuf {
+    given
+        .cloned()
+        .or_else(|| profile.run.features.clone())
+        .unwrap_or_else(|| {
+            let local = PathBuf::from("features");
+            if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("features") }
+        })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Faults => {
+            for f in Fault::ALL {
+                println!("{} {}", f.name(), f.describe());
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Fixture { what } => fixture(what),
+        Command::Rehearse { run, faults, people, seed, name_ids } => {
+            let faults = match parse_faults(&faults) {
+                Ok(f) => f,
+                Err(e) => return cannot_run(e),
+            };
+            let name_ids: NameIds = match name_ids.parse() {
+                Ok(n) => n,
+                Err(e) => return cannot_run(e),
+            };
+            let opts = fixtures::rehearsal::Options { people, seed, faults, name_ids };
+            runtime().block_on(rehearse(run, opts))
+        }
+        Command::Run { run } => runtime().block_on(external(run)),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+}
+
+async fn rehearse(args: RunArgs, opts: fixtures::rehearsal::Options) -> ExitCode {
+    let profile = match load_profile(args.profile.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return cannot_run(e),
+    };
+    println!("rehearsal: {} people, seed {}, faults [{}]", opts.people, opts.seed, opts.faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "));
+    let rehearsal = match fixtures::rehearsal::Rehearsal::start(&profile, &opts).await {
+        Ok(r) => r,
+        Err(e) => return cannot_run(e),
+    };
+    let timings: Vec<String> = rehearsal.timings.iter().map(|(n, s)| format!("{n} {s:.1}s")).collect();
+    println!("environment ready: {} ({})", rehearsal.env.identity["legacy"]["provider"].as_str().unwrap_or("?"), timings.join(", "));
+    let code = execute(rehearsal.env.clone(), &args, &profile, "rehearsal", true).await;
+    rehearsal.stop().await;
+    code
+}
+
+async fn external(args: RunArgs) -> ExitCode {
+    let Some(path) = args.profile.clone() else {
+        return cannot_run("`cutover run` needs --profile <file> (see profiles/staging.example.toml)");
+    };
+    let profile = match Profile::load(&path) {
+        Ok(p) => p,
+        Err(e) => return cannot_run(e),
+    };
+    let env = match harness::env::Environment::external(&profile).await {
+        Ok(e) => Arc::new(e),
+        Err(e) => return cannot_run(e),
+    };
+    let name = profile.name.clone().unwrap_or_else(|| "external".into());
+    execute(env, &args, &profile, &name, false).await
+}
+
+/// Run the features, write the reports, print the verdict.
+async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &Profile, name: &str, rehearsal: bool) -> ExitCode {
+    let opts = steps::RunOptions {
+        features: features_dir(args.features.as_ref(), profile),
+        tags: args.tags.clone().or_else(|| profile.run.tags.clone()),
+        concurrency: args.concurrency.unwrap_or_else(|| profile.concurrency()),
+        vary_client_ip: rehearsal,
+    };
+    let outcome = match steps::run(env.clone(), &opts).await {
+        Ok(o) => o,
+        Err(e) => return cannot_run(e),
+    };
+    let verdict = outcome.verdict();
+    let stamp = |t: std::time::SystemTime| {
+        let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        fixtures::migrate::iso(secs)
+    };
+    let report = reports::RunReport {
+        suite: if rehearsal { "rehearsal".into() } else { "acceptance".into() },
+        profile: name.to_string(),
+        verdict,
+        started: stamp(outcome.started),
+        finished: stamp(outcome.finished),
+        identity: env.identity.clone(),
+        scenarios: outcome.scenarios.clone(),
+        parse_errors: outcome.parse_errors.clone(),
+        legacy_writes: outcome.checksum_changes.iter().map(|c| serde_json::to_value(c).unwrap_or_default()).collect(),
+    };
+    let written = reports::write_all(&args.report_dir, &report);
+    let (passed, failed) = report.counts();
+    println!();
+    for e in &outcome.parse_errors {
+        println!("could not parse: {e}");
+    }
+    for c in &outcome.checksum_changes {
+        println!("NO-GO: legacy table `{}` changed during the run (checksum {:?} -> {:?})", c.table, c.before, c.after);
+    }
+    for s in outcome.failed() {
+        println!("failed: {} › {}", s.feature, s.scenario);
+    }
+    if outcome.scenarios.is_empty() {
+        println!("no scenario ran (hint: check --tags and --features)");
+    }
+    match written {
+        Ok(files) => println!("reports: {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
+        Err(e) => {
+            eprintln!("cutover: cannot write reports to {}: {e}", args.report_dir.display());
+            return ExitCode::from(exit::CANNOT_RUN as u8);
+        }
+    }
+    println!("scenarios: {passed} passed, {failed} failed");
+    println!("VERDICT: {verdict}");
+    ExitCode::from(verdict.exit_code() as u8)
+}
+
+fn fixture(what: FixtureCmd) -> ExitCode {
+    use fixtures::generate::{generate, Size};
+    match what {
+        FixtureCmd::Sql { people, seed, out } => {
+            let sql = fixtures::sql::render(&generate(seed, Size { people }));
+            match out {
+                Some(path) => {
+                    if let Err(e) = std::fs::write(&path, &sql) {
+                        return cannot_run(format!("{}: {e}", path.display()));
+                    }
+                    println!("{} sha256:{}", path.display(), fixtures::sql::fixture_hash(&sql));
+                }
+                None => print!("{sql}"),
+            }
+            ExitCode::SUCCESS
+        }
+        FixtureCmd::State { people, seed, name_ids, faults, out } => {
+            let (faults, name_ids) = match (parse_faults(&faults), name_ids.parse::<NameIds>()) {
+                (Ok(f), Ok(n)) => (f, n),
+                (Err(e), _) | (_, Err(e)) => return cannot_run(e),
+            };
+            if out.exists() && std::fs::read_dir(&out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+                return cannot_run(format!("{} exists and is not empty (hint: choose a new directory)", out.display()));
+            }
+            let ds = generate(seed, Size { people });
+            let m = fixtures::migrate::migrate(&ds, name_ids, &faults);
+            match fixtures::state::write(&out, &m, &ds, ds.now) {
+                Ok((paths, commit)) => {
+                    let tree = std::process::Command::new("git")
+                        .arg("--git-dir")
+                        .arg(&paths.data_repo)
+                        .args(["rev-parse", "main^{tree}"])
+                        .output()
+                        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                        .unwrap_or_default();
+                    println!("data repo {} commit {commit} tree {tree}", paths.data_repo.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => cannot_run(e),
+            }
+        }
+    }
+}

@@ -125,3 +125,59 @@ mod tests {
         assert!(Evidence::new("c", Outcome::Advisory, "note").into_result().is_ok());
     }
 }
+
+/// How one scenario ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Passed,
+    Failed,
+}
+
+/// One scenario's result with its evidence, as the reports show it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    pub feature: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    pub scenario: String,
+    pub tags: Vec<String>,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_step: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub duration_ms: u64,
+    pub evidence: Vec<Evidence>,
+}
+
+/// The run's answer to "may the cutover proceed?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    #[serde(rename = "GO")]
+    Go,
+    #[serde(rename = "NO-GO")]
+    NoGo,
+    #[serde(rename = "CANNOT-RUN")]
+    CannotRun,
+}
+
+impl Verdict {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Go => crate::exit::GO,
+            Verdict::NoGo => crate::exit::NO_GO,
+            Verdict::CannotRun => crate::exit::CANNOT_RUN,
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Go => "GO",
+            Verdict::NoGo => "NO-GO",
+            Verdict::CannotRun => "CANNOT RUN",
+        })
+    }
+}

@@ -1,1 +1,12 @@
-//! placeholder
+//! Step definitions and the cucumber runner. Steps are thin: they parse their words, call
+//! the harness, and record the evidence it returns. [`run::run`] executes the features
+//! against an environment for both `cutover` and `cargo test`.
+
+pub mod recorder;
+pub mod run;
+pub mod world;
+
+mod preflight;
+
+pub use run::{run, RunOptions, RunOutcome};
+pub use world::CutoverWorld;

@@ -93,7 +93,8 @@ impl LegacyDb {
                 .map_err(|e| self.err("checksum", e))?;
             for row in rows {
                 let qualified: String = row.try_get(0).map_err(|e| self.err("checksum", e))?;
-                let sum: Option<u64> = row.try_get(1).map_err(|e| self.err("checksum", e))?;
+                let sum: Option<i64> = row.try_get(1).map_err(|e| self.err("checksum", e))?;
+                let sum = sum.map(|s| s as u64);
                 let table = qualified.rsplit_once('.').map(|(_, t)| t.to_string()).unwrap_or(qualified);
                 sums.insert(table, sum);
             }
@@ -187,4 +188,46 @@ pub fn rewrite_url(url: &str, user: &str, password: &str, database: &str) -> Res
     u.set_password(Some(password)).map_err(|_| bad("cannot set password".into()))?;
     u.set_path(&format!("/{database}"));
     Ok(u.to_string())
+}
+
+/// Try a write that would change nothing even if it ran, and pass only if the server refuses
+/// it: read-only transaction (1792) or missing privilege (1142).
+pub async fn prove_read_only(db: &LegacyDb) -> crate::evidence::Evidence {
+    use crate::evidence::{Evidence, Outcome};
+    let check = "a write through the suite's connection is refused by the server";
+    match sqlx::query("DELETE FROM people WHERE 1 = 0").execute(db.pool()).await {
+        Ok(_) => Evidence::new(check, Outcome::Fail, "the server accepted a DELETE through the suite's connection: it is not read-only"),
+        Err(sqlx::Error::Database(e)) => {
+            let code = e.code().map(|c| c.to_string()).unwrap_or_default();
+            let why = match e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number()) {
+                Some(1792) => "the session is in a read-only transaction (error 1792)",
+                Some(1142) => "the account may only SELECT (error 1142)",
+                Some(1290) | Some(1836) => "the server is read-only (error 1290/1836)",
+                _ => "",
+            };
+            if why.is_empty() {
+                Evidence::new(check, Outcome::Fail, format!("the write failed for another reason ({code}): {e}"))
+            } else {
+                Evidence::new(check, Outcome::Pass, format!("refused: {why}"))
+            }
+        }
+        Err(e) => Evidence::new(check, Outcome::Fail, format!("could not try a write: {e}")),
+    }
+}
+
+/// Pass when every table has a checksum on record.
+pub fn checksums_cover(sums: &Checksums, tables: &[String]) -> crate::evidence::Evidence {
+    use crate::evidence::{Evidence, Outcome};
+    let missing: Vec<&String> = tables.iter().filter(|t| !sums.0.contains_key(*t)).collect();
+    let check = "every legacy table has a checksum taken before the first scenario";
+    if tables.is_empty() {
+        return Evidence::new(check, Outcome::Fail, "the legacy database has no tables");
+    }
+    if missing.is_empty() {
+        Evidence::new(check, Outcome::Pass, format!("{} tables checksummed at start", sums.0.len()))
+            .observed(serde_json::to_value(&sums.0).unwrap_or_default())
+    } else {
+        Evidence::new(check, Outcome::Fail, format!("{} tables without a checksum", missing.len()))
+            .details(missing.iter().map(|t| format!("no checksum: {t}")))
+    }
 }

@@ -288,12 +288,18 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
 }
 
 async fn set_root_password(url: &str, password: &str) -> Result<(), sqlx::Error> {
-    use sqlx::Connection;
+    use sqlx::{Connection, Executor};
+    // Account statements cannot take bound parameters; the password is hex from random_token.
+    debug_assert!(password.bytes().all(|b| b.is_ascii_hexdigit()));
     let mut conn = sqlx::MySqlConnection::connect(url).await?;
-    sqlx::query("ALTER USER 'root'@'localhost' IDENTIFIED BY ?").bind(password).execute(&mut conn).await?;
-    sqlx::query("CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ?").bind(password).execute(&mut conn).await?;
-    sqlx::query("GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION").execute(&mut conn).await?;
-    sqlx::query("ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY ?").bind(password).execute(&mut conn).await?;
+    for stmt in [
+        format!("CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '{password}'"),
+        "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION".to_string(),
+        format!("ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{password}'"),
+        format!("ALTER USER 'root'@'localhost' IDENTIFIED BY '{password}'"),
+    ] {
+        conn.execute(stmt.as_str()).await?;
+    }
     conn.close().await
 }
 

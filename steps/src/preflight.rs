@@ -1,0 +1,63 @@
+//! Steps of `features/preflight.feature`.
+
+use crate::world::CutoverWorld;
+use cucumber::{given, then, when};
+use harness::evidence::{Evidence, Failure, Outcome};
+use harness::preflight::Entity;
+
+fn setup_failure(check: &str, e: impl std::fmt::Display) -> Failure {
+    Failure(Evidence::new(check, Outcome::Fail, format!("could not check: {e}")))
+}
+
+#[given(regex = r"^the legacy laddr database$")]
+async fn legacy_database(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let check = "the legacy laddr database answers";
+    let ev = match w.env().legacy.server_version().await {
+        Ok(v) => Evidence::new(check, Outcome::Pass, format!("{} answers: server {v}", w.env().legacy.display)),
+        Err(e) => Evidence::new(check, Outcome::Fail, format!("no answer: {e}")),
+    };
+    w.judge(ev)
+}
+
+#[then(regex = r"^the suite's connection to it is read-only$")]
+async fn read_only(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let ev = harness::legacy::prove_read_only(&w.env().legacy).await;
+    w.judge(ev)
+}
+
+#[then(regex = r"^a checksum of every legacy table is on record for the end of the run$")]
+async fn checksums_recorded(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let tables = w.env().legacy.tables().await.map_err(|e| setup_failure("checksums", e))?;
+    let ev = harness::legacy::checksums_cover(&w.env().checksums_at_start, &tables);
+    w.judge(ev)
+}
+
+#[when(regex = r"^the new stack is asked for its health$")]
+async fn ask_health(w: &mut CutoverWorld) {
+    w.pending = Some(w.target.health().await);
+}
+
+#[when(regex = r"^the new stack is asked whether it is ready$")]
+async fn ask_ready(w: &mut CutoverWorld) {
+    w.pending = Some(w.target.ready().await);
+}
+
+#[then(regex = r"^it answers that it is (?:healthy|ready)$")]
+async fn answers(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let ev = w.pending.take().ok_or_else(|| setup_failure("answer", "no question was asked first"))?;
+    w.judge(ev)
+}
+
+#[when(regex = r"^the (.+) in scope are counted in laddr and in the new stack$")]
+async fn count(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
+    let entity: Entity = entity.parse().map_err(|e| setup_failure("coverage", e))?;
+    let ev = harness::preflight::coverage(w.env(), entity).await.map_err(|e| setup_failure(entity.label(), e))?;
+    w.pending = Some(ev);
+    Ok(())
+}
+
+#[then(regex = r"^every one is in the new stack exactly once$")]
+async fn exactly_once(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let ev = w.pending.take().ok_or_else(|| setup_failure("coverage", "nothing was counted first"))?;
+    w.judge(ev)
+}

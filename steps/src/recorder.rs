@@ -1,0 +1,145 @@
+//! A cucumber writer that turns events into [`ScenarioResult`]s and prints one plain line
+//! per scenario (progress `[done/total]`, and the failing step's evidence), fit for a
+//! terminal and for CI logs alike.
+
+use crate::world::{scenario_key, CutoverWorld, RunContext};
+use cucumber::event::{self, Cucumber, Feature, Rule, Scenario, Step};
+use cucumber::{cli, parser, Event, Writer};
+use harness::evidence::{ScenarioResult, Status};
+use harness::redact::redact;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Default)]
+struct Partial {
+    started: Option<Instant>,
+    failed_step: Option<String>,
+    message: Option<String>,
+}
+
+pub struct Recorder {
+    ctx: Arc<RunContext>,
+    pub results: Arc<Mutex<Vec<ScenarioResult>>>,
+    pub parse_errors: Arc<Mutex<Vec<String>>>,
+    total: usize,
+    partial: HashMap<String, Partial>,
+}
+
+impl Recorder {
+    pub fn new(ctx: Arc<RunContext>) -> Self {
+        Recorder {
+            ctx,
+            results: Arc::default(),
+            parse_errors: Arc::default(),
+            total: 0,
+            partial: HashMap::new(),
+        }
+    }
+
+    fn scenario(&mut self, feature: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario, ev: Scenario<CutoverWorld>) {
+        let key = scenario_key(&feature.name, rule.map(|r| r.name.as_str()), &sc.name);
+        let part = self.partial.entry(key.clone()).or_default();
+        match ev {
+            Scenario::Started => part.started = Some(Instant::now()),
+            Scenario::Step(step, Step::Failed(_, _, _, err)) | Scenario::Background(step, Step::Failed(_, _, _, err)) => {
+                if part.failed_step.is_none() {
+                    part.failed_step = Some(format!("{}{}", step.keyword, step.value));
+                    part.message = Some(describe(&err));
+                }
+            }
+            Scenario::Step(step, Step::Skipped) | Scenario::Background(step, Step::Skipped) => {
+                if part.failed_step.is_none() {
+                    part.failed_step = Some(format!("{}{}", step.keyword, step.value));
+                    part.message = Some("no step definition matches this step".into());
+                }
+            }
+            Scenario::Hook(_, event::Hook::Failed(_, info)) => {
+                part.message.get_or_insert_with(|| format!("hook failed: {}", panic_text(&info)));
+                part.failed_step.get_or_insert_with(|| "(hook)".into());
+            }
+            Scenario::Finished => {
+                let part = self.partial.remove(&key).unwrap_or_default();
+                let evidence = self.ctx.evidence.lock().expect("evidence lock").remove(&key).unwrap_or_default();
+                let tags = feature
+                    .tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                    .chain(sc.tags.iter())
+                    .map(|t| format!("@{t}"))
+                    .collect();
+                let result = ScenarioResult {
+                    feature: feature.name.clone(),
+                    rule: rule.map(|r| r.name.clone()),
+                    scenario: sc.name.clone(),
+                    tags,
+                    status: if part.failed_step.is_some() { Status::Failed } else { Status::Passed },
+                    failed_step: part.failed_step,
+                    message: part.message.map(|m| redact(&m)),
+                    duration_ms: part.started.map(|s| s.elapsed().as_millis() as u64).unwrap_or(0),
+                    evidence,
+                };
+                let mut results = self.results.lock().expect("results lock");
+                let done = results.len() + 1;
+                print_line(&result, done, self.total);
+                results.push(result);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn print_line(r: &ScenarioResult, done: usize, total: usize) {
+    let status = match r.status {
+        Status::Passed => "PASS",
+        Status::Failed => "FAIL",
+    };
+    let rule = r.rule.as_deref().map(|x| format!(" › {x}")).unwrap_or_default();
+    println!("{status} [{done}/{total}] {}{rule} › {} ({} ms)", r.feature, r.scenario, r.duration_ms);
+    if r.status == Status::Failed {
+        println!("     step: {}", r.failed_step.as_deref().unwrap_or("?"));
+        for line in r.message.as_deref().unwrap_or("").lines() {
+            println!("     {line}");
+        }
+    }
+}
+
+fn panic_text(info: &event::Info) -> String {
+    (**info)
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| (**info).downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+fn describe(err: &event::StepError) -> String {
+    match err {
+        event::StepError::Panic(info) => {
+            let text = panic_text(info);
+            // cucumber wraps a step's Err as "Step failed: ..."; keep only the evidence.
+            text.strip_prefix("Step failed: ").map(str::to_string).unwrap_or(text)
+        }
+        other => other.to_string(),
+    }
+}
+
+impl Writer<CutoverWorld> for Recorder {
+    type Cli = cli::Empty;
+
+    async fn handle_event(&mut self, ev: parser::Result<Event<Cucumber<CutoverWorld>>>, _: &Self::Cli) {
+        match ev {
+            Err(e) => self.parse_errors.lock().expect("lock").push(e.to_string()),
+            Ok(ev) => match ev.value {
+                Cucumber::ParsingFinished { scenarios, parser_errors, .. } => {
+                    self.total = scenarios;
+                    if parser_errors > 0 {
+                        println!("{parser_errors} feature file(s) could not be parsed");
+                    }
+                }
+                Cucumber::Feature(f, Feature::Scenario(s, sc)) => self.scenario(&f, None, &s, sc.event),
+                Cucumber::Feature(f, Feature::Rule(r, Rule::Scenario(s, sc))) => self.scenario(&f, Some(&r), &s, sc.event),
+                _ => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Run the feature files against an environment and return what happened.
+
+use crate::recorder::Recorder;
+use crate::world::{scenario_key, set_current, CutoverWorld, RunContext};
+use cucumber::{World as _, WriterExt as _};
+use harness::env::Environment;
+use harness::evidence::{ScenarioResult, Status, Verdict};
+use harness::legacy::ChecksumChange;
+use harness::Error;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub features: PathBuf,
+    /// Tag expression (`@T-0 and not @slow`).
+    pub tags: Option<String>,
+    pub concurrency: usize,
+    /// Give every scenario its own X-Forwarded-For (rehearsal only).
+    pub vary_client_ip: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunOutcome {
+    pub scenarios: Vec<ScenarioResult>,
+    pub parse_errors: Vec<String>,
+    /// Tables whose checksum changed during the run: the legacy database was written.
+    pub checksum_changes: Vec<ChecksumChange>,
+    pub started: SystemTime,
+    pub finished: SystemTime,
+}
+
+impl RunOutcome {
+    pub fn failed(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| s.status == Status::Failed)
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        if self.scenarios.is_empty() || !self.parse_errors.is_empty() {
+            Verdict::CannotRun
+        } else if self.failed().next().is_some() || !self.checksum_changes.is_empty() {
+            Verdict::NoGo
+        } else {
+            Verdict::Go
+        }
+    }
+}
+
+/// Execute the features. Only one run may be in progress per process.
+pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome, Error> {
+    if !opts.features.exists() {
+        return Err(Error::Config(format!(
+            "no feature files at {} (hint: run from the repository root or pass --features)",
+            opts.features.display()
+        )));
+    }
+    let tags_filter = match &opts.tags {
+        Some(t) => Some(t.parse::<gherkin::tagexpr::TagOperation>().map_err(|e| {
+            Error::Config(format!("tag expression {t:?}: {e} (hint: e.g. '@T-0 and not @slow')"))
+        })?),
+        None => None,
+    };
+    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip));
+    set_current(Some(ctx.clone()));
+    let recorder = Recorder::new(ctx.clone());
+    let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());
+    let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts { tags_filter, ..Default::default() };
+    let started = SystemTime::now();
+    CutoverWorld::cucumber()
+        .max_concurrent_scenarios(opts.concurrency.max(1))
+        .with_writer(recorder.normalized())
+        .fail_on_skipped()
+        .with_cli(cli)
+        .before(|feature, rule, scenario, world| {
+            let key = scenario_key(&feature.name, rule.map(|r| r.name.as_str()), &scenario.name);
+            Box::pin(async move { world.scenario = key })
+        })
+        .run(opts.features.clone())
+        .await;
+    set_current(None);
+    let finished = SystemTime::now();
+    let checksum_changes = env.legacy.checksums().await?.changes_since(&env.checksums_at_start);
+    let scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
+    let parse_errors = std::mem::take(&mut *parse_errors.lock().expect("lock"));
+    Ok(RunOutcome { scenarios, parse_errors, checksum_changes, started, finished })
+}

@@ -1,0 +1,90 @@
+//! The World: one per scenario, sharing the run's environment.
+
+use harness::env::Environment;
+use harness::evidence::{Evidence, Failure};
+use harness::target::TargetClient;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What every scenario of one run shares.
+pub struct RunContext {
+    pub env: Arc<Environment>,
+    /// Evidence by scenario key (`feature › rule › scenario`), read by the recorder.
+    pub evidence: Mutex<HashMap<String, Vec<Evidence>>>,
+    /// Give each scenario its own client identity for rate limits (rehearsal).
+    pub vary_client_ip: bool,
+    next_client: AtomicUsize,
+}
+
+impl RunContext {
+    pub fn new(env: Arc<Environment>, vary_client_ip: bool) -> Self {
+        RunContext { env, evidence: Mutex::new(HashMap::new()), vary_client_ip, next_client: AtomicUsize::new(1) }
+    }
+}
+
+/// The run in progress. Set by [`crate::run`] before the features start; cucumber's World
+/// constructor takes no arguments, so this is how a scenario finds its environment.
+static CURRENT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);
+
+pub(crate) fn set_current(ctx: Option<Arc<RunContext>>) {
+    *CURRENT.write().expect("run context lock") = ctx;
+}
+
+#[derive(cucumber::World)]
+#[world(init = Self::new)]
+pub struct CutoverWorld {
+    pub ctx: Arc<RunContext>,
+    /// This scenario's HTTP client.
+    pub target: TargetClient,
+    /// Set by the before-hook: `feature › rule › scenario`.
+    pub scenario: String,
+    /// Evidence produced by a `When` and judged by the following `Then`.
+    pub pending: Option<Evidence>,
+}
+
+impl std::fmt::Debug for CutoverWorld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CutoverWorld").field("scenario", &self.scenario).finish()
+    }
+}
+
+impl CutoverWorld {
+    fn new() -> Result<Self, harness::Error> {
+        let ctx = CURRENT
+            .read()
+            .expect("run context lock")
+            .clone()
+            .ok_or_else(|| harness::Error::Config("no run in progress: start features through steps::run".into()))?;
+        let mut target = ctx.env.target.clone();
+        if ctx.vary_client_ip {
+            // TEST-NET-1 addresses: only ever a header value, never contacted.
+            let n = ctx.next_client.fetch_add(1, Ordering::Relaxed);
+            target = target.with_client_ip(format!("192.0.2.{}", n % 250 + 1));
+        }
+        Ok(CutoverWorld { ctx, target, scenario: String::new(), pending: None })
+    }
+
+    pub fn env(&self) -> &Environment {
+        &self.ctx.env
+    }
+
+    /// Keep a piece of evidence for the report.
+    pub fn record(&self, ev: &Evidence) {
+        self.ctx.evidence.lock().expect("evidence lock").entry(self.scenario.clone()).or_default().push(ev.clone());
+    }
+
+    /// Record and turn into the step's result.
+    pub fn judge(&self, ev: Evidence) -> Result<(), Failure> {
+        self.record(&ev);
+        ev.into_result().map(|_| ())
+    }
+}
+
+/// The key the recorder and the World agree on.
+pub fn scenario_key(feature: &str, rule: Option<&str>, scenario: &str) -> String {
+    match rule {
+        Some(r) => format!("{feature} › {r} › {scenario}"),
+        None => format!("{feature} › {scenario}"),
+    }
+}
