@@ -1,1 +1,50 @@
-fn main(){}
+//! The cucumber target (`harness = false`): a clean rehearsal runs every feature against the
+//! fixture and the reference target, and every scenario must pass.
+//!
+//! The legacy database comes from the provider chain (LADDR_DATABASE_URL, a Docker daemon,
+//! or a local mariadbd). It prints one line per scenario and a closing
+//! `rehearsal: N passed, N failed`.
+
+use harness::config::Profile;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let profile = match Profile::from_env() {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("rehearsal: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let rehearsal = match fixtures::rehearsal::Rehearsal::start(&profile, &Default::default()).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("rehearsal: cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let opts = steps::RunOptions {
+            features: concat!(env!("CARGO_MANIFEST_DIR"), "/features").into(),
+            tags: None,
+            concurrency: 4,
+            vary_client_ip: true,
+        };
+        let outcome = steps::run(rehearsal.env.clone(), &opts).await;
+        rehearsal.stop().await;
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("rehearsal: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let failed = outcome.failed().count();
+        for c in &outcome.checksum_changes {
+            eprintln!("rehearsal: legacy table {} changed during the run", c.table);
+        }
+        println!("rehearsal: {} passed, {failed} failed", outcome.scenarios.len() - failed);
+        if outcome.verdict() == harness::evidence::Verdict::Go { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    })
+}

@@ -50,6 +50,17 @@ impl LegacyDb {
         Ok(LegacyDb { pool, display })
     }
 
+    /// A pool *without* the read-only guard, so tests can prove that [`prove_read_only`]
+    /// catches one. Never used by the suite itself.
+    #[doc(hidden)]
+    pub async fn connect_writable_for_tests(url: &str) -> Result<Self, Error> {
+        let pool = MySqlPoolOptions::new().max_connections(1).connect(url).await.map_err(|e| Error::LegacyDatabase {
+            url: display_url(url),
+            message: e.to_string(),
+        })?;
+        Ok(LegacyDb { pool, display: display_url(url) })
+    }
+
     pub fn pool(&self) -> &MySqlPool {
         &self.pool
     }

@@ -297,6 +297,7 @@ async fn set_root_password(url: &str, password: &str) -> Result<(), sqlx::Error>
         "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION".to_string(),
         format!("ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{password}'"),
         format!("ALTER USER 'root'@'localhost' IDENTIFIED BY '{password}'"),
+        format!("ALTER USER IF EXISTS 'root'@'::1' IDENTIFIED BY '{password}'"),
     ] {
         conn.execute(stmt.as_str()).await?;
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the suite needs on a Debian or Ubuntu machine, and nothing it already has:
+# git, and a way to get a laddr database (mariadb-server for the local provider) unless
+# LADDR_DATABASE_URL is set or a Docker daemon answers. Idempotent; run by `make`.
+set -euo pipefail
+
+sudo_if_needed() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: no Rust toolchain (hint: install it with rustup, https://rustup.rs, then rerun)" >&2
+  exit 2
+fi
+
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+has_mariadbd() {
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ]
+}
+docker_answers() {
+  local sock=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  sock=${sock#unix://}
+  [ -S "$sock" ] && command -v curl >/dev/null 2>&1 && curl -s --max-time 3 --unix-socket "$sock" http://docker/_ping | grep -q OK
+}
+if [ -z "${LADDR_DATABASE_URL:-}" ] && ! has_mariadbd && ! docker_answers; then
+  need+=(mariadb-server)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: please install: ${need[*]} (no apt-get on this machine)" >&2
+    exit 2
+  fi
+  echo "setup: installing ${need[*]}"
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # The package's own service is not needed: the suite starts mariadbd itself on a
+  # temporary data directory.
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,136 @@
+//! The `cutover` binary end to end: exit codes, fixture determinism, the fault matrix, and
+//! that no secret of the fixture reaches any output.
+
+mod support;
+
+use fixtures::generate::{generate, Size, DEFAULT_PEOPLE, DEFAULT_SEED};
+use fixtures::Fault;
+use harness::config::Profile;
+use harness::exit;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use support::*;
+
+#[test]
+fn without_any_database_it_exits_2_in_under_10_s_naming_the_three_ways() {
+    let start = Instant::now();
+    let out = cutover(
+        &["rehearse", "--report-dir", "/nonexistent/never-written"],
+        &[
+            ("LADDR_DATABASE_URL", ""),
+            ("DOCKER_HOST", "unix:///nonexistent/docker.sock"),
+            ("MARIADBD", "/nonexistent/mariadbd"),
+        ],
+    );
+    let took = start.elapsed();
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{msg}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    for way in ["LADDR_DATABASE_URL", "Docker", "mariadbd"] {
+        assert!(msg.contains(way), "message names {way}: {msg}");
+    }
+}
+
+#[test]
+fn faults_are_listed_one_per_line_name_space_description() {
+    let out = cutover(&["faults"], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO));
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(lines.len(), Fault::ALL.len());
+    for (line, f) in lines.iter().zip(Fault::ALL) {
+        assert_eq!(line, &format!("{} {}", f.name(), f.describe()));
+    }
+    let bad = cutover(&["rehearse", "--fault", "no-such-fault"], &[]);
+    assert_eq!(bad.status.code(), Some(exit::CANNOT_RUN));
+    assert!(text(&bad).contains("drop-person"), "{}", text(&bad));
+}
+
+#[test]
+fn same_seed_gives_identical_sql_and_data_repo_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = cutover(args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let a = run(&["fixture", "sql", "--people", "150", "--seed", "5"]);
+    let b = run(&["fixture", "sql", "--people", "150", "--seed", "5"]);
+    let c = run(&["fixture", "sql", "--people", "150", "--seed", "6"]);
+    assert!(a == b && a != c);
+    let tree = |name: &str, seed: &str| {
+        let out = dir.path().join(name);
+        let line = run(&["fixture", "state", "--people", "150", "--seed", seed, "--out", out.to_str().unwrap()]);
+        line.split(" commit ").nth(1).unwrap().trim().to_string()
+    };
+    let (x, y, z) = (tree("x", "5"), tree("y", "5"), tree("z", "6"));
+    assert_eq!(x, y, "same seed: same commit and tree");
+    assert_ne!(x, z);
+}
+
+/// Every fault fails exactly its scenarios; the clean run passes; the legacy database is
+/// untouched by all of them; no fixture secret appears in any output or report.
+#[test]
+fn fault_matrix() {
+    let rt = runtime();
+    let profile = Profile::from_env().unwrap();
+    let mut server = rt.block_on(harness::legacy::provider::provision(&profile)).expect("a legacy database for the matrix");
+    let admin = server.url.clone();
+    // Load once here, so every run below reuses the same database.
+    let ds = generate(DEFAULT_SEED, Size { people: DEFAULT_PEOPLE });
+    let sql = fixtures::sql::render(&ds);
+    let hash = fixtures::sql::fixture_hash(&sql);
+    let ro = rt.block_on(fixtures::legacy::prepare(&admin, &sql, &hash)).unwrap();
+    let db = rt.block_on(harness::legacy::LegacyDb::connect_read_only(&ro)).unwrap();
+    let before = rt.block_on(db.checksums()).unwrap();
+
+    let secrets: Vec<String> = ds
+        .people
+        .iter()
+        .flat_map(|p| [p.email.clone(), p.password.clone(), p.github_token.clone()])
+        .flatten()
+        .chain(ds.secrets.iter().map(|s| s.plaintext.clone()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases: Vec<(String, Vec<String>, &[&str])> = vec![("clean".into(), vec![], &[])];
+    for f in Fault::ALL {
+        cases.push((f.name().into(), vec!["--fault".into(), f.name().into()], f.expected_failures()));
+    }
+    for (name, extra, expected) in cases {
+        let report_dir = dir.path().join(&name);
+        let mut args = vec!["rehearse", "--report-dir", report_dir.to_str().unwrap()];
+        args.extend(extra.iter().map(String::as_str));
+        let out = cutover(&args, &[("LADDR_DATABASE_URL", admin.as_str())]);
+        let console = text(&out);
+        let want = if expected.is_empty() { exit::GO } else { exit::NO_GO };
+        assert_eq!(out.status.code(), Some(want), "{name}:\n{console}");
+        let results = read_json(&report_dir.join("results.json"));
+        let failed: BTreeSet<String> = results["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "failed")
+            .map(|s| s["scenario"].as_str().unwrap().to_string())
+            .collect();
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        assert_eq!(failed, expected, "{name}: exactly its scenarios fail\n{console}");
+        assert!(results["scenarios"].as_array().unwrap().len() >= 10, "{name}: the whole suite ran");
+        let mut everything = console.clone();
+        for f in std::fs::read_dir(&report_dir).unwrap() {
+            everything.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
+        }
+        for s in &secrets {
+            assert!(!everything.contains(s.as_str()), "{name}: a fixture secret leaked into the output");
+        }
+        if name == "drop-person" {
+            let id = results["identity"]["target"]["droppedPerson"].as_u64().unwrap();
+            assert!(console.contains(&format!("legacy id {id} ")), "names the missing legacy id:\n{console}");
+        }
+        if name == "unready" {
+            assert!(console.contains("it answers that it is ready"), "names the readiness step:\n{console}");
+        }
+    }
+    let after = rt.block_on(db.checksums()).unwrap();
+    assert_eq!(after.changes_since(&before), vec![], "table checksums identical before and after every run");
+    rt.block_on(db.close());
+    rt.block_on(server.shutdown());
+}
