@@ -129,6 +129,48 @@ fn fault_matrix() {
             assert!(console.contains("it answers that it is ready"), "names the readiness step:\n{console}");
         }
     }
+    // Tag filtering: a phase that matches nothing cannot give a verdict; one that matches runs.
+    let report_dir = dir.path().join("tags");
+    let out = cutover(&["rehearse", "--tags", "@no-such-phase", "--report-dir", report_dir.to_str().unwrap()], &[("LADDR_DATABASE_URL", admin.as_str())]);
+    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
+    assert!(text(&out).contains("no scenario ran"));
+    let out = cutover(
+        &["rehearse", "--tags", "@T-0 and not @no-such-phase", "--concurrency", "2", "--report-dir", report_dir.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", admin.as_str())],
+    );
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+
+    // `cutover run`: the same checks against systems given by a profile — here the reference
+    // target serving a migrated state, and the loaded database through its read-only URL.
+    let state_dir = dir.path().join("state");
+    let m = fixtures::migrate::migrate(&ds, fixtures::migrate::NameIds::Verbatim, &[]);
+    let (paths, _) = fixtures::state::write(&state_dir, &m, &ds, ds.now).unwrap();
+    let ref_state = fixtures::target::load(&paths.data_repo, "main", &paths.private_store, &[]).unwrap();
+    let running = rt.block_on(fixtures::target::spawn(ref_state)).unwrap();
+    let profile_path = dir.path().join("staging.toml");
+    std::fs::write(
+        &profile_path,
+        format!(
+            "name = 'test external'\n[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nbranch = 'main'\n",
+            running.base_url,
+            paths.data_repo.display()
+        ),
+    )
+    .unwrap();
+    let report_dir = dir.path().join("external");
+    let out = cutover(
+        &["run", "--profile", profile_path.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", "")],
+    );
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    assert!(text(&out).contains("10 passed, 0 failed"), "{}", text(&out));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[target]\nbase_url = 3\n").unwrap();
+    let out = cutover(&["run", "--profile", bad.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN));
+    assert!(text(&out).contains("bad.toml"), "{}", text(&out));
+    rt.block_on(running.stop());
+
     let after = rt.block_on(db.checksums()).unwrap();
     assert_eq!(after.changes_since(&before), vec![], "table checksums identical before and after every run");
     rt.block_on(db.close());

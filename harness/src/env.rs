@@ -62,6 +62,11 @@ impl Environment {
         let repo = profile.target.data_repo.as_deref().ok_or_else(|| {
             Error::Config("no data repo (hint: set CUTOVER_DATA_REPO or [target] data_repo to the bare repo or its git URL)".into())
         })?;
+        if let Some(image) = &profile.target.image {
+            return Err(Error::Config(format!(
+                "starting the new stack from the image {image} is not supported yet (hint: start it yourself and set [target] base_url)"
+            )));
+        }
         let legacy = LegacyDb::connect_read_only(url).await?;
         let target = TargetClient::new(base)?;
         let repo = {
