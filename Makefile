@@ -1,16 +1,16 @@
 # The two commands a newcomer needs. Both install what is missing first (scripts/setup.sh).
 #   make rehearse   the main job: a full cutover rehearsal, GO or NO-GO
 #   make test       the project's tests (unit, fault matrix, providers, the rehearsal)
-.PHONY: setup rehearse test bench
+.PHONY: rehearse test bench
 
-setup:
-	@scripts/setup.sh
-
-rehearse: setup
+rehearse:
+	@scripts/setup.sh rehearse
 	cargo run --quiet -- rehearse $(ARGS)
 
-test: setup
+test:
+	@scripts/setup.sh test
 	cargo test --workspace
 
-bench: setup
+bench:
+	@scripts/setup.sh rehearse
 	scripts/bench.sh $(PEOPLE)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the suite needs on a Debian or Ubuntu machine, and nothing it already has:
-# git, and a way to get a laddr database (mariadb-server for the local provider) unless
-# LADDR_DATABASE_URL is set or a Docker daemon answers. Idempotent; run by `make`.
+# Installs what the suite needs on a Debian or Ubuntu machine, and nothing it already has.
+#   scripts/setup.sh rehearse   git, and mariadb-server unless LADDR_DATABASE_URL is set or a
+#                               Docker daemon answers (any one provider will do)
+#   scripts/setup.sh test       git and mariadb-server: the tests exercise the local provider
+# Idempotent; run by `make`.
 set -euo pipefail
 
 sudo_if_needed() {
@@ -23,8 +25,11 @@ docker_answers() {
   sock=${sock#unix://}
   [ -S "$sock" ] && command -v curl >/dev/null 2>&1 && curl -s --max-time 3 --unix-socket "$sock" http://docker/_ping | grep -q OK
 }
-if [ -z "${LADDR_DATABASE_URL:-}" ] && ! has_mariadbd && ! docker_answers; then
-  need+=(mariadb-server)
+mode=${1:-rehearse}
+if ! has_mariadbd; then
+  if [ "$mode" = test ] || { [ -z "${LADDR_DATABASE_URL:-}" ] && ! docker_answers; }; then
+    need+=(mariadb-server)
+  fi
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then

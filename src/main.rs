@@ -37,6 +37,17 @@ struct RunArgs {
     features: Option<PathBuf>,
 }
 
+/// Which fixture: the same seed and size always give the same data.
+#[derive(clap::Args, Clone, Copy)]
+struct FixtureArgs {
+    /// People in the fixture (production is about 31000).
+    #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
+    people: usize,
+    /// Seed of the fixture generator.
+    #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
+    seed: u64,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Rehearse the cutover: fixture laddr database + reference target, all features.
@@ -46,11 +57,8 @@ enum Command {
         /// Switch on a reference-target fault (repeatable; `cutover faults` lists them).
         #[arg(long = "fault")]
         faults: Vec<String>,
-        /// People in the fixture (production is about 31000).
-        #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
-        people: usize,
-        #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
-        seed: u64,
+        #[command(flatten)]
+        fixture: FixtureArgs,
         /// Slack NameIDs in the migrated state: the laddr Username verbatim (continuity), or
         /// the slug the schema pattern allows (as a pattern-bound importer writes).
         #[arg(long, default_value = "verbatim")]
@@ -74,20 +82,16 @@ enum Command {
 enum FixtureCmd {
     /// The laddr SQL script (schema + data) to stdout or a file.
     Sql {
-        #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
-        people: usize,
-        #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
-        seed: u64,
+        #[command(flatten)]
+        fixture: FixtureArgs,
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// The migrated state (data.git, private/, secrets.json) into a new directory; prints
     /// the data repo's commit and tree.
     State {
-        #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
-        people: usize,
-        #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
-        seed: u64,
+        #[command(flatten)]
+        fixture: FixtureArgs,
         #[arg(long, default_value = "verbatim")]
         name_ids: String,
         #[arg(long = "fault")]
@@ -133,7 +137,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fixture { what } => fixture(what),
-        Command::Rehearse { run, faults, people, seed, name_ids } => {
+        Command::Rehearse { run, faults, fixture: FixtureArgs { people, seed }, name_ids } => {
             let faults = match parse_faults(&faults) {
                 Ok(f) => f,
                 Err(e) => return cannot_run(e),
@@ -244,7 +248,7 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
 fn fixture(what: FixtureCmd) -> ExitCode {
     use fixtures::generate::{generate, Size};
     match what {
-        FixtureCmd::Sql { people, seed, out } => {
+        FixtureCmd::Sql { fixture: FixtureArgs { people, seed }, out } => {
             let sql = fixtures::sql::render(&generate(seed, Size { people }));
             match out {
                 Some(path) => {
@@ -257,7 +261,7 @@ fn fixture(what: FixtureCmd) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        FixtureCmd::State { people, seed, name_ids, faults, out } => {
+        FixtureCmd::State { fixture: FixtureArgs { people, seed }, name_ids, faults, out } => {
             let (faults, name_ids) = match (parse_faults(&faults), name_ids.parse::<NameIds>()) {
                 (Ok(f), Ok(n)) => (f, n),
                 (Err(e), _) | (_, Err(e)) => return cannot_run(e),

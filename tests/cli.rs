@@ -140,6 +140,24 @@ fn fault_matrix() {
     );
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
 
+    // An undefined step fails its scenario (never silently skipped); an unparsable feature
+    // file means the suite cannot run.
+    let undefined = dir.path().join("undefined");
+    std::fs::create_dir_all(&undefined).unwrap();
+    std::fs::write(
+        undefined.join("x.feature"),
+        "Feature: X\n  Scenario: Y\n    Given the legacy laddr database\n    Then a step nobody wrote\n",
+    )
+    .unwrap();
+    let out = cutover(&["rehearse", "--features", undefined.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()], &[("LADDR_DATABASE_URL", admin.as_str())]);
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
+    assert!(text(&out).contains("no step definition matches"), "{}", text(&out));
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("x.feature"), "Feature: X\n  Scenario Outline: Y\n    Given <a>\n  Nonsense here\n").unwrap();
+    let out = cutover(&["rehearse", "--features", broken.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()], &[("LADDR_DATABASE_URL", admin.as_str())]);
+    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
+
     // `cutover run`: the same checks against systems given by a profile — here the reference
     // target serving a migrated state, and the loaded database through its read-only URL.
     let state_dir = dir.path().join("state");

@@ -119,6 +119,7 @@ fn describe(err: &event::StepError) -> String {
             // cucumber wraps a step's Err as "Step failed: ..."; keep only the evidence.
             text.strip_prefix("Step failed: ").map(str::to_string).unwrap_or(text)
         }
+        event::StepError::NotFound => "no step definition matches this step".into(),
         other => other.to_string(),
     }
 }

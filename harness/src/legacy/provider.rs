@@ -53,6 +53,23 @@ impl LegacyServer {
     }
 }
 
+impl Drop for LegacyServer {
+    fn drop(&mut self) {
+        // testcontainers removes a dropped container through the current tokio runtime and
+        // aborts the process when there is none (a test unwinding after its runtime ended).
+        // Remove it on a runtime of our own then, so a failure never leaves a container.
+        if let Guard::Container(c) = std::mem::replace(&mut self.guard, Guard::None) {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                drop(c);
+            } else if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(async move {
+                    let _ = c.rm().await;
+                });
+            }
+        }
+    }
+}
+
 /// Try the providers the profile allows, in order, and return the first server that answers.
 pub async fn provision(profile: &Profile) -> Result<LegacyServer, Error> {
     let mut tried = Vec::new();
