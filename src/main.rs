@@ -197,6 +197,7 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         tags: args.tags.clone().or_else(|| profile.run.tags.clone()),
         concurrency: args.concurrency.unwrap_or_else(|| profile.concurrency()),
         vary_client_ip: rehearsal,
+        strict_drain: profile.strict_drain(),
     };
     let outcome = match steps::run(env.clone(), &opts).await {
         Ok(o) => o,

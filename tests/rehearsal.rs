@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             tags: None,
             concurrency: 4,
             vary_client_ip: true,
+            strict_drain: false,
         };
         let outcome = steps::run(rehearsal.env.clone(), &opts).await;
         rehearsal.stop().await;

@@ -28,6 +28,16 @@ pub struct Profile {
     pub target: TargetConfig,
     #[serde(default)]
     pub run: RunConfig,
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// A GitHub-linked person still holding a legacy password fails the run instead of being
+    /// reported as advisory. Env: `CUTOVER_STRICT_DRAIN=1`.
+    pub strict_drain: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -172,6 +182,9 @@ impl Profile {
         if let Some(v) = nonempty("CUTOVER_PRIVATE_STORE") {
             self.target.private_store = Some(PathBuf::from(v));
         }
+        if let Some(v) = nonempty("CUTOVER_STRICT_DRAIN") {
+            self.policy.strict_drain = Some(matches!(v.as_str(), "1" | "true" | "yes"));
+        }
         if let Some(v) = nonempty("CUTOVER_TARGET_IMAGE") {
             self.target.image = Some(v);
         }
@@ -196,6 +209,10 @@ impl Profile {
 
     pub fn concurrency(&self) -> usize {
         self.run.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
+    }
+
+    pub fn strict_drain(&self) -> bool {
+        self.policy.strict_drain.unwrap_or(false)
     }
 
     pub fn jwt_signing_key(&self) -> Option<String> {

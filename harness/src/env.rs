@@ -6,6 +6,8 @@ use crate::config::Profile;
 use crate::datarepo::{DataRepo, Snapshot};
 use crate::legacy::{Checksums, LegacyDb};
 use crate::preflight::{self, Entity};
+use crate::private::PrivateStore;
+use crate::reconcile::LegacyPerson;
 use crate::target::TargetClient;
 use crate::Error;
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +27,8 @@ pub struct Environment {
     /// Checksums taken when the environment was ready, before any scenario.
     pub checksums_at_start: Checksums,
     snapshot: OnceCell<Arc<Snapshot>>,
+    private: OnceCell<Arc<PrivateStore>>,
+    legacy_people: OnceCell<Arc<Vec<LegacyPerson>>>,
     legacy_keys: Mutex<HashMap<Entity, Arc<BTreeMap<String, String>>>>,
 }
 
@@ -47,6 +51,8 @@ impl Environment {
             identity,
             checksums_at_start,
             snapshot: OnceCell::new(),
+            private: OnceCell::new(),
+            legacy_people: OnceCell::new(),
             legacy_keys: Mutex::new(HashMap::new()),
         })
     }
@@ -105,5 +111,29 @@ impl Environment {
         let keys = Arc::new(preflight::legacy_keys(&self.legacy, entity).await?);
         self.legacy_keys.lock().await.insert(entity, keys.clone());
         Ok(keys)
+    }
+
+    /// The private store's files, read once per run.
+    pub async fn private_store(&self) -> Result<Arc<PrivateStore>, Error> {
+        let dir = self.private_store.clone().ok_or_else(|| {
+            Error::Config("no private store configured (hint: set CUTOVER_PRIVATE_STORE or [target] private_store)".into())
+        })?;
+        self.private
+            .get_or_try_init(|| async move {
+                let store = tokio::task::spawn_blocking(move || PrivateStore::read(&dir))
+                    .await
+                    .map_err(|e| Error::Config(format!("reading the private store: {e}")))??;
+                Ok(Arc::new(store))
+            })
+            .await
+            .cloned()
+    }
+
+    /// laddr's in-scope people with their expected fields, read once per run.
+    pub async fn legacy_people(&self) -> Result<Arc<Vec<LegacyPerson>>, Error> {
+        self.legacy_people
+            .get_or_try_init(|| async { Ok(Arc::new(crate::reconcile::legacy_people(&self.legacy).await?)) })
+            .await
+            .cloned()
     }
 }

@@ -8,14 +8,19 @@
 //! * [`preflight`] — record coverage between laddr and the new stack.
 //! * [`evidence`] — what every check saw, redacted when it is built.
 
+pub mod accounts;
 pub mod config;
 pub mod datarepo;
 pub mod env;
 pub mod error;
 pub mod evidence;
 pub mod exit;
+pub mod freeze;
 pub mod legacy;
+pub mod mapping;
 pub mod preflight;
+pub mod private;
+pub mod reconcile;
 pub mod redact;
 pub mod target;
 

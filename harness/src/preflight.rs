@@ -87,7 +87,7 @@ pub const BLOG_POST_CLASS: &str = r"Emergence\CMS\BlogPost";
 /// People the cutover carries: they have a Username (contacts without one have no page and
 /// no sign-in), and they are not Disabled (laddr answered 404 for them; their fate is a
 /// policy decision, reported, not guessed). NULL AccountLevel reads as the default, User.
-const PERSON_IN_SCOPE: &str =
+pub(crate) const PERSON_IN_SCOPE: &str =
     "u.Username IS NOT NULL AND u.Username <> '' AND COALESCE(u.AccountLevel, 'User') <> 'Disabled'";
 /// Tags whose handle has one of the three namespaces the new stack knows.
 const TAG_IN_SCOPE: &str =

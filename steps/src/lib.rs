@@ -7,6 +7,7 @@ pub mod run;
 pub mod world;
 
 mod preflight;
+mod reconciliation;
 
 pub use run::{run, RunOptions, RunOutcome};
 pub use world::CutoverWorld;

@@ -19,6 +19,8 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Give every scenario its own X-Forwarded-For (rehearsal only).
     pub vary_client_ip: bool,
+    /// Fail (not advise) on GitHub-linked persons still holding a legacy password.
+    pub strict_drain: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -61,7 +63,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         })?),
         None => None,
     };
-    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip));
+    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip, opts.strict_drain));
     set_current(Some(ctx.clone()));
     let recorder = Recorder::new(ctx.clone());
     let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());

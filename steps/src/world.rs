@@ -14,12 +14,14 @@ pub struct RunContext {
     pub evidence: Mutex<HashMap<String, Vec<Evidence>>>,
     /// Give each scenario its own client identity for rate limits (rehearsal).
     pub vary_client_ip: bool,
+    /// Policy: a GitHub-linked person holding a legacy password fails instead of advising.
+    pub strict_drain: bool,
     next_client: AtomicUsize,
 }
 
 impl RunContext {
-    pub fn new(env: Arc<Environment>, vary_client_ip: bool) -> Self {
-        RunContext { env, evidence: Mutex::new(HashMap::new()), vary_client_ip, next_client: AtomicUsize::new(1) }
+    pub fn new(env: Arc<Environment>, vary_client_ip: bool, strict_drain: bool) -> Self {
+        RunContext { env, evidence: Mutex::new(HashMap::new()), vary_client_ip, strict_drain, next_client: AtomicUsize::new(1) }
     }
 }
 
@@ -41,6 +43,8 @@ pub struct CutoverWorld {
     pub scenario: String,
     /// Evidence produced by a `When` and judged by the following `Then`.
     pub pending: Option<Evidence>,
+    /// The legacy tables' state recorded at the freeze.
+    pub freeze: Option<harness::freeze::FreezeState>,
 }
 
 impl std::fmt::Debug for CutoverWorld {
@@ -62,7 +66,7 @@ impl CutoverWorld {
             let n = ctx.next_client.fetch_add(1, Ordering::Relaxed);
             target = target.with_client_ip(format!("192.0.2.{}", n % 250 + 1));
         }
-        Ok(CutoverWorld { ctx, target, scenario: String::new(), pending: None })
+        Ok(CutoverWorld { ctx, target, scenario: String::new(), pending: None, freeze: None })
     }
 
     pub fn env(&self) -> &Environment {

@@ -1,0 +1,101 @@
+//! The write freeze: row counts and the latest Created/Modified of every legacy table,
+//! recorded once and compared later (within a run, or across runs through a file).
+
+use crate::evidence::{Evidence, Outcome};
+use crate::legacy::{quote_ident, LegacyDb};
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableState {
+    pub rows: u64,
+    pub max_created: Option<i64>,
+    pub max_modified: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreezeState {
+    pub tables: BTreeMap<String, TableState>,
+}
+
+/// Record the state of every table now.
+pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
+    let cols = sqlx::query(
+        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN ('Created', 'Modified')",
+    )
+    .fetch_all(db.pool())
+    .await
+    .map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: format!("freeze columns: {e}") })?;
+    let mut has: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in cols {
+        let t: String = c.try_get(0).unwrap_or_default();
+        has.entry(t).or_default().push(c.try_get(1).unwrap_or_default());
+    }
+    let mut tables = BTreeMap::new();
+    for t in db.tables().await? {
+        let col = |name: &str| {
+            if has.get(&t).is_some_and(|c| c.iter().any(|x| x == name)) {
+                format!("CAST(UNIX_TIMESTAMP(MAX(`{name}`)) AS SIGNED)")
+            } else {
+                "NULL".into()
+            }
+        };
+        let sql = format!("SELECT COUNT(*), {}, {} FROM {}", col("Created"), col("Modified"), quote_ident(&t));
+        let r = sqlx::query(&sql)
+            .fetch_one(db.pool())
+            .await
+            .map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: format!("freeze {t}: {e}") })?;
+        let rows: i64 = r.try_get(0).unwrap_or(0);
+        tables.insert(
+            t,
+            TableState { rows: rows as u64, max_created: r.try_get(1).ok().flatten(), max_modified: r.try_get(2).ok().flatten() },
+        );
+    }
+    Ok(FreezeState { tables })
+}
+
+/// Pass when nothing changed since `before`.
+pub fn compare(before: &FreezeState, now: &FreezeState) -> Evidence {
+    let mut changes = Vec::new();
+    for (t, b) in &before.tables {
+        match now.tables.get(t) {
+            None => changes.push(format!("{t}: table gone")),
+            Some(n) if n != b => changes.push(format!(
+                "{t}: rows {} -> {}, latest Created {:?} -> {:?}, latest Modified {:?} -> {:?}",
+                b.rows, n.rows, b.max_created, n.max_created, b.max_modified, n.max_modified
+            )),
+            _ => {}
+        }
+    }
+    for t in now.tables.keys().filter(|t| !before.tables.contains_key(*t)) {
+        changes.push(format!("{t}: new table"));
+    }
+    Evidence::new(
+        "no legacy table has been written since the freeze",
+        if changes.is_empty() { Outcome::Pass } else { Outcome::Fail },
+        format!("{} tables compared, {} changed since the freeze", before.tables.len(), changes.len()),
+    )
+    .details(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_row_or_a_touched_record_is_named() {
+        let st = |rows, m| TableState { rows, max_created: Some(10), max_modified: m };
+        let before = FreezeState { tables: BTreeMap::from([("people".into(), st(5, Some(20))), ("tags".into(), st(2, None))]) };
+        assert!(!compare(&before, &before.clone()).failed());
+        let mut after = before.clone();
+        after.tables.insert("people".into(), st(5, Some(21)));
+        after.tables.insert("sessions".into(), st(1, None));
+        let ev = compare(&before, &after);
+        assert!(ev.failed());
+        assert!(ev.render().contains("people: rows 5 -> 5") && ev.render().contains("sessions: new table"), "{}", ev.render());
+    }
+}

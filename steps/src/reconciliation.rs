@@ -1,0 +1,119 @@
+//! Steps of `features/reconciliation.feature`.
+
+use crate::world::CutoverWorld;
+use cucumber::{given, then, when};
+use harness::accounts::{self, Class};
+use harness::evidence::{Evidence, Failure, Outcome};
+use harness::preflight::Entity;
+
+fn could_not(check: &str, e: impl std::fmt::Display) -> Failure {
+    Failure(Evidence::new(check, Outcome::Fail, format!("could not check: {e}")))
+}
+
+#[when(regex = r"^every (.+) record is compared field by field with its twin$")]
+async fn compare_fields(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
+    let entity: Entity = entity.parse().map_err(|e| could_not("fields", e))?;
+    let env = w.env();
+    let expected = match entity {
+        Entity::People => env
+            .legacy_people()
+            .await
+            .map(|people| people.iter().map(|p| (p.id.to_string(), p.expected.clone())).collect()),
+        _ => harness::reconcile::legacy_expected(&env.legacy, entity).await,
+    }
+    .map_err(|e| could_not(entity.label(), e))?;
+    let snap = env.snapshot().await.map_err(|e| could_not(entity.label(), e))?;
+    let mut ev = harness::reconcile::compare_fields(entity, &expected, &snap);
+    let prefix = format!("{}/", entity.sheet());
+    let problems: Vec<String> =
+        snap.problems.iter().filter(|p| p.path.starts_with(&prefix)).map(|p| format!("unreadable record {p}")).collect();
+    if !problems.is_empty() {
+        ev.outcome = Outcome::Fail;
+        ev = ev.details(problems);
+    }
+    w.pending = Some(ev);
+    Ok(())
+}
+
+#[then(regex = r"^no field differs$")]
+async fn no_field_differs(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let ev = w.pending.take().ok_or_else(|| could_not("fields", "nothing was compared first"))?;
+    w.judge(ev)
+}
+
+/// Run one private-store check with laddr's people, the snapshot and the store.
+async fn with_accounts(
+    w: &mut CutoverWorld,
+    what: &str,
+    check: impl FnOnce(&[harness::reconcile::LegacyPerson], &harness::datarepo::Snapshot, &harness::private::PrivateStore) -> Evidence,
+) -> Result<(), Failure> {
+    let env = w.env();
+    let people = env.legacy_people().await.map_err(|e| could_not(what, e))?;
+    let snap = env.snapshot().await.map_err(|e| could_not(what, e))?;
+    let store = env.private_store().await.map_err(|e| could_not(what, e))?;
+    w.pending = Some(check(&people, &snap, &store));
+    Ok(())
+}
+
+#[when(regex = r"^the profiles are compared with laddr's emails$")]
+async fn emails(w: &mut CutoverWorld) -> Result<(), Failure> {
+    with_accounts(w, "emails", accounts::emails).await
+}
+
+#[when(regex = r"^the stored credentials are compared with laddr's password hashes$")]
+async fn passwords(w: &mut CutoverWorld) -> Result<(), Failure> {
+    with_accounts(w, "credentials", accounts::passwords).await
+}
+
+#[when(regex = r"^every stored credential is traced back to laddr$")]
+async fn foreign(w: &mut CutoverWorld) -> Result<(), Failure> {
+    with_accounts(w, "credentials", accounts::no_foreign_credentials).await
+}
+
+#[when(regex = r"^laddr's newsletter choices are compared with the profiles$")]
+async fn newsletter(w: &mut CutoverWorld) -> Result<(), Failure> {
+    with_accounts(w, "newsletter", accounts::newsletter_continuity).await
+}
+
+#[when(regex = r"^the (.+) are counted$")]
+async fn count_class(w: &mut CutoverWorld, class: String) -> Result<(), Failure> {
+    let c: Class = class.parse().map_err(|e| could_not("counter", e))?;
+    let strict = w.ctx.strict_drain;
+    with_accounts(w, "counter", move |l, s, p| accounts::class(c, l, s, p, strict)).await
+}
+
+#[then(regex = r"^(?:every one is as expected|the counter is zero)$")]
+async fn as_expected(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let ev = w.pending.take().ok_or_else(|| could_not("check", "nothing was compared first"))?;
+    w.judge(ev)
+}
+
+#[given(regex = r"^the state of every legacy table is recorded at the freeze$")]
+async fn freeze(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let state = harness::freeze::record(&w.env().legacy).await.map_err(|e| could_not("freeze", e))?;
+    w.record(&Evidence::new("freeze recorded", Outcome::Pass, format!("{} tables recorded", state.tables.len())));
+    w.freeze = Some(state);
+    Ok(())
+}
+
+#[when(regex = r"^the new stack serves a person, a project and its health$")]
+async fn serve(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let snap = w.env().snapshot().await.map_err(|e| could_not("serve", e))?;
+    let first = |sheet: &str| {
+        snap.sheet(sheet).first().and_then(|r| r.fields.get("slug")?.as_str().map(str::to_string)).unwrap_or_default()
+    };
+    let mut seen = Vec::new();
+    for path in ["/api/health".to_string(), format!("/api/people/{}", first("people")), format!("/api/projects/{}", first("projects"))] {
+        let status = w.target.get(&path).await.map(|a| a.status.to_string()).unwrap_or_else(|e| e.to_string());
+        seen.push(format!("GET {path} -> {status}"));
+    }
+    w.record(&Evidence::new("the new stack served requests", Outcome::Pass, "requests made").details(seen));
+    Ok(())
+}
+
+#[then(regex = r"^no legacy table has been written since the freeze$")]
+async fn nothing_written(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let before = w.freeze.clone().ok_or_else(|| could_not("freeze", "no freeze was recorded first"))?;
+    let now = harness::freeze::record(&w.env().legacy).await.map_err(|e| could_not("freeze", e))?;
+    w.judge(harness::freeze::compare(&before, &now))
+}
