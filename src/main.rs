@@ -241,6 +241,15 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
             return ExitCode::from(exit::CANNOT_RUN as u8);
         }
     }
+    let mut per_feature: std::collections::BTreeMap<&str, (usize, u64)> = Default::default();
+    for sc in &outcome.scenarios {
+        let e = per_feature.entry(sc.feature.as_str()).or_default();
+        e.0 += 1;
+        e.1 += sc.duration_ms;
+    }
+    for (feature, (n, ms)) in per_feature {
+        println!("time: {feature}: {n} scenarios, {:.2} s of scenario time", ms as f64 / 1000.0);
+    }
     println!("scenarios: {passed} passed, {failed} failed");
     println!("VERDICT: {verdict}");
     ExitCode::from(verdict.exit_code() as u8)

@@ -204,6 +204,46 @@ fn fault_matrix() {
     let out = cutover(&["run", "--profile", bad.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(exit::CANNOT_RUN));
     assert!(text(&out).contains("bad.toml"), "{}", text(&out));
+
+    // Bad input: a malformed TOML record, a truncated JSONL line, a missing branch. Each is a
+    // failed step naming the file (and line); every other scenario still runs.
+    let work = dir.path().join("work");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git").args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["clone", "-q", paths.data_repo.to_str().unwrap(), work.to_str().unwrap()]);
+    let victim = std::fs::read_dir(work.join("people")).unwrap().next().unwrap().unwrap().path();
+    let name = victim.file_name().unwrap().to_str().unwrap().to_string();
+    let mut record = std::fs::read_to_string(&victim).unwrap();
+    let bad_line = record.lines().count() + 1;
+    record.push_str("broken = \n");
+    std::fs::write(&victim, record).unwrap();
+    let w = work.to_str().unwrap();
+    git(&["-C", w, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "broken record"]);
+    git(&["-C", w, "push", "-q", "origin", "HEAD:main"]);
+    let mut profiles = std::fs::OpenOptions::new().append(true).open(paths.private_store.join("profiles.jsonl")).unwrap();
+    std::io::Write::write_all(&mut profiles, b"{\"personId\":\"x\",\"ema").unwrap();
+    let jsonl_line = std::fs::read_to_string(paths.private_store.join("profiles.jsonl")).unwrap().lines().count();
+    let out = cutover(
+        &["run", "--profile", profile_path.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", "")],
+    );
+    let console = text(&out);
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{console}");
+    assert!(console.contains(&format!("people/{name}:{bad_line}")), "names the file and line:\n{console}");
+    assert!(console.contains(&format!("profiles.jsonl:{jsonl_line}")), "names the JSONL line:\n{console}");
+    assert!(console.contains("PASS [") && console.contains("The new stack is up and ready"), "{console}");
+    let results = read_json(&report_dir.join("results.json"));
+    assert_eq!(results["scenarios"].as_array().unwrap().len(), 34, "every scenario still ran");
+    let missing_branch = dir.path().join("branch.toml");
+    std::fs::write(&missing_branch, std::fs::read_to_string(&profile_path).unwrap().replace("branch = 'main'", "branch = 'nope'")).unwrap();
+    let out = cutover(
+        &["run", "--profile", missing_branch.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", "")],
+    );
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
+    assert!(text(&out).contains("no branch \"nope\""), "{}", text(&out));
     rt.block_on(running.stop());
 
     let after = rt.block_on(db.checksums()).unwrap();

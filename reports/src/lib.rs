@@ -1,9 +1,10 @@
 //! Report writers. They read only [`harness::evidence`] results; each format has its own
-//! module. So far: the machine-readable run result (`results.json`) and a Markdown summary
-//! fit for `$GITHUB_STEP_SUMMARY`.
+//! module. So far: the machine-readable run result (`results.json`), the reconciliation's
+//! findings (`reconciliation.json`) and a Markdown summary fit for `$GITHUB_STEP_SUMMARY`.
 
 pub mod json;
 pub mod markdown;
+pub mod reconciliation;
 
 use harness::evidence::{ScenarioResult, Verdict};
 use serde::Serialize;
@@ -37,6 +38,7 @@ pub fn write_all(dir: &std::path::Path, report: &RunReport) -> std::io::Result<V
     let files = vec![
         (dir.join("results.json"), json::render(report)),
         (dir.join("summary.md"), markdown::render(report)),
+        (dir.join("reconciliation.json"), reconciliation::render(report)),
     ];
     for (path, text) in &files {
         std::fs::write(path, text)?;
