@@ -71,6 +71,15 @@ enum Command {
     },
     /// List the reference target's faults, one per line: name, space, what it breaks.
     Faults,
+    /// Record the legacy database's state at the write freeze (row counts, latest
+    /// Created/Modified per table) for a later run's freeze scenario (CUTOVER_FREEZE_FILE).
+    Freeze {
+        /// Profile file; LADDR_DATABASE_URL overrides its database.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write the fixture without running anything (for inspection and determinism checks).
     Fixture {
         #[command(subcommand)]
@@ -137,6 +146,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fixture { what } => fixture(what),
+        Command::Freeze { profile, out } => runtime().block_on(record_freeze(profile, out)),
         Command::Rehearse { run, faults, fixture: FixtureArgs { people, seed }, name_ids } => {
             let faults = match parse_faults(&faults) {
                 Ok(f) => f,
@@ -198,6 +208,7 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         concurrency: args.concurrency.unwrap_or_else(|| profile.concurrency()),
         vary_client_ip: rehearsal,
         strict_drain: profile.strict_drain(),
+        freeze_file: profile.run.freeze_file.clone(),
     };
     let outcome = match steps::run(env.clone(), &opts).await {
         Ok(o) => o,
@@ -253,6 +264,27 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
     println!("scenarios: {passed} passed, {failed} failed");
     println!("VERDICT: {verdict}");
     ExitCode::from(verdict.exit_code() as u8)
+}
+
+async fn record_freeze(profile: Option<PathBuf>, out: PathBuf) -> ExitCode {
+    let profile = match load_profile(profile.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return cannot_run(e),
+    };
+    let Some(url) = profile.legacy.url.clone() else {
+        return cannot_run("no legacy database (hint: set LADDR_DATABASE_URL or [legacy] url)");
+    };
+    let state = match harness::legacy::LegacyDb::connect_read_only(&url).await {
+        Ok(db) => harness::freeze::record(&db).await,
+        Err(e) => Err(e),
+    };
+    match state.and_then(|s| s.save(&out).map(|_| s)) {
+        Ok(s) => {
+            println!("freeze recorded: {} tables at {} -> {}", s.tables.len(), s.recorded_at, out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => cannot_run(e),
+    }
 }
 
 fn fixture(what: FixtureCmd) -> ExitCode {

@@ -145,6 +145,32 @@ fn fault_matrix() {
             assert!(console.contains("it answers that it is ready"), "names the readiness step:\n{console}");
         }
     }
+    // The freeze across runs: recorded at "T-7d" by `cutover freeze`, compared at "T-0". A
+    // write in between fails exactly the freeze scenario.
+    let freeze_file = dir.path().join("freeze.json");
+    let out = cutover(&["freeze", "--out", freeze_file.to_str().unwrap()], &[("LADDR_DATABASE_URL", ro.as_str())]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    let rehearsal_db = admin.replace("/mysql", &format!("/{}", fixtures::legacy::database_name(&hash)));
+    let write = |sql: &'static str| {
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::MySqlConnection::connect(&rehearsal_db).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        })
+    };
+    write("INSERT INTO sessions (Class, Handle) VALUES ('UserSession', 'written-after-the-freeze')");
+    let report_dir = dir.path().join("freeze");
+    let out = cutover(
+        &["rehearse", "--report-dir", report_dir.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", admin.as_str()), ("CUTOVER_FREEZE_FILE", freeze_file.to_str().unwrap())],
+    );
+    write("DELETE FROM sessions WHERE Handle = 'written-after-the-freeze'");
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
+    let results = read_json(&report_dir.join("results.json"));
+    let failed: Vec<&str> = results["scenarios"].as_array().unwrap().iter().filter(|s| s["status"] == "failed").map(|s| s["scenario"].as_str().unwrap()).collect();
+    assert_eq!(failed, vec!["Nothing writes to laddr after the freeze"], "{}", text(&out));
+    assert!(text(&out).contains("sessions: rows 0 -> 1"), "{}", text(&out));
+
     // Tag filtering: a phase that matches nothing cannot give a verdict; one that matches runs.
     let report_dir = dir.path().join("tags");
     let out = cutover(&["rehearse", "--tags", "@no-such-phase", "--report-dir", report_dir.to_str().unwrap()], &[("LADDR_DATABASE_URL", admin.as_str())]);

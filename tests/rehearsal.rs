@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             concurrency: 4,
             vary_client_ip: true,
             strict_drain: false,
+            freeze_file: None,
         };
         let outcome = steps::run(rehearsal.env.clone(), &opts).await;
         rehearsal.stop().await;

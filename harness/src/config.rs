@@ -119,6 +119,9 @@ pub struct RunConfig {
     pub report_dir: Option<PathBuf>,
     /// Where the feature files are.
     pub features: Option<PathBuf>,
+    /// A freeze recorded earlier (`cutover freeze --out FILE`, e.g. at T-7d): the freeze
+    /// scenario compares against it instead of recording its own. Env: `CUTOVER_FREEZE_FILE`.
+    pub freeze_file: Option<PathBuf>,
 }
 
 impl Profile {
@@ -181,6 +184,9 @@ impl Profile {
         }
         if let Some(v) = nonempty("CUTOVER_PRIVATE_STORE") {
             self.target.private_store = Some(PathBuf::from(v));
+        }
+        if let Some(v) = nonempty("CUTOVER_FREEZE_FILE") {
+            self.run.freeze_file = Some(PathBuf::from(v));
         }
         if let Some(v) = nonempty("CUTOVER_STRICT_DRAIN") {
             self.policy.strict_drain = Some(matches!(v.as_str(), "1" | "true" | "yes"));

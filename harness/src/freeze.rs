@@ -18,7 +18,23 @@ pub struct TableState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FreezeState {
+    /// When it was recorded (RFC 3339), for the evidence.
+    #[serde(default)]
+    pub recorded_at: String,
     pub tables: BTreeMap<String, TableState>,
+}
+
+impl FreezeState {
+    /// Read a state recorded by an earlier run (`cutover freeze --out FILE`).
+    pub fn load(path: &std::path::Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("freeze file {}", path.display()), e))?;
+        serde_json::from_str(&text).map_err(|e| Error::Config(format!("freeze file {}: {e}", path.display())))
+    }
+
+    pub fn save(&self, path: &std::path::Path) -> Result<(), Error> {
+        let text = serde_json::to_string_pretty(self).expect("serialises");
+        std::fs::write(path, text + "\n").map_err(|e| Error::io(format!("freeze file {}", path.display()), e))
+    }
 }
 
 /// Record the state of every table now.
@@ -55,7 +71,8 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
             TableState { rows: rows as u64, max_created: r.try_get(1).ok().flatten(), max_modified: r.try_get(2).ok().flatten() },
         );
     }
-    Ok(FreezeState { tables })
+    let recorded_at = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    Ok(FreezeState { recorded_at, tables })
 }
 
 /// Pass when nothing changed since `before`.
@@ -77,7 +94,7 @@ pub fn compare(before: &FreezeState, now: &FreezeState) -> Evidence {
     Evidence::new(
         "no legacy table has been written since the freeze",
         if changes.is_empty() { Outcome::Pass } else { Outcome::Fail },
-        format!("{} tables compared, {} changed since the freeze", before.tables.len(), changes.len()),
+        format!("{} tables compared, {} changed since the freeze at {}", before.tables.len(), changes.len(), before.recorded_at),
     )
     .details(changes)
 }
@@ -89,7 +106,7 @@ mod tests {
     #[test]
     fn a_new_row_or_a_touched_record_is_named() {
         let st = |rows, m| TableState { rows, max_created: Some(10), max_modified: m };
-        let before = FreezeState { tables: BTreeMap::from([("people".into(), st(5, Some(20))), ("tags".into(), st(2, None))]) };
+        let before = FreezeState { recorded_at: String::new(), tables: BTreeMap::from([("people".into(), st(5, Some(20))), ("tags".into(), st(2, None))]) };
         assert!(!compare(&before, &before.clone()).failed());
         let mut after = before.clone();
         after.tables.insert("people".into(), st(5, Some(21)));

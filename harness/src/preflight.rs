@@ -354,8 +354,12 @@ pub async fn coverage(env: &crate::env::Environment, entity: Entity) -> Result<E
     let legacy = env.legacy_keys(entity).await?;
     let snap = env.snapshot().await?;
     let new = new_keys(&snap, entity);
-    let mut ev = compare(entity, &legacy, &new);
-    let prefix = format!("{}/", entity.sheet());
+    Ok(with_sheet_problems(compare(entity, &legacy, &new), &snap, entity.sheet()))
+}
+
+/// Fail `ev` if any file of `sheet` could not be read, naming each file and line.
+pub fn with_sheet_problems(mut ev: Evidence, snap: &Snapshot, sheet: &str) -> Evidence {
+    let prefix = format!("{sheet}/");
     let problems: Vec<String> =
         snap.problems.iter().filter(|p| p.path.starts_with(&prefix)).map(|p| format!("unreadable record {p}")).collect();
     if !problems.is_empty() {
@@ -363,5 +367,5 @@ pub async fn coverage(env: &crate::env::Environment, entity: Entity) -> Result<E
         ev.headline = format!("{} — {} unreadable file(s)", ev.headline, problems.len());
         ev = ev.details(problems.iter().take(SAMPLE));
     }
-    Ok(ev)
+    ev
 }

@@ -234,6 +234,16 @@ pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<S
     Ok(out)
 }
 
+/// The whole field check of one entity against an environment.
+pub async fn fields(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
+    let expected = match entity {
+        Entity::People => env.legacy_people().await?.iter().map(|p| (p.id.to_string(), p.expected.clone())).collect(),
+        _ => legacy_expected(&env.legacy, entity).await?,
+    };
+    let snap = env.snapshot().await?;
+    Ok(crate::preflight::with_sheet_problems(compare_fields(entity, &expected, &snap), &snap, entity.sheet()))
+}
+
 /// uuid → legacyId for one sheet.
 fn legacy_ids(snap: &Snapshot, sheet: &str) -> HashMap<String, i64> {
     snap.sheet(sheet)

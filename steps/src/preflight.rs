@@ -1,13 +1,9 @@
 //! Steps of `features/preflight.feature`.
 
-use crate::world::CutoverWorld;
+use crate::world::{could_not, CutoverWorld};
 use cucumber::{given, then, when};
 use harness::evidence::{Evidence, Failure, Outcome};
 use harness::preflight::Entity;
-
-fn setup_failure(check: &str, e: impl std::fmt::Display) -> Failure {
-    Failure(Evidence::new(check, Outcome::Fail, format!("could not check: {e}")))
-}
 
 #[given(regex = r"^the legacy laddr database$")]
 async fn legacy_database(w: &mut CutoverWorld) -> Result<(), Failure> {
@@ -27,7 +23,7 @@ async fn read_only(w: &mut CutoverWorld) -> Result<(), Failure> {
 
 #[then(regex = r"^a checksum of every legacy table is on record for the end of the run$")]
 async fn checksums_recorded(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let tables = w.env().legacy.tables().await.map_err(|e| setup_failure("checksums", e))?;
+    let tables = w.env().legacy.tables().await.map_err(|e| could_not("checksums", e))?;
     let ev = harness::legacy::checksums_cover(&w.env().checksums_at_start, &tables);
     w.judge(ev)
 }
@@ -44,20 +40,18 @@ async fn ask_ready(w: &mut CutoverWorld) {
 
 #[then(regex = r"^it answers that it is (?:healthy|ready)$")]
 async fn answers(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let ev = w.pending.take().ok_or_else(|| setup_failure("answer", "no question was asked first"))?;
-    w.judge(ev)
+    w.judge_pending("answer")
 }
 
 #[when(regex = r"^the (.+) in scope are counted in laddr and in the new stack$")]
 async fn count(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
-    let entity: Entity = entity.parse().map_err(|e| setup_failure("coverage", e))?;
-    let ev = harness::preflight::coverage(w.env(), entity).await.map_err(|e| setup_failure(entity.label(), e))?;
+    let entity: Entity = entity.parse().map_err(|e| could_not("coverage", e))?;
+    let ev = harness::preflight::coverage(w.env(), entity).await.map_err(|e| could_not(entity.label(), e))?;
     w.pending = Some(ev);
     Ok(())
 }
 
 #[then(regex = r"^every one is in the new stack exactly once$")]
 async fn exactly_once(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let ev = w.pending.take().ok_or_else(|| setup_failure("coverage", "nothing was counted first"))?;
-    w.judge(ev)
+    w.judge_pending("coverage")
 }

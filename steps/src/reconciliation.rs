@@ -1,44 +1,22 @@
 //! Steps of `features/reconciliation.feature`.
 
-use crate::world::CutoverWorld;
+use crate::world::{could_not, CutoverWorld};
 use cucumber::{given, then, when};
 use harness::accounts::{self, Class};
 use harness::evidence::{Evidence, Failure, Outcome};
 use harness::preflight::Entity;
 
-fn could_not(check: &str, e: impl std::fmt::Display) -> Failure {
-    Failure(Evidence::new(check, Outcome::Fail, format!("could not check: {e}")))
-}
-
 #[when(regex = r"^every (.+) record is compared field by field with its twin$")]
 async fn compare_fields(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
     let entity: Entity = entity.parse().map_err(|e| could_not("fields", e))?;
-    let env = w.env();
-    let expected = match entity {
-        Entity::People => env
-            .legacy_people()
-            .await
-            .map(|people| people.iter().map(|p| (p.id.to_string(), p.expected.clone())).collect()),
-        _ => harness::reconcile::legacy_expected(&env.legacy, entity).await,
-    }
-    .map_err(|e| could_not(entity.label(), e))?;
-    let snap = env.snapshot().await.map_err(|e| could_not(entity.label(), e))?;
-    let mut ev = harness::reconcile::compare_fields(entity, &expected, &snap);
-    let prefix = format!("{}/", entity.sheet());
-    let problems: Vec<String> =
-        snap.problems.iter().filter(|p| p.path.starts_with(&prefix)).map(|p| format!("unreadable record {p}")).collect();
-    if !problems.is_empty() {
-        ev.outcome = Outcome::Fail;
-        ev = ev.details(problems);
-    }
+    let ev = harness::reconcile::fields(w.env(), entity).await.map_err(|e| could_not(entity.label(), e))?;
     w.pending = Some(ev);
     Ok(())
 }
 
 #[then(regex = r"^no field differs$")]
 async fn no_field_differs(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let ev = w.pending.take().ok_or_else(|| could_not("fields", "nothing was compared first"))?;
-    w.judge(ev)
+    w.judge_pending("fields")
 }
 
 /// Run one private-store check with laddr's people, the snapshot and the store.
@@ -84,14 +62,21 @@ async fn count_class(w: &mut CutoverWorld, class: String) -> Result<(), Failure>
 
 #[then(regex = r"^(?:every one is as expected|the counter is zero)$")]
 async fn as_expected(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let ev = w.pending.take().ok_or_else(|| could_not("check", "nothing was compared first"))?;
-    w.judge(ev)
+    w.judge_pending("check")
 }
 
 #[given(regex = r"^the state of every legacy table is recorded at the freeze$")]
 async fn freeze(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let state = harness::freeze::record(&w.env().legacy).await.map_err(|e| could_not("freeze", e))?;
-    w.record(&Evidence::new("freeze recorded", Outcome::Pass, format!("{} tables recorded", state.tables.len())));
+    // At T-0 the freeze was recorded at T-7d by another run; otherwise record it now.
+    let (state, source) = match &w.ctx.freeze_file {
+        Some(path) => (harness::freeze::FreezeState::load(path).map_err(|e| could_not("freeze", e))?, path.display().to_string()),
+        None => (harness::freeze::record(&w.env().legacy).await.map_err(|e| could_not("freeze", e))?, "this run".to_string()),
+    };
+    w.record(&Evidence::new(
+        "freeze recorded",
+        Outcome::Pass,
+        format!("{} tables at the freeze ({}, from {source})", state.tables.len(), state.recorded_at),
+    ));
     w.freeze = Some(state);
     Ok(())
 }

@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub vary_client_ip: bool,
     /// Fail (not advise) on GitHub-linked persons still holding a legacy password.
     pub strict_drain: bool,
+    /// A freeze recorded by an earlier run, to compare against.
+    pub freeze_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -63,7 +65,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         })?),
         None => None,
     };
-    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip, opts.strict_drain));
+    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip, opts.strict_drain, opts.freeze_file.clone()));
     set_current(Some(ctx.clone()));
     let recorder = Recorder::new(ctx.clone());
     let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());

@@ -16,12 +16,21 @@ pub struct RunContext {
     pub vary_client_ip: bool,
     /// Policy: a GitHub-linked person holding a legacy password fails instead of advising.
     pub strict_drain: bool,
+    /// A freeze recorded by an earlier run.
+    pub freeze_file: Option<std::path::PathBuf>,
     next_client: AtomicUsize,
 }
 
 impl RunContext {
-    pub fn new(env: Arc<Environment>, vary_client_ip: bool, strict_drain: bool) -> Self {
-        RunContext { env, evidence: Mutex::new(HashMap::new()), vary_client_ip, strict_drain, next_client: AtomicUsize::new(1) }
+    pub fn new(env: Arc<Environment>, vary_client_ip: bool, strict_drain: bool, freeze_file: Option<std::path::PathBuf>) -> Self {
+        RunContext {
+            env,
+            evidence: Mutex::new(HashMap::new()),
+            vary_client_ip,
+            strict_drain,
+            freeze_file,
+            next_client: AtomicUsize::new(1),
+        }
     }
 }
 
@@ -78,11 +87,22 @@ impl CutoverWorld {
         self.ctx.evidence.lock().expect("evidence lock").entry(self.scenario.clone()).or_default().push(ev.clone());
     }
 
+    /// Judge the evidence a previous `When` left: `what` names the check if none did.
+    pub fn judge_pending(&mut self, what: &str) -> Result<(), Failure> {
+        let ev = self.pending.take().ok_or_else(|| could_not(what, "no step before this one produced anything to judge"))?;
+        self.judge(ev)
+    }
+
     /// Record and turn into the step's result.
     pub fn judge(&self, ev: Evidence) -> Result<(), Failure> {
         self.record(&ev);
         ev.into_result().map(|_| ())
     }
+}
+
+/// A step that could not even check: a failure saying why.
+pub fn could_not(check: &str, e: impl std::fmt::Display) -> Failure {
+    Failure(Evidence::new(check, harness::evidence::Outcome::Fail, format!("could not check: {e}")))
 }
 
 /// The key the recorder and the World agree on.
