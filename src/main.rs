@@ -35,6 +35,13 @@ struct RunArgs {
     /// The feature files (default: ./features, else the suite's own).
     #[arg(long)]
     features: Option<PathBuf>,
+    /// Sign the report bundle with this Ed25519 key (`cutover keygen`); or set
+    /// CUTOVER_SIGNING_KEY to the key itself. The key is never printed.
+    #[arg(long)]
+    signing_key: Option<PathBuf>,
+    /// Waivers (TOML `[[waiver]]` with scenario, reason, owner, expires); env CUTOVER_WAIVERS.
+    #[arg(long, env = "CUTOVER_WAIVERS")]
+    waivers: Option<PathBuf>,
 }
 
 /// Which fixture: the same seed and size always give the same data.
@@ -79,6 +86,17 @@ enum Command {
         profile: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Make an Ed25519 key pair for signing reports: <prefix>.key (owner-only) and <prefix>.pub.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a report bundle: the signature, the manifest and every artifact's hash.
+    Verify {
+        report_dir: PathBuf,
+        #[arg(long)]
+        public_key: PathBuf,
     },
     /// Write the fixture without running anything (for inspection and determinism checks).
     Fixture {
@@ -146,6 +164,27 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fixture { what } => fixture(what),
+        Command::Keygen { out } => match reports::manifest::SigningKey::generate().and_then(|k| k.write_pair(&out)) {
+            Ok((key, public)) => {
+                println!("wrote {} (keep it secret) and {}", key.display(), public.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => cannot_run(e),
+        },
+        Command::Verify { report_dir, public_key } => {
+            let result = reports::verify::load_public_key(&public_key).and_then(|k| reports::verify::verify(&report_dir, &k));
+            match result {
+                Ok(v) => {
+                    println!("verified: signature good, {} artifacts unchanged", v.artifacts);
+                    println!("VERDICT: {}", v.verdict);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cutover verify: FAILED: {e}");
+                    ExitCode::from(exit::NO_GO as u8)
+                }
+            }
+        }
         Command::Freeze { profile, out } => runtime().block_on(record_freeze(profile, out)),
         Command::Rehearse { run, faults, fixture: FixtureArgs { people, seed }, name_ids } => {
             let faults = match parse_faults(&faults) {
@@ -202,6 +241,24 @@ async fn external(args: RunArgs) -> ExitCode {
 
 /// Run the features, write the reports, print the verdict.
 async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &Profile, name: &str, rehearsal: bool) -> ExitCode {
+    let key = match (&args.signing_key, std::env::var("CUTOVER_SIGNING_KEY").ok().filter(|k| !k.is_empty())) {
+        (Some(path), _) => match reports::manifest::SigningKey::load(path) {
+            Ok(k) => Some(k),
+            Err(e) => return cannot_run(e),
+        },
+        (None, Some(text)) => match reports::manifest::SigningKey::from_base64(&text) {
+            Ok(k) => Some(k),
+            Err(e) => return cannot_run(format!("CUTOVER_SIGNING_KEY: {e}")),
+        },
+        (None, None) => None,
+    };
+    let waivers = match &args.waivers {
+        Some(path) => match harness::waiver::WaiverFile::load(path) {
+            Ok(w) => w.waiver,
+            Err(e) => return cannot_run(e),
+        },
+        None => Vec::new(),
+    };
     let opts = steps::RunOptions {
         features: features_dir(args.features.as_ref(), profile),
         tags: args.tags.clone().or_else(|| profile.run.tags.clone()),
@@ -209,6 +266,7 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         vary_client_ip: rehearsal,
         strict_drain: profile.strict_drain(),
         freeze_file: profile.run.freeze_file.clone(),
+        waivers,
     };
     let outcome = match steps::run(env.clone(), &opts).await {
         Ok(o) => o,
@@ -221,8 +279,11 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
     };
     let report = reports::RunReport {
         suite: if rehearsal { "rehearsal".into() } else { "acceptance".into() },
+        suite_commit: harness::suite::commit(Path::new(env!("CARGO_MANIFEST_DIR"))),
         profile: name.to_string(),
         verdict,
+        features: harness::suite::describe_features(&opts.features),
+        decision: outcome.decision.clone(),
         started: stamp(outcome.started),
         finished: stamp(outcome.finished),
         identity: env.identity.clone(),
@@ -230,7 +291,7 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         parse_errors: outcome.parse_errors.clone(),
         legacy_writes: outcome.checksum_changes.iter().map(|c| serde_json::to_value(c).unwrap_or_default()).collect(),
     };
-    let written = reports::write_all(&args.report_dir, &report);
+    let written = reports::write_all(&args.report_dir, &report, key.as_ref());
     let (passed, failed) = report.counts();
     println!();
     for e in &outcome.parse_errors {
@@ -240,13 +301,26 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         println!("NO-GO: legacy table `{}` changed during the run (checksum {:?} -> {:?})", c.table, c.before, c.after);
     }
     for s in outcome.failed() {
-        println!("failed: {} › {}", s.feature, s.scenario);
+        let waived = outcome.decision.applied.iter().any(|w| w.scenario == s.scenario);
+        println!("failed{}: {} › {}", if waived { " (waived)" } else { "" }, s.feature, s.scenario);
+    }
+    for w in &outcome.decision.expired {
+        println!("expired waiver, not counted: {} (owner {}, expired {})", w.scenario, w.owner, w.expires);
+    }
+    for b in report.budgets().iter().filter(|b| b.over) {
+        println!("over budget: {} took {:.1} s of {} s", b.feature, b.measured_secs, b.budget_secs.unwrap_or(0));
     }
     if outcome.scenarios.is_empty() {
         println!("no scenario ran (hint: check --tags and --features)");
     }
     match written {
-        Ok(files) => println!("reports: {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
+        Ok(files) => {
+            println!("reports: {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+            match &key {
+                Some(k) => println!("signed with the key whose public half is {}", k.public_base64()),
+                None => println!("not signed (hint: --signing-key <file> or CUTOVER_SIGNING_KEY)"),
+            }
+        }
         Err(e) => {
             eprintln!("cutover: cannot write reports to {}: {e}", args.report_dir.display());
             return ExitCode::from(exit::CANNOT_RUN as u8);

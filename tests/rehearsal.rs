@@ -32,6 +32,7 @@ fn main() -> ExitCode {
             vary_client_ip: true,
             strict_drain: false,
             freeze_file: None,
+            waivers: vec![],
         };
         let outcome = steps::run(rehearsal.env.clone(), &opts).await;
         rehearsal.stop().await;

@@ -148,7 +148,51 @@ pub struct ScenarioResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub duration_ms: u64,
+    /// Every step in order, with its status and time.
+    #[serde(default)]
+    pub steps: Vec<StepResult>,
     pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepResult {
+    pub keyword: String,
+    pub text: String,
+    pub status: StepStatus,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The one place evidence enters a run's record: keyed by scenario, and redacted once more
+/// on the way in, so nothing a step builds by hand can carry a secret into a report.
+#[derive(Debug, Default)]
+pub struct Collector {
+    by_scenario: std::sync::Mutex<std::collections::HashMap<String, Vec<Evidence>>>,
+}
+
+impl Collector {
+    pub fn record(&self, scenario: &str, ev: &Evidence) {
+        let clean = serde_json::to_value(ev)
+            .ok()
+            .map(|v| redact_json(&v))
+            .and_then(|v| serde_json::from_value::<Evidence>(v).ok())
+            .unwrap_or_else(|| Evidence::new(&ev.check, ev.outcome, "(evidence could not be redacted and was dropped)"));
+        self.by_scenario.lock().expect("collector lock").entry(scenario.to_string()).or_default().push(clean);
+    }
+
+    /// Everything recorded for one scenario, once.
+    pub fn take(&self, scenario: &str) -> Vec<Evidence> {
+        self.by_scenario.lock().expect("collector lock").remove(scenario).unwrap_or_default()
+    }
 }
 
 /// The run's answer to "may the cutover proceed?".
@@ -156,6 +200,9 @@ pub struct ScenarioResult {
 pub enum Verdict {
     #[serde(rename = "GO")]
     Go,
+    /// Every failure is covered by an unexpired waiver.
+    #[serde(rename = "GO with waivers")]
+    GoWithWaivers,
     #[serde(rename = "NO-GO")]
     NoGo,
     #[serde(rename = "CANNOT-RUN")]
@@ -165,7 +212,7 @@ pub enum Verdict {
 impl Verdict {
     pub fn exit_code(self) -> i32 {
         match self {
-            Verdict::Go => crate::exit::GO,
+            Verdict::Go | Verdict::GoWithWaivers => crate::exit::GO,
             Verdict::NoGo => crate::exit::NO_GO,
             Verdict::CannotRun => crate::exit::CANNOT_RUN,
         }
@@ -176,6 +223,7 @@ impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Verdict::Go => "GO",
+            Verdict::GoWithWaivers => "GO with waivers",
             Verdict::NoGo => "NO-GO",
             Verdict::CannotRun => "CANNOT RUN",
         })

@@ -21,7 +21,9 @@ pub mod mapping;
 pub mod preflight;
 pub mod private;
 pub mod reconcile;
+pub mod suite;
 pub mod redact;
 pub mod target;
+pub mod waiver;
 
 pub use error::Error;

@@ -1,47 +1,109 @@
 //! Report writers. They read only [`harness::evidence`] results; each format has its own
-//! module. So far: the machine-readable run result (`results.json`), the reconciliation's
-//! findings (`reconciliation.json`) and a Markdown summary fit for `$GITHUB_STEP_SUMMARY`.
+//! module: `results.json` (the run as data), `reconciliation.json`, `junit.xml` for test
+//! reporters, `cucumber.json`, `summary.md` for `$GITHUB_STEP_SUMMARY`, and `report.html`,
+//! one self-contained page for staff. [`manifest`] binds them with hashes and a signature;
+//! [`verify`] checks a bundle.
 
+pub mod cucumber_json;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod manifest;
 pub mod markdown;
 pub mod reconciliation;
+pub mod verify;
 
-use harness::evidence::{ScenarioResult, Verdict};
+use harness::evidence::{ScenarioResult, Status, Verdict};
+use harness::suite::FeatureFile;
+use harness::waiver::Decision;
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 
 /// Everything a report needs about one run.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
     pub suite: String,
+    pub suite_commit: String,
     pub profile: String,
     pub verdict: Verdict,
     pub started: String,
     pub finished: String,
     pub identity: serde_json::Value,
+    pub features: Vec<FeatureFile>,
+    pub decision: Decision,
     pub scenarios: Vec<ScenarioResult>,
     pub parse_errors: Vec<String>,
     /// Tables whose checksum changed during the run.
     pub legacy_writes: Vec<serde_json::Value>,
 }
 
+/// A feature's measured time against its budget.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetLine {
+    pub feature: String,
+    pub budget_secs: Option<u64>,
+    pub measured_secs: f64,
+    pub over: bool,
+}
+
 impl RunReport {
     pub fn counts(&self) -> (usize, usize) {
-        let failed = self.scenarios.iter().filter(|s| s.status == harness::evidence::Status::Failed).count();
+        let failed = self.scenarios.iter().filter(|s| s.status == Status::Failed).count();
         (self.scenarios.len() - failed, failed)
+    }
+
+    /// Time per feature (sum of its scenarios) against the budget its tags state.
+    pub fn budgets(&self) -> Vec<BudgetLine> {
+        self.features
+            .iter()
+            .map(|f| {
+                let ms: u64 = self.scenarios.iter().filter(|s| s.feature == f.name).map(|s| s.duration_ms).sum();
+                let measured_secs = ms as f64 / 1000.0;
+                BudgetLine {
+                    feature: f.name.clone(),
+                    budget_secs: f.budget_secs,
+                    measured_secs,
+                    over: f.budget_secs.is_some_and(|b| measured_secs > b as f64),
+                }
+            })
+            .collect()
+    }
+
+    /// The runbook phase of a scenario: its first `@T…` tag.
+    pub fn phase_of(s: &ScenarioResult) -> String {
+        s.tags.iter().find(|t| t.starts_with("@T")).cloned().unwrap_or_else(|| "(no phase)".into())
     }
 }
 
-/// Write every format into `dir`, returning the files written.
-pub fn write_all(dir: &std::path::Path, report: &RunReport) -> std::io::Result<Vec<std::path::PathBuf>> {
+/// The artifacts every run writes, in order.
+pub const ARTIFACTS: [&str; 6] = ["results.json", "reconciliation.json", "junit.xml", "cucumber.json", "summary.md", "report.html"];
+
+/// Write every format into `dir`, then the manifest (signed when a key is given).
+pub fn write_all(dir: &Path, report: &RunReport, key: Option<&manifest::SigningKey>) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let files = vec![
-        (dir.join("results.json"), json::render(report)),
-        (dir.join("summary.md"), markdown::render(report)),
-        (dir.join("reconciliation.json"), reconciliation::render(report)),
+    // A previous run's signature must never sit beside this run's manifest.
+    let _ = std::fs::remove_file(dir.join(manifest::SIGNATURE));
+    let files = [
+        json::render(report),
+        reconciliation::render(report),
+        junit::render(report),
+        cucumber_json::render(report),
+        markdown::render(report),
+        html::render(report),
     ];
-    for (path, text) in &files {
-        std::fs::write(path, text)?;
+    let mut written = Vec::new();
+    for (name, text) in ARTIFACTS.iter().zip(files) {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        written.push(path);
     }
-    Ok(files.into_iter().map(|(p, _)| p).collect())
+    written.extend(manifest::write(dir, report, key)?);
+    Ok(written)
+}
+
+/// Minimal HTML/XML text escaping.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -1,5 +1,6 @@
-//! `summary.md`: one page for `$GITHUB_STEP_SUMMARY`: the verdict, counts per feature, and
-//! each failing scenario with its evidence headline. Kept well under GitHub's 1 MiB limit.
+//! `summary.md`: one page for `$GITHUB_STEP_SUMMARY`: the verdict, counts per feature and per
+//! phase, waivers, budgets, and each failing scenario with its evidence headline. Kept well
+//! under GitHub's 1 MiB limit.
 
 use crate::RunReport;
 use harness::evidence::Status;
@@ -8,19 +9,44 @@ use std::fmt::Write;
 
 const MAX_BYTES: usize = 900 * 1024;
 
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
 pub fn render(r: &RunReport) -> String {
     let (passed, failed) = r.counts();
     let mut out = String::new();
     let _ = writeln!(out, "# Cutover {}: **{}**\n", r.suite, r.verdict);
     let _ = writeln!(out, "{passed} passed, {failed} failed — profile `{}`, {} → {}\n", r.profile, r.started, r.finished);
     let mut per_feature: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut per_phase: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for s in &r.scenarios {
-        let e = per_feature.entry(&s.feature).or_default();
-        if s.status == Status::Passed { e.0 += 1 } else { e.1 += 1 }
+        let ok = s.status == Status::Passed;
+        for e in [per_feature.entry(&s.feature).or_default(), per_phase.entry(RunReport::phase_of(s)).or_default()] {
+            if ok { e.0 += 1 } else { e.1 += 1 }
+        }
     }
     out.push_str("| feature | passed | failed |\n|---|---:|---:|\n");
     for (f, (p, x)) in per_feature {
-        let _ = writeln!(out, "| {} | {p} | {x} |", f.replace('|', "\\|"));
+        let _ = writeln!(out, "| {} | {p} | {x} |", cell(f));
+    }
+    out.push_str("\n| phase | passed | failed |\n|---|---:|---:|\n");
+    for (ph, (p, x)) in per_phase {
+        let _ = writeln!(out, "| {} | {p} | {x} |", cell(&ph));
+    }
+    let budgets: Vec<_> = r.budgets().into_iter().filter(|b| b.budget_secs.is_some()).collect();
+    if !budgets.is_empty() {
+        out.push_str("\n| feature | budget | measured |\n|---|---:|---:|\n");
+        for b in budgets {
+            let flag = if b.over { " **over budget**" } else { "" };
+            let _ = writeln!(out, "| {} | {} s | {:.1} s{flag} |", cell(&b.feature), b.budget_secs.unwrap_or(0), b.measured_secs);
+        }
+    }
+    for w in &r.decision.applied {
+        let _ = writeln!(out, "\n> waived: **{}** — {} (owner {}, until {})", cell(&w.scenario), cell(&w.reason), cell(&w.owner), w.expires);
+    }
+    for w in &r.decision.expired {
+        let _ = writeln!(out, "\n> expired waiver, not counted: {} (owner {}, expired {})", cell(&w.scenario), cell(&w.owner), w.expires);
     }
     for w in &r.legacy_writes {
         let _ = writeln!(out, "\n**The legacy database changed during the run:** `{w}`");
@@ -35,7 +61,7 @@ pub fn render(r: &RunReport) -> String {
             break;
         }
         let headline = s.message.as_deref().and_then(|m| m.lines().next()).unwrap_or("");
-        let _ = writeln!(out, "\n- **{}** › {}\n  - step: `{}`\n  - {}", s.feature, s.scenario, s.failed_step.as_deref().unwrap_or("?"), headline);
+        let _ = writeln!(out, "\n- **{}** › {}\n  - step: `{}`\n  - {}", cell(&s.feature), cell(&s.scenario), s.failed_step.as_deref().unwrap_or("?"), cell(headline));
     }
     out
 }

@@ -5,7 +5,7 @@
 use crate::world::{scenario_key, CutoverWorld, RunContext};
 use cucumber::event::{self, Cucumber, Feature, Rule, Scenario, Step};
 use cucumber::{cli, parser, Event, Writer};
-use harness::evidence::{ScenarioResult, Status};
+use harness::evidence::{ScenarioResult, Status, StepResult, StepStatus};
 use harness::redact::redact;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,8 +14,23 @@ use std::time::Instant;
 #[derive(Default)]
 struct Partial {
     started: Option<Instant>,
+    step_started: Option<Instant>,
     failed_step: Option<String>,
     message: Option<String>,
+    steps: Vec<StepResult>,
+}
+
+impl Partial {
+    fn step_done(&mut self, step: &gherkin::Step, status: StepStatus, error: Option<String>) {
+        let duration_ms = self.step_started.take().map(|s| s.elapsed().as_millis() as u64).unwrap_or(0);
+        self.steps.push(StepResult {
+            keyword: step.keyword.trim().to_string(),
+            text: step.value.clone(),
+            status,
+            duration_ms,
+            error: error.map(|e| redact(&e)),
+        });
+    }
 }
 
 pub struct Recorder {
@@ -42,13 +57,20 @@ impl Recorder {
         let part = self.partial.entry(key.clone()).or_default();
         match ev {
             Scenario::Started => part.started = Some(Instant::now()),
+            Scenario::Step(_, Step::Started) | Scenario::Background(_, Step::Started) => part.step_started = Some(Instant::now()),
+            Scenario::Step(step, Step::Passed(..)) | Scenario::Background(step, Step::Passed(..)) => {
+                part.step_done(&step, StepStatus::Passed, None)
+            }
             Scenario::Step(step, Step::Failed(_, _, _, err)) | Scenario::Background(step, Step::Failed(_, _, _, err)) => {
+                let message = describe(&err);
+                part.step_done(&step, StepStatus::Failed, Some(message.clone()));
                 if part.failed_step.is_none() {
                     part.failed_step = Some(format!("{}{}", step.keyword, step.value));
-                    part.message = Some(describe(&err));
+                    part.message = Some(message);
                 }
             }
             Scenario::Step(step, Step::Skipped) | Scenario::Background(step, Step::Skipped) => {
+                part.step_done(&step, StepStatus::Skipped, Some("no step definition matches this step".into()));
                 if part.failed_step.is_none() {
                     part.failed_step = Some(format!("{}{}", step.keyword, step.value));
                     part.message = Some("no step definition matches this step".into());
@@ -60,7 +82,7 @@ impl Recorder {
             }
             Scenario::Finished => {
                 let part = self.partial.remove(&key).unwrap_or_default();
-                let evidence = self.ctx.evidence.lock().expect("evidence lock").remove(&key).unwrap_or_default();
+                let evidence = self.ctx.evidence.take(&key);
                 let tags = feature
                     .tags
                     .iter()
@@ -77,6 +99,7 @@ impl Recorder {
                     failed_step: part.failed_step,
                     message: part.message.map(|m| redact(&m)),
                     duration_ms: part.started.map(|s| s.elapsed().as_millis() as u64).unwrap_or(0),
+                    steps: part.steps,
                     evidence,
                 };
                 let mut results = self.results.lock().expect("results lock");

@@ -23,6 +23,8 @@ pub struct RunOptions {
     pub strict_drain: bool,
     /// A freeze recorded by an earlier run, to compare against.
     pub freeze_file: Option<PathBuf>,
+    /// Accepted known failures.
+    pub waivers: Vec<harness::waiver::Waiver>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -33,6 +35,7 @@ pub struct RunOutcome {
     pub checksum_changes: Vec<ChecksumChange>,
     pub started: SystemTime,
     pub finished: SystemTime,
+    pub decision: harness::waiver::Decision,
 }
 
 impl RunOutcome {
@@ -41,13 +44,7 @@ impl RunOutcome {
     }
 
     pub fn verdict(&self) -> Verdict {
-        if self.scenarios.is_empty() || !self.parse_errors.is_empty() {
-            Verdict::CannotRun
-        } else if self.failed().next().is_some() || !self.checksum_changes.is_empty() {
-            Verdict::NoGo
-        } else {
-            Verdict::Go
-        }
+        self.decision.verdict
     }
 }
 
@@ -87,5 +84,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
     let checksum_changes = env.legacy.checksums().await?.changes_since(&env.checksums_at_start);
     let scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
     let parse_errors = std::mem::take(&mut *parse_errors.lock().expect("lock"));
-    Ok(RunOutcome { scenarios, parse_errors, checksum_changes, started, finished })
+    let today = time::OffsetDateTime::now_utc().date();
+    let decision = harness::waiver::decide(&scenarios, &opts.waivers, today, !checksum_changes.is_empty(), !parse_errors.is_empty());
+    Ok(RunOutcome { scenarios, parse_errors, checksum_changes, started, finished, decision })
 }

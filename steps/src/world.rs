@@ -1,17 +1,16 @@
 //! The World: one per scenario, sharing the run's environment.
 
 use harness::env::Environment;
-use harness::evidence::{Evidence, Failure};
+use harness::evidence::{Collector, Evidence, Failure};
 use harness::target::TargetClient;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 /// What every scenario of one run shares.
 pub struct RunContext {
     pub env: Arc<Environment>,
     /// Evidence by scenario key (`feature › rule › scenario`), read by the recorder.
-    pub evidence: Mutex<HashMap<String, Vec<Evidence>>>,
+    pub evidence: Collector,
     /// Give each scenario its own client identity for rate limits (rehearsal).
     pub vary_client_ip: bool,
     /// Policy: a GitHub-linked person holding a legacy password fails instead of advising.
@@ -25,7 +24,7 @@ impl RunContext {
     pub fn new(env: Arc<Environment>, vary_client_ip: bool, strict_drain: bool, freeze_file: Option<std::path::PathBuf>) -> Self {
         RunContext {
             env,
-            evidence: Mutex::new(HashMap::new()),
+            evidence: Collector::default(),
             vary_client_ip,
             strict_drain,
             freeze_file,
@@ -84,7 +83,7 @@ impl CutoverWorld {
 
     /// Keep a piece of evidence for the report.
     pub fn record(&self, ev: &Evidence) {
-        self.ctx.evidence.lock().expect("evidence lock").entry(self.scenario.clone()).or_default().push(ev.clone());
+        self.ctx.evidence.record(&self.scenario, ev);
     }
 
     /// Judge the evidence a previous `When` left: `what` names the check if none did.

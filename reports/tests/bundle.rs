@@ -1,0 +1,134 @@
+//! Writers and the signed bundle on a synthetic run: every artifact is written, `verify`
+//! passes, and each way of tampering fails with a message naming what changed.
+
+use harness::evidence::{Evidence, Outcome, ScenarioResult, Status, StepResult, StepStatus, Verdict};
+use harness::waiver::{Decision, Waiver};
+use reports::manifest::{SigningKey, MANIFEST, SIGNATURE};
+use reports::{verify, RunReport, ARTIFACTS};
+use std::path::Path;
+
+fn scenario(name: &str, failed: bool) -> ScenarioResult {
+    ScenarioResult {
+        feature: "Reconciliation — the migration lost and corrupted nothing".into(),
+        rule: Some("The private store".into()),
+        scenario: name.into(),
+        tags: vec!["@reconciliation".into(), "@T-1d".into()],
+        status: if failed { Status::Failed } else { Status::Passed },
+        failed_step: failed.then(|| "Then every one is as expected".into()),
+        message: failed.then(|| "emails: 10 checked, 1 wrong\n  legacy 7 (ann): profile email differs from laddr's".into()),
+        duration_ms: 12,
+        steps: vec![StepResult { keyword: "Then".into(), text: "every one is as expected".into(), status: if failed { StepStatus::Failed } else { StepStatus::Passed }, duration_ms: 3, error: None }],
+        evidence: vec![Evidence::new("emails", if failed { Outcome::Fail } else { Outcome::Pass }, "emails: 10 checked").detail("legacy 7 (ann): profile email differs")],
+    }
+}
+
+fn report() -> RunReport {
+    RunReport {
+        suite: "rehearsal".into(),
+        suite_commit: "abc".into(),
+        profile: "test".into(),
+        verdict: Verdict::NoGo,
+        started: "2026-11-22T00:00:00Z".into(),
+        finished: "2026-11-22T00:00:05Z".into(),
+        identity: serde_json::json!({"fixture": {"seed": 1}}),
+        features: vec![],
+        decision: Decision {
+            verdict: Verdict::NoGo,
+            applied: vec![],
+            expired: vec![Waiver { scenario: "x".into(), reason: "r".into(), owner: "o".into(), expires: "2026-01-01".into() }],
+        },
+        scenarios: vec![scenario("Every laddr email is in exactly one profile, lower-cased", true), scenario("Nobody stops or starts receiving the newsletter", false)],
+        parse_errors: vec![],
+        legacy_writes: vec![],
+    }
+}
+
+fn signed_bundle(dir: &Path) -> (SigningKey, ed25519_dalek::VerifyingKey) {
+    let key = SigningKey::generate().unwrap();
+    let (_, public) = key.write_pair(&dir.join("k")).unwrap();
+    reports::write_all(&dir.join("bundle"), &report(), Some(&key)).unwrap();
+    (key, verify::load_public_key(&public).unwrap())
+}
+
+#[test]
+fn every_artifact_is_written_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = signed_bundle(dir.path());
+    let bundle = dir.path().join("bundle");
+    for a in ARTIFACTS.iter().chain([&MANIFEST, &SIGNATURE]) {
+        assert!(bundle.join(a).is_file(), "{a}");
+    }
+    let v = verify::verify(&bundle, &public).unwrap();
+    assert_eq!((v.verdict.as_str(), v.artifacts), ("NO-GO", ARTIFACTS.len()));
+}
+
+#[test]
+fn a_changed_byte_in_any_artifact_fails_naming_it() {
+    for name in ARTIFACTS {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, public) = signed_bundle(dir.path());
+        let path = dir.path().join("bundle").join(name);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let i = bytes.len() / 2;
+        bytes[i] ^= 0x01;
+        std::fs::write(&path, bytes).unwrap();
+        let err = verify::verify(&dir.path().join("bundle"), &public).unwrap_err();
+        assert!(err.contains(name) && err.contains("changed since signing"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn an_edited_manifest_a_wrong_key_a_missing_signature_or_artifact_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = signed_bundle(dir.path());
+    let bundle = dir.path().join("bundle");
+    let original = std::fs::read_to_string(bundle.join(MANIFEST)).unwrap();
+
+    std::fs::write(bundle.join(MANIFEST), original.replace("\"NO-GO\"", "\"GO\"")).unwrap();
+    let err = verify::verify(&bundle, &public).unwrap_err();
+    assert!(err.contains("changed after signing"), "{err}");
+    std::fs::write(bundle.join(MANIFEST), &original).unwrap();
+
+    let other = SigningKey::generate().unwrap();
+    let (_, other_pub) = other.write_pair(&dir.path().join("other")).unwrap();
+    let err = verify::verify(&bundle, &verify::load_public_key(&other_pub).unwrap()).unwrap_err();
+    assert!(err.contains("wrong key"), "{err}");
+
+    std::fs::remove_file(bundle.join("summary.md")).unwrap();
+    let err = verify::verify(&bundle, &public).unwrap_err();
+    assert!(err.contains("summary.md missing"), "{err}");
+
+    std::fs::remove_file(bundle.join(SIGNATURE)).unwrap();
+    let err = verify::verify(&bundle, &public).unwrap_err();
+    assert!(err.contains("not signed"), "{err}");
+}
+
+#[test]
+fn the_key_is_never_printed_and_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SigningKey::generate().unwrap();
+    let (k, _) = key.write_pair(&dir.path().join("k")).unwrap();
+    let secret = std::fs::read_to_string(&k).unwrap();
+    assert!(!format!("{key:?}").contains(secret.trim()));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&k).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(key.write_pair(&dir.path().join("k")).is_err(), "an existing key is not overwritten");
+    assert!(SigningKey::from_base64("not a key").is_err());
+}
+
+#[test]
+fn writers_carry_the_evidence_headline_and_stay_self_contained() {
+    let r = report();
+    let junit = reports::junit::render(&r);
+    assert!(junit.contains("failures=\"1\"") && junit.contains("message=\"emails: 10 checked, 1 wrong\""), "{junit}");
+    let md = reports::markdown::render(&r);
+    assert!(md.contains("NO-GO") && md.contains("| @T-1d | 1 | 1 |") && md.contains("expired waiver, not counted"), "{md}");
+    assert!(md.len() < 1024 * 1024);
+    let html = reports::html::render(&r);
+    assert!(html.contains("id=\"verdict\">NO-GO<") && html.contains("only failed"));
+    for external in ["src=", "href=", "http://", "https://", "@import"] {
+        assert!(!html.contains(external), "no external asset ({external})");
+    }
+    let cucumber: serde_json::Value = serde_json::from_str(&reports::cucumber_json::render(&r)).unwrap();
+    assert!(cucumber.is_array());
+}
