@@ -145,6 +145,46 @@ fn fault_matrix() {
             assert!(console.contains("it answers that it is ready"), "names the readiness step:\n{console}");
         }
     }
+    // A signed rehearsal verifies; one changed byte in the HTML does not. A waiver accepts a
+    // known failure until it expires.
+    let keys = dir.path().join("acceptance");
+    let out = cutover(&["keygen", "--out", keys.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    let secret = std::fs::read_to_string(dir.path().join("acceptance.key")).unwrap();
+    let signed = dir.path().join("signed");
+    let key_file = dir.path().join("acceptance.key");
+    let pub_file = dir.path().join("acceptance.pub");
+    let waivers = dir.path().join("waivers.toml");
+    std::fs::write(
+        &waivers,
+        "[[waiver]]\nscenario = \"Every laddr email is in exactly one profile, lower-cased\"\nreason = \"known importer bug, fix in 1.4.1\"\nowner = \"cutover lead\"\nexpires = \"2999-01-01\"\n",
+    )
+    .unwrap();
+    let out = cutover(
+        &["rehearse", "--fault", "email-changed", "--waivers", waivers.to_str().unwrap(), "--signing-key", key_file.to_str().unwrap(), "--report-dir", signed.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", admin.as_str())],
+    );
+    let console = text(&out);
+    assert_eq!(out.status.code(), Some(exit::GO), "{console}");
+    assert!(console.contains("VERDICT: GO with waivers") && !console.contains(secret.trim()), "{console}");
+    let out = cutover(&["verify", signed.to_str().unwrap(), "--public-key", pub_file.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    assert!(text(&out).contains("VERDICT: GO with waivers"), "{}", text(&out));
+    let html = signed.join("report.html");
+    let mut bytes = std::fs::read(&html).unwrap();
+    bytes[100] ^= 0x20;
+    std::fs::write(&html, bytes).unwrap();
+    let out = cutover(&["verify", signed.to_str().unwrap(), "--public-key", pub_file.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
+    assert!(text(&out).contains("artifact report.html changed since signing"), "{}", text(&out));
+    std::fs::write(&waivers, std::fs::read_to_string(&waivers).unwrap().replace("2999-01-01", "2020-01-01")).unwrap();
+    let out = cutover(
+        &["rehearse", "--fault", "email-changed", "--waivers", waivers.to_str().unwrap(), "--report-dir", signed.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", admin.as_str())],
+    );
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "an expired waiver does not count: {}", text(&out));
+    assert!(text(&out).contains("expired waiver, not counted"), "{}", text(&out));
+
     // The freeze across runs: recorded at "T-7d" by `cutover freeze`, compared at "T-0". A
     // write in between fails exactly the freeze scenario.
     let freeze_file = dir.path().join("freeze.json");

@@ -104,9 +104,15 @@ pub fn render(r: &RunReport) -> String {
     for w in &r.legacy_writes {
         let _ = write!(out, "<p><b>The legacy database changed during the run:</b> {}</p>", e(&w.to_string()));
     }
-    out.push_str("<h2>What was checked</h2><table><tr><th>suite commit</th><td>");
-    out.push_str(&e(&r.suite_commit));
-    let _ = write!(out, "</td></tr><tr><th>identity</th><td><pre>{}</pre></td></tr></table>", e(&serde_json::to_string_pretty(&r.identity).unwrap_or_default()));
+    let failing: Vec<&ScenarioResult> = r.scenarios.iter().filter(|s| s.status == Status::Failed).collect();
+    if !failing.is_empty() {
+        let _ = write!(out, "<h2>Why: {} failing scenario(s)</h2>", failing.len());
+        for s in failing {
+            let _ = write!(out, "<p><b>{}</b></p>", e(&s.feature));
+            scenario(&mut out, s);
+        }
+    }
+    out.push_str("<h2>Features and budgets</h2>");
     out.push_str("<table><tr><th>feature</th><th>phases</th><th>budget</th><th>measured</th></tr>");
     for b in r.budgets() {
         let phases = r.features.iter().find(|f| f.name == b.feature).map(|f| f.phases.join(" ")).unwrap_or_default();
@@ -129,6 +135,9 @@ pub fn render(r: &RunReport) -> String {
         }
         out.push_str("</section>");
     }
+    out.push_str("<h2>What was checked against</h2><table><tr><th>suite commit</th><td>");
+    out.push_str(&e(&r.suite_commit));
+    let _ = write!(out, "</td></tr><tr><th>identity</th><td><pre>{}</pre></td></tr></table>", e(&serde_json::to_string_pretty(&r.identity).unwrap_or_default()));
     out.push_str("</main></body></html>\n");
     out
 }

@@ -132,3 +132,27 @@ fn writers_carry_the_evidence_headline_and_stay_self_contained() {
     let cucumber: serde_json::Value = serde_json::from_str(&reports::cucumber_json::render(&r)).unwrap();
     assert!(cucumber.is_array());
 }
+
+/// The page opens in headless Chromium (Debian's `chromium`) and shows the verdict and the
+/// failing scenario's evidence. Skipped without Chromium unless CUTOVER_REQUIRE_CHROMIUM=1.
+#[test]
+fn html_renders_in_headless_chromium() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        assert!(std::env::var("CUTOVER_REQUIRE_CHROMIUM").is_err(), "CUTOVER_REQUIRE_CHROMIUM is set but no chromium is installed");
+        eprintln!("html_renders_in_headless_chromium: skipped, no chromium (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, reports::html::render(&report())).unwrap();
+    let out = std::process::Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("id=\"verdict\">NO-GO<"), "verdict rendered:\n{}", &dom[..dom.len().min(2000)]);
+    assert!(dom.contains("Why: 1 failing scenario(s)") && dom.contains("profile email differs"), "failing evidence rendered");
+}

@@ -118,7 +118,8 @@ fn print_line(r: &ScenarioResult, done: usize, total: usize) {
         Status::Failed => "FAIL",
     };
     let rule = r.rule.as_deref().map(|x| format!(" › {x}")).unwrap_or_default();
-    println!("{status} [{done}/{total}] {}{rule} › {} ({} ms)", r.feature, r.scenario, r.duration_ms);
+    let phase = r.tags.iter().find(|t| t.starts_with("@T")).map(String::as_str).unwrap_or("-");
+    println!("{status} [{done}/{total}] {phase} {}{rule} › {} ({} ms)", r.feature, r.scenario, r.duration_ms);
     if r.status == Status::Failed {
         println!("     step: {}", r.failed_step.as_deref().unwrap_or("?"));
         for line in r.message.as_deref().unwrap_or("").lines() {
