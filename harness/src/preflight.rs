@@ -286,6 +286,30 @@ fn key_words(entity: Entity, key: &str) -> String {
     }
 }
 
+
+
+/// The whole coverage check of one entity against an environment: laddr keys, new-stack
+/// keys, and any data-repo file of the entity's sheet that could not be read.
+pub async fn coverage(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
+    let legacy = env.legacy_keys(entity).await?;
+    let snap = env.snapshot().await?;
+    let new = new_keys(&snap, entity);
+    Ok(with_sheet_problems(compare(entity, &legacy, &new), &snap, entity.sheet()))
+}
+
+/// Fail `ev` if any file of `sheet` could not be read, naming each file and line.
+pub fn with_sheet_problems(mut ev: Evidence, snap: &Snapshot, sheet: &str) -> Evidence {
+    let prefix = format!("{sheet}/");
+    let problems: Vec<String> =
+        snap.problems.iter().filter(|p| p.path.starts_with(&prefix)).map(|p| format!("unreadable record {p}")).collect();
+    if !problems.is_empty() {
+        ev.outcome = Outcome::Fail;
+        ev.headline = format!("{} — {} unreadable file(s)", ev.headline, problems.len());
+        ev = ev.details(problems.iter().take(SAMPLE));
+    }
+    ev
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,26 +370,4 @@ mod tests {
         }
         assert!("persons".parse::<Entity>().is_err());
     }
-}
-
-/// The whole coverage check of one entity against an environment: laddr keys, new-stack
-/// keys, and any data-repo file of the entity's sheet that could not be read.
-pub async fn coverage(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
-    let legacy = env.legacy_keys(entity).await?;
-    let snap = env.snapshot().await?;
-    let new = new_keys(&snap, entity);
-    Ok(with_sheet_problems(compare(entity, &legacy, &new), &snap, entity.sheet()))
-}
-
-/// Fail `ev` if any file of `sheet` could not be read, naming each file and line.
-pub fn with_sheet_problems(mut ev: Evidence, snap: &Snapshot, sheet: &str) -> Evidence {
-    let prefix = format!("{sheet}/");
-    let problems: Vec<String> =
-        snap.problems.iter().filter(|p| p.path.starts_with(&prefix)).map(|p| format!("unreadable record {p}")).collect();
-    if !problems.is_empty() {
-        ev.outcome = Outcome::Fail;
-        ev.headline = format!("{} — {} unreadable file(s)", ev.headline, problems.len());
-        ev = ev.details(problems.iter().take(SAMPLE));
-    }
-    ev
 }

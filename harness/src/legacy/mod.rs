@@ -167,29 +167,7 @@ pub fn display_url(url: &str) -> String {
     crate::redact::redact(url)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
 
-    #[test]
-    fn checksum_changes_name_the_table() {
-        let before = Checksums(BTreeMap::from([("people".into(), Some(1)), ("tags".into(), Some(2))]));
-        let same = before.clone();
-        assert!(same.changes_since(&before).is_empty());
-        let after = Checksums(BTreeMap::from([
-            ("people".into(), Some(9)),
-            ("tags".into(), Some(2)),
-            ("sessions".into(), Some(0)),
-        ]));
-        let changed: Vec<_> = after.changes_since(&before).into_iter().map(|c| c.table).collect();
-        assert_eq!(changed, vec!["people", "sessions"]);
-    }
-
-    #[test]
-    fn display_url_hides_the_password() {
-        assert_eq!(display_url("mysql://root:s3cret@127.0.0.1:3306/laddr"), "mysql://root:***@127.0.0.1:3306/laddr");
-    }
-}
 
 /// The same server with other credentials and database: `mysql://user:pw@host:port/db`.
 pub fn rewrite_url(url: &str, user: &str, password: &str, database: &str) -> Result<String, Error> {
@@ -240,5 +218,29 @@ pub fn checksums_cover(sums: &Checksums, tables: &[String]) -> crate::evidence::
     } else {
         Evidence::new(check, Outcome::Fail, format!("{} tables without a checksum", missing.len()))
             .details(missing.iter().map(|t| format!("no checksum: {t}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_changes_name_the_table() {
+        let before = Checksums(BTreeMap::from([("people".into(), Some(1)), ("tags".into(), Some(2))]));
+        let same = before.clone();
+        assert!(same.changes_since(&before).is_empty());
+        let after = Checksums(BTreeMap::from([
+            ("people".into(), Some(9)),
+            ("tags".into(), Some(2)),
+            ("sessions".into(), Some(0)),
+        ]));
+        let changed: Vec<_> = after.changes_since(&before).into_iter().map(|c| c.table).collect();
+        assert_eq!(changed, vec!["people", "sessions"]);
+    }
+
+    #[test]
+    fn display_url_hides_the_password() {
+        assert_eq!(display_url("mysql://root:s3cret@127.0.0.1:3306/laddr"), "mysql://root:***@127.0.0.1:3306/laddr");
     }
 }
