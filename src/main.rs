@@ -267,7 +267,13 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         strict_drain: profile.strict_drain(),
         freeze_file: profile.run.freeze_file.clone(),
         waivers,
+        report_dir: Some(args.report_dir.clone()),
+        slack_team_host: profile.slack_team_host().to_string(),
     };
+    reports::clear_previous(&args.report_dir);
+    if let Err(e) = std::fs::create_dir_all(&args.report_dir) {
+        return cannot_run(format!("report directory {}: {e}", args.report_dir.display()));
+    }
     let outcome = match steps::run(env.clone(), &opts).await {
         Ok(o) => o,
         Err(e) => return cannot_run(e),

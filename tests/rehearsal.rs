@@ -33,6 +33,8 @@ fn main() -> ExitCode {
             strict_drain: false,
             freeze_file: None,
             waivers: vec![],
+            report_dir: None,
+            slack_team_host: harness::config::DEFAULT_SLACK_TEAM_HOST.into(),
         };
         let outcome = steps::run(rehearsal.env.clone(), &opts).await;
         rehearsal.stop().await;

@@ -8,6 +8,7 @@ use crate::legacy::{Checksums, LegacyDb};
 use crate::preflight::{self, Entity};
 use crate::private::PrivateStore;
 use crate::reconcile::LegacyPerson;
+use crate::redirects::{check::Checked, map::MapRow};
 use crate::target::TargetClient;
 use crate::Error;
 use std::collections::{BTreeMap, HashMap};
@@ -29,6 +30,7 @@ pub struct Environment {
     snapshot: OnceCell<Arc<Snapshot>>,
     private: OnceCell<Arc<PrivateStore>>,
     legacy_people: OnceCell<Arc<Vec<LegacyPerson>>>,
+    redirect_results: OnceCell<Arc<(Vec<MapRow>, Vec<Checked>)>>,
     legacy_keys: Mutex<HashMap<Entity, Arc<BTreeMap<String, String>>>>,
 }
 
@@ -53,6 +55,7 @@ impl Environment {
             snapshot: OnceCell::new(),
             private: OnceCell::new(),
             legacy_people: OnceCell::new(),
+            redirect_results: OnceCell::new(),
             legacy_keys: Mutex::new(HashMap::new()),
         })
     }
@@ -133,6 +136,21 @@ impl Environment {
     pub async fn legacy_people(&self) -> Result<Arc<Vec<LegacyPerson>>, Error> {
         self.legacy_people
             .get_or_try_init(|| async { Ok(Arc::new(crate::reconcile::legacy_people(&self.legacy).await?)) })
+            .await
+            .cloned()
+    }
+
+    /// The redirect map generated from laddr and the data repo, and every URL in it followed
+    /// (once per run; each form's scenario reads its part).
+    pub async fn redirects(&self, slack_team_host: &str, concurrency: usize) -> Result<Arc<(Vec<MapRow>, Vec<Checked>)>, Error> {
+        self.redirect_results
+            .get_or_try_init(|| async {
+                let snap = self.snapshot().await?;
+                let map = crate::redirects::map::generate(&self.legacy, &snap, slack_team_host).await?;
+                let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, None)?;
+                let results = checker.check_all(&map, concurrency).await;
+                Ok(Arc::new((map, results)))
+            })
             .await
             .cloned()
     }

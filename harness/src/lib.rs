@@ -23,6 +23,7 @@ pub mod private;
 pub mod reconcile;
 pub mod suite;
 pub mod redact;
+pub mod redirects;
 pub mod target;
 pub mod waiver;
 

@@ -80,6 +80,16 @@ impl RunReport {
 /// The artifacts every run writes, in order.
 pub const ARTIFACTS: [&str; 6] = ["results.json", "reconciliation.json", "junit.xml", "cucumber.json", "summary.md", "report.html"];
 
+/// Files steps may write during a run; signed when present. Cleared before each run.
+pub const OPTIONAL_ARTIFACTS: [&str; 3] = ["redirect-map.csv", "redirects.csv", "redirects.json"];
+
+/// Remove what an earlier run left in `dir` that this run's bundle could mistake for its own.
+pub fn clear_previous(dir: &Path) {
+    for name in OPTIONAL_ARTIFACTS.iter().chain(ARTIFACTS.iter()).chain([manifest::MANIFEST, manifest::SIGNATURE].iter()) {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+}
+
 /// Write every format into `dir`, then the manifest (signed when a key is given).
 pub fn write_all(dir: &Path, report: &RunReport, key: Option<&manifest::SigningKey>) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;

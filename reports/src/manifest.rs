@@ -4,7 +4,7 @@
 //! canonical JSON (RFC 8785, so its bytes are exactly what is signed) and signed with Ed25519
 //! into `manifest.sig`. Keys are base64 of the 32-byte secret seed / public key, one line.
 
-use crate::{RunReport, ARTIFACTS};
+use crate::{RunReport, ARTIFACTS, OPTIONAL_ARTIFACTS};
 use base64::Engine as _;
 use ed25519_dalek::Signer;
 use serde_json::{json, Value};
@@ -82,8 +82,12 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
 
 /// The manifest of the artifacts already written in `dir`.
 pub fn build(dir: &Path, r: &RunReport, key: Option<&SigningKey>) -> io::Result<Value> {
+    // The fixed artifacts, and those a feature wrote during this run (redirect results).
     let mut artifacts = serde_json::Map::new();
     for name in ARTIFACTS {
+        artifacts.insert(name.to_string(), json!(sha256_file(&dir.join(name))?));
+    }
+    for name in OPTIONAL_ARTIFACTS.iter().filter(|n| dir.join(n).is_file()) {
         artifacts.insert(name.to_string(), json!(sha256_file(&dir.join(name))?));
     }
     Ok(json!({

@@ -8,6 +8,7 @@ pub mod world;
 
 mod preflight;
 mod reconciliation;
+mod redirects;
 
 pub use run::{run, RunOptions, RunOutcome};
 pub use world::CutoverWorld;

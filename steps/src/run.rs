@@ -25,6 +25,10 @@ pub struct RunOptions {
     pub freeze_file: Option<PathBuf>,
     /// Accepted known failures.
     pub waivers: Vec<harness::waiver::Waiver>,
+    /// Where steps may write result files (redirect map and results).
+    pub report_dir: Option<PathBuf>,
+    /// Slack team host for the /chat expectation.
+    pub slack_team_host: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,7 +66,8 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         })?),
         None => None,
     };
-    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip, opts.strict_drain, opts.freeze_file.clone()));
+    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip, opts.strict_drain, opts.freeze_file.clone())
+        .with_output(opts.report_dir.clone(), opts.slack_team_host.clone(), opts.concurrency));
     set_current(Some(ctx.clone()));
     let recorder = Recorder::new(ctx.clone());
     let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());

@@ -17,6 +17,11 @@ pub struct RunContext {
     pub strict_drain: bool,
     /// A freeze recorded by an earlier run.
     pub freeze_file: Option<std::path::PathBuf>,
+    /// Where steps write result files, if anywhere.
+    pub report_dir: Option<std::path::PathBuf>,
+    pub slack_team_host: String,
+    /// Requests at once when a step checks many URLs.
+    pub concurrency: usize,
     next_client: AtomicUsize,
 }
 
@@ -28,8 +33,18 @@ impl RunContext {
             vary_client_ip,
             strict_drain,
             freeze_file,
+            report_dir: None,
+            slack_team_host: harness::config::DEFAULT_SLACK_TEAM_HOST.into(),
+            concurrency: 16,
             next_client: AtomicUsize::new(1),
         }
+    }
+
+    pub fn with_output(mut self, report_dir: Option<std::path::PathBuf>, slack_team_host: String, concurrency: usize) -> Self {
+        self.report_dir = report_dir;
+        self.slack_team_host = slack_team_host;
+        self.concurrency = (concurrency * 8).clamp(8, 64);
+        self
     }
 }
 

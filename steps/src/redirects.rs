@@ -1,0 +1,48 @@
+//! Steps of `features/redirects.feature`.
+
+use crate::world::{could_not, CutoverWorld};
+use cucumber::{given, then, when};
+use harness::evidence::{Evidence, Failure, Outcome};
+use harness::redirects::{self, check::Checked, map};
+
+#[given(regex = r"^the redirect map generated from laddr and the new stack's data$")]
+async fn the_map(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let (host, n) = (w.ctx.slack_team_host.clone(), w.ctx.concurrency);
+    let all = w.env().redirects(&host, n).await.map_err(|e| could_not("redirect map", e))?;
+    if let Some(dir) = &w.ctx.report_dir {
+        // The map staff can read and edit, and every result with its hop chain.
+        let _ = std::fs::write(dir.join("redirect-map.csv"), map::to_csv(&all.0));
+        let _ = std::fs::write(dir.join("redirects.csv"), redirects::check::to_csv(&all.1));
+        let _ = std::fs::write(dir.join("redirects.json"), serde_json::to_string_pretty(&all.1).unwrap_or_default());
+    }
+    w.record(&Evidence::new("redirect map", Outcome::Pass, format!("{} legacy URLs in the map", all.0.len())));
+    Ok(())
+}
+
+#[when(regex = r#"^every "([a-z0-9-]+)" URL in the map is followed$"#)]
+async fn follow_form(w: &mut CutoverWorld, form: String) -> Result<(), Failure> {
+    let (host, n) = (w.ctx.slack_team_host.clone(), w.ctx.concurrency);
+    let all = w.env().redirects(&host, n).await.map_err(|e| could_not("redirects", e))?;
+    let of: Vec<Checked> = all.1.iter().filter(|c| c.form == form).cloned().collect();
+    w.pending = Some(redirects::evidence(&format!("{form} URLs"), &of));
+    Ok(())
+}
+
+#[when(regex = r"^every URL in the redirect map is followed$")]
+async fn follow_all(w: &mut CutoverWorld) -> Result<(), Failure> {
+    let (host, n) = (w.ctx.slack_team_host.clone(), w.ctx.concurrency);
+    let all = w.env().redirects(&host, n).await.map_err(|e| could_not("redirects", e))?;
+    let mut ev = redirects::evidence("all legacy URLs", &all.1);
+    let counts = redirects::check::summary(&all.1);
+    ev = ev.detail("outcome | URLs");
+    for (class, n) in counts {
+        ev = ev.detail(format!("{:?} | {n}", class));
+    }
+    w.pending = Some(ev);
+    Ok(())
+}
+
+#[then(regex = r"^each reaches its expected target$")]
+async fn reaches(w: &mut CutoverWorld) -> Result<(), Failure> {
+    w.judge_pending("redirects")
+}
