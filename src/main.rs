@@ -87,6 +87,25 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check a redirect map (CSV: form,url,expected_status,expected_target) against any base
+    /// URL; or a bare list of URLs whose expectations are derived from a generated map.
+    Redirects {
+        /// The new site, e.g. https://staging.codeforphilly.org
+        #[arg(long)]
+        base_url: String,
+        /// The map to check, or with --urls the map expectations are taken from.
+        #[arg(long)]
+        map: PathBuf,
+        /// A bare URL list (one per line, e.g. the most visited from access logs).
+        #[arg(long)]
+        urls: Option<PathBuf>,
+        /// Requests at once (also the per-host limit).
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Where redirects.csv and redirects.json go.
+        #[arg(long, default_value = "reports/out")]
+        report_dir: PathBuf,
+    },
     /// Make an Ed25519 key pair for signing reports: <prefix>.key (owner-only) and <prefix>.pub.
     Keygen {
         #[arg(long)]
@@ -164,6 +183,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fixture { what } => fixture(what),
+        Command::Redirects { base_url, map, urls, concurrency, report_dir } => {
+            runtime().block_on(check_redirects(base_url, map, urls, concurrency, report_dir))
+        }
         Command::Keygen { out } => match reports::manifest::SigningKey::generate().and_then(|k| k.write_pair(&out)) {
             Ok((key, public)) => {
                 println!("wrote {} (keep it secret) and {}", key.display(), public.display());
@@ -344,6 +366,44 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
     println!("scenarios: {passed} passed, {failed} failed");
     println!("VERDICT: {verdict}");
     ExitCode::from(verdict.exit_code() as u8)
+}
+
+async fn check_redirects(base: String, map: PathBuf, urls: Option<PathBuf>, concurrency: usize, report_dir: PathBuf) -> ExitCode {
+    use harness::redirects::{check, map as rmap};
+    let text = match std::fs::read_to_string(&map) {
+        Ok(t) => t,
+        Err(e) => return cannot_run(format!("{}: {e}", map.display())),
+    };
+    let (mut rows, mut problems) = rmap::from_csv(&text);
+    if let Some(list) = urls {
+        match std::fs::read_to_string(&list) {
+            Ok(t) => {
+                let (derived, unknown) = rmap::derive(&t, &rows);
+                rows = derived;
+                problems.extend(unknown.into_iter().map(|u| format!("{}: {u}", list.display())));
+            }
+            Err(e) => return cannot_run(format!("{}: {e}", list.display())),
+        }
+    }
+    for p in &problems {
+        println!("not checked: {p}");
+    }
+    let checker = match check::Checker::new(&base, concurrency, None) {
+        Ok(c) => c,
+        Err(e) => return cannot_run(e),
+    };
+    let started = std::time::Instant::now();
+    let results = checker.check_all(&rows, concurrency).await;
+    let secs = started.elapsed().as_secs_f64();
+    let ev = harness::redirects::evidence("legacy URLs", &results);
+    println!("{}", ev.render());
+    println!("{} URLs in {secs:.2} s ({:.0} URLs/s)", results.len(), results.len() as f64 / secs.max(0.001));
+    let _ = std::fs::create_dir_all(&report_dir);
+    let _ = std::fs::write(report_dir.join("redirects.csv"), check::to_csv(&results));
+    let _ = std::fs::write(report_dir.join("redirects.json"), serde_json::to_string_pretty(&results).unwrap_or_default());
+    let failed = results.iter().filter(|r| r.class != check::Class::Ok).count() + problems.len();
+    println!("redirects: {} passed, {failed} failed", results.len() - (failed - problems.len()));
+    if failed == 0 && !results.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(exit::NO_GO as u8) }
 }
 
 async fn record_freeze(profile: Option<PathBuf>, out: PathBuf) -> ExitCode {

@@ -82,16 +82,24 @@ pub struct Checker {
     client_ip: Option<String>,
 }
 
+const DEFAULT_TIMEOUT: Duration = TIMEOUT;
+
 fn is_redirect(s: u16) -> bool {
     matches!(s, 301 | 302 | 303 | 307 | 308)
 }
 
 impl Checker {
     pub fn new(base: &str, host_limit: usize, client_ip: Option<String>) -> Result<Self, crate::Error> {
+        Self::with_timeout(base, host_limit, client_ip, DEFAULT_TIMEOUT)
+    }
+
+    /// As [`Checker::new`], with another limit on each request (a stalled answer is a
+    /// server error once it passes).
+    pub fn with_timeout(base: &str, host_limit: usize, client_ip: Option<String>, timeout: Duration) -> Result<Self, crate::Error> {
         let base = Url::parse(base).map_err(|e| crate::Error::Target { url: base.into(), message: e.to_string() })?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .connect_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(host_limit)
             .build()
@@ -125,7 +133,7 @@ impl Checker {
                     connect_tries += 1;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Err(e) if e.is_timeout() => return Err(format!("no answer within {} s", TIMEOUT.as_secs())),
+                Err(e) if e.is_timeout() => return Err("no answer in time (timed out)".to_string()),
                 Err(e) => return Err(format!("request failed: {e}")),
             }
         }
@@ -310,4 +318,91 @@ pub fn to_csv(results: &[Checked]) -> String {
         let _ = w.write_record([&r.form, &r.url, &r.expected_status.to_string(), &r.expected_target, &class, &r.detail, &r.chain()]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A hostile little server on 127.0.0.1: canned answers per path, at most 100
+    /// connections and 30 s, then it stops by itself.
+    async fn hostile() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+            for _ in 0..100 {
+                let Ok(Ok((mut sock, _))) = tokio::time::timeout_at(deadline, listener.accept()).await else { return };
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let n = sock.read(&mut buf).await.unwrap_or(0);
+                    let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                    let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let redirect = |code: u16, loc: &str| format!("HTTP/1.1 {code} X\r\nLocation: {loc}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    let resp = match path.as_str() {
+                        "/ok" => redirect(301, "/target"),
+                        "/two" => redirect(301, "/ok"),
+                        "/temp" => redirect(302, "/target"),
+                        "/loop-a" => redirect(301, "/loop-b"),
+                        "/loop-b" => redirect(301, "/loop-a"),
+                        "/other-host" => redirect(301, "https://evil.example.net/x"),
+                        "/js" => redirect(301, "javascript:alert(1)"),
+                        "/long" => redirect(301, &format!("/{}", "a".repeat(5000))),
+                        "/broken" => "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+                        "/stall" => {
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                            return;
+                        }
+                        "/huge" => {
+                            let head = "HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\nConnection: close\r\n\r\n";
+                            let _ = sock.write_all(head.as_bytes()).await;
+                            let chunk = vec![b'x'; 65536];
+                            for _ in 0..128 {
+                                if sock.write_all(&chunk).await.is_err() {
+                                    return;
+                                }
+                            }
+                            return;
+                        }
+                        _ => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".into(),
+                    };
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        format!("http://{addr}/")
+    }
+
+    fn row(url: &str) -> MapRow {
+        MapRow { form: "t".into(), url: url.into(), expected_status: 301, expected_target: "/target".into() }
+    }
+
+    #[tokio::test]
+    async fn every_outcome_class_and_hostile_answer_is_a_reported_result() {
+        let base = hostile().await;
+        let c = Checker::with_timeout(&base, 4, None, Duration::from_secs(1)).unwrap();
+        let cases = [
+            ("/ok", Class::Ok),
+            ("/two", Class::ExtraHops),
+            ("/temp", Class::WrongStatus),
+            ("/loop-a", Class::Loop),
+            ("/other-host", Class::WrongTarget),
+            ("/js", Class::DeadEnd),
+            ("/long", Class::DeadEnd),
+            ("/broken", Class::ServerError),
+            ("/stall", Class::ServerError),
+            ("/huge", Class::WrongTarget),
+        ];
+        let started = std::time::Instant::now();
+        let rows: Vec<MapRow> = cases.iter().map(|(u, _)| row(u)).collect();
+        let results = c.check_all(&rows, 4).await;
+        for ((url, want), got) in cases.iter().zip(&results) {
+            assert_eq!(got.class, *want, "{url}: {} ({})", got.chain(), got.detail);
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "nothing hangs: {:?}", started.elapsed());
+        assert_eq!(results[1].chain(), "/two --301--> /ok --301--> /target --200");
+        assert!(results[6].detail.contains("5001 characters"), "{}", results[6].detail);
+        assert!(results[5].detail.contains("javascript"), "{}", results[5].detail);
+    }
 }
