@@ -106,6 +106,16 @@ enum Command {
         #[arg(long, default_value = "reports/out")]
         report_dir: PathBuf,
     },
+    /// Serve the reference target on 127.0.0.1 from a state written by `cutover fixture state`
+    /// (for poking at it, or for benchmarks with other tools); stops after --seconds.
+    Serve {
+        #[arg(long)]
+        state: PathBuf,
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+    },
     /// Make an Ed25519 key pair for signing reports: <prefix>.key (owner-only) and <prefix>.pub.
     Keygen {
         #[arg(long)]
@@ -185,6 +195,28 @@ fn main() -> ExitCode {
         Command::Fixture { what } => fixture(what),
         Command::Redirects { base_url, map, urls, concurrency, report_dir } => {
             runtime().block_on(check_redirects(base_url, map, urls, concurrency, report_dir))
+        }
+        Command::Serve { state, faults, seconds } => {
+            let faults = match parse_faults(&faults) {
+                Ok(f) => f,
+                Err(e) => return cannot_run(e),
+            };
+            runtime().block_on(async move {
+                let loaded = fixtures::target::load(&state.join("data.git"), "main", &state.join("private"), &faults);
+                let running = match loaded {
+                    Ok(s) => fixtures::target::spawn(s).await,
+                    Err(e) => return cannot_run(e),
+                };
+                match running {
+                    Ok(r) => {
+                        println!("reference target at {} for {seconds} s", r.base_url);
+                        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+                        r.stop().await;
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => cannot_run(e),
+                }
+            })
         }
         Command::Keygen { out } => match reports::manifest::SigningKey::generate().and_then(|k| k.write_pair(&out)) {
             Ok((key, public)) => {

@@ -146,9 +146,18 @@ impl Environment {
         self.redirect_results
             .get_or_try_init(|| async {
                 let snap = self.snapshot().await?;
+                let started = std::time::Instant::now();
                 let map = crate::redirects::map::generate(&self.legacy, &snap, slack_team_host).await?;
+                let generated = started.elapsed().as_secs_f64();
                 let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, None)?;
+                let started = std::time::Instant::now();
                 let results = checker.check_all(&map, concurrency).await;
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "redirects: map of {} URLs generated in {generated:.2} s, checked in {secs:.2} s ({:.0} URLs/s, {concurrency} at once)",
+                    map.len(),
+                    map.len() as f64 / secs.max(0.001)
+                );
                 Ok(Arc::new((map, results)))
             })
             .await
