@@ -5,10 +5,14 @@ use cucumber::{given, then, when};
 use harness::evidence::{Evidence, Failure, Outcome};
 use harness::redirects::{self, check::Checked, map};
 
+/// The map and every URL in it followed, once per run.
+async fn all(w: &CutoverWorld) -> Result<std::sync::Arc<(Vec<map::MapRow>, Vec<Checked>)>, Failure> {
+    w.env().redirects(&w.ctx.slack_team_host, w.ctx.concurrency).await.map_err(|e| could_not("redirects", e))
+}
+
 #[given(regex = r"^the redirect map generated from laddr and the new stack's data$")]
 async fn the_map(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let (host, n) = (w.ctx.slack_team_host.clone(), w.ctx.concurrency);
-    let all = w.env().redirects(&host, n).await.map_err(|e| could_not("redirect map", e))?;
+    let all = all(w).await?;
     if let Some(dir) = &w.ctx.report_dir {
         // The map staff can read and edit, and every result with its hop chain.
         let _ = std::fs::write(dir.join("redirect-map.csv"), map::to_csv(&all.0));
@@ -21,8 +25,7 @@ async fn the_map(w: &mut CutoverWorld) -> Result<(), Failure> {
 
 #[when(regex = r#"^every "([a-z0-9-]+)" URL in the map is followed$"#)]
 async fn follow_form(w: &mut CutoverWorld, form: String) -> Result<(), Failure> {
-    let (host, n) = (w.ctx.slack_team_host.clone(), w.ctx.concurrency);
-    let all = w.env().redirects(&host, n).await.map_err(|e| could_not("redirects", e))?;
+    let all = all(w).await?;
     let of: Vec<Checked> = all.1.iter().filter(|c| c.form == form).cloned().collect();
     w.pending = Some(redirects::evidence(&format!("{form} URLs"), &of));
     Ok(())
@@ -30,8 +33,7 @@ async fn follow_form(w: &mut CutoverWorld, form: String) -> Result<(), Failure> 
 
 #[when(regex = r"^every URL in the redirect map is followed$")]
 async fn follow_all(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let (host, n) = (w.ctx.slack_team_host.clone(), w.ctx.concurrency);
-    let all = w.env().redirects(&host, n).await.map_err(|e| could_not("redirects", e))?;
+    let all = all(w).await?;
     let mut ev = redirects::evidence("all legacy URLs", &all.1);
     let counts = redirects::check::summary(&all.1);
     ev = ev.detail("outcome | URLs");
