@@ -167,11 +167,16 @@ fn text<'a>(fields: &'a toml::Table, k: &str) -> Option<&'a str> {
 }
 
 /// uuid → legacyId of one sheet.
-fn legacy_by_id(snap: &Snapshot, sheet: &str) -> HashMap<String, i64> {
+pub(crate) fn legacy_ids(snap: &Snapshot, sheet: &str) -> HashMap<String, i64> {
     snap.sheet(sheet)
         .iter()
         .filter_map(|r| Some((text(&r.fields, "id")?.to_string(), int(&r.fields, "legacyId")?)))
         .collect()
+}
+
+/// A membership's key: the laddr ids of its project and person, as the scope SQL writes it.
+pub(crate) fn membership_key(project: i64, person: i64) -> String {
+    format!("project {project} / person {person}")
 }
 
 pub fn new_keys(snap: &Snapshot, entity: Entity) -> NewKeys {
@@ -179,14 +184,14 @@ pub fn new_keys(snap: &Snapshot, entity: Entity) -> NewKeys {
     let records = snap.sheet(entity.sheet());
     match entity {
         Entity::Memberships => {
-            let (projects, people) = (legacy_by_id(snap, "projects"), legacy_by_id(snap, "people"));
+            let (projects, people) = (legacy_ids(snap, "projects"), legacy_ids(snap, "people"));
             for r in records {
                 let p = text(&r.fields, "projectId").and_then(|id| projects.get(id));
                 let u = text(&r.fields, "personId").and_then(|id| people.get(id));
                 match (p, u) {
                     (Some(p), Some(u)) => {
                         let label = r.path.trim_start_matches("project-memberships/").trim_end_matches(".toml");
-                        out.keys.entry(format!("project {p} / person {u}")).or_default().push(label.to_string());
+                        out.keys.entry(membership_key(*p, *u)).or_default().push(label.to_string());
                     }
                     _ if p.is_none() && u.is_none() => out.native += 1,
                     _ => out.unkeyed.push(r.path.clone()),
@@ -194,10 +199,10 @@ pub fn new_keys(snap: &Snapshot, entity: Entity) -> NewKeys {
             }
         }
         Entity::TagAssignments => {
-            let tags = legacy_by_id(snap, "tags");
+            let tags = legacy_ids(snap, "tags");
             let by_type: HashMap<&str, HashMap<String, i64>> = [
-                ("project", legacy_by_id(snap, "projects")),
-                ("person", legacy_by_id(snap, "people")),
+                ("project", legacy_ids(snap, "projects")),
+                ("person", legacy_ids(snap, "people")),
             ]
             .into_iter()
             .collect();

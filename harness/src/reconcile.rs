@@ -10,7 +10,7 @@ use crate::datarepo::{Record, Snapshot};
 use crate::evidence::{Evidence, Outcome};
 use crate::legacy::LegacyDb;
 use crate::mapping::{self, SlugAllocator};
-use crate::preflight::{Entity, BLOG_POST_CLASS, PERSON_IN_SCOPE};
+use crate::preflight::{legacy_ids, membership_key, Entity, BLOG_POST_CLASS, PERSON_IN_SCOPE};
 use crate::Error;
 use serde_json::{json, Map, Value};
 use sqlx::Row;
@@ -244,13 +244,6 @@ pub async fn fields(env: &crate::env::Environment, entity: Entity) -> Result<Evi
     Ok(crate::preflight::with_sheet_problems(compare_fields(entity, &expected, &snap), &snap, entity.sheet()))
 }
 
-/// uuid → legacyId for one sheet.
-fn legacy_ids(snap: &Snapshot, sheet: &str) -> HashMap<String, i64> {
-    snap.sheet(sheet)
-        .iter()
-        .filter_map(|r| Some((r.fields.get("id")?.as_str()?.to_string(), r.fields.get("legacyId")?.as_integer()?)))
-        .collect()
-}
 
 /// A new-stack record reduced to the compared fields: references become laddr ids, times
 /// become epoch seconds.
@@ -287,7 +280,7 @@ fn new_by_key<'a>(snap: &'a Snapshot, entity: Entity) -> BTreeMap<String, Vec<&'
             let p = r.fields.get("projectId").and_then(|v| v.as_str()).and_then(|id| projects.get(id));
             let u = r.fields.get("personId").and_then(|v| v.as_str()).and_then(|id| people.get(id));
             if let (Some(p), Some(u)) = (p, u) {
-                out.entry(format!("project {p} / person {u}")).or_default().push(r);
+                out.entry(membership_key(*p, *u)).or_default().push(r);
             }
         }
     } else {
