@@ -31,6 +31,9 @@ pub struct Environment {
     private: OnceCell<Arc<PrivateStore>>,
     legacy_people: OnceCell<Arc<Vec<LegacyPerson>>>,
     redirect_results: OnceCell<Arc<(Vec<MapRow>, Vec<Checked>)>>,
+    /// What the SAML checks need: Slack's team, the trusted certificate, the session key.
+    pub saml: crate::saml::SamlSetup,
+    saml_run: OnceCell<Arc<crate::saml::flow::SamlRun>>,
     legacy_keys: Mutex<HashMap<Entity, Arc<BTreeMap<String, String>>>>,
 }
 
@@ -56,6 +59,8 @@ impl Environment {
             private: OnceCell::new(),
             legacy_people: OnceCell::new(),
             redirect_results: OnceCell::new(),
+            saml: crate::saml::SamlSetup::default(),
+            saml_run: OnceCell::new(),
             legacy_keys: Mutex::new(HashMap::new()),
         })
     }
@@ -159,6 +164,28 @@ impl Environment {
                     map.len() as f64 / secs.max(0.001)
                 );
                 Ok(Arc::new((map, results)))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Every SAML flow for every eligible user, run once per run; each scenario judges its
+    /// part.
+    pub async fn saml_run(&self, concurrency: usize) -> Result<Arc<crate::saml::flow::SamlRun>, Error> {
+        self.saml_run
+            .get_or_try_init(|| async {
+                let users = crate::saml::legacy_users(&self.legacy).await?;
+                let snap = self.snapshot().await?;
+                let subjects = crate::saml::subjects(&users, &snap);
+                let run = crate::saml::flow::collect(self.target.base_url(), &self.saml, subjects, concurrency, self.target.client_ip()).await?;
+                println!(
+                    "saml: {} users asserted (IdP-initiated) and {} SP-initiated flows in {:.2} s ({:.0} users/s)",
+                    run.idp.len(),
+                    run.sp.len() + run.resume.len(),
+                    run.seconds,
+                    run.idp.len() as f64 / run.seconds.max(0.001)
+                );
+                Ok(Arc::new(run))
             })
             .await
             .cloned()

@@ -6,6 +6,7 @@
 //! * [`datarepo`] — the new stack's public data repo (bare git), read through git objects.
 //! * [`target`] — the new stack over HTTP.
 //! * [`preflight`] — record coverage between laddr and the new stack.
+//! * [`saml`] — Slack SAML continuity: expected and actual assertions, verified.
 //! * [`evidence`] — what every check saw, redacted when it is built.
 
 pub mod accounts;
@@ -24,6 +25,7 @@ pub mod reconcile;
 pub mod suite;
 pub mod redact;
 pub mod redirects;
+pub mod saml;
 pub mod target;
 pub mod waiver;
 

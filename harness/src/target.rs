@@ -59,6 +59,11 @@ impl TargetClient {
         TargetClient { client_ip: Some(ip.into()), ..self.clone() }
     }
 
+    /// The `X-Forwarded-For` identity this client sends, if any.
+    pub fn client_ip(&self) -> Option<String> {
+        self.client_ip.clone()
+    }
+
     pub fn base_url(&self) -> &str {
         self.base.as_str()
     }
@@ -125,7 +130,7 @@ impl TargetClient {
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+pub fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         format!("timed out after {} s", TIMEOUT.as_secs())
     } else if e.is_connect() {

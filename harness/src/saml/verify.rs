@@ -1,0 +1,88 @@
+//! Signature verification with xmlsec (through samael), resistant to signature wrapping: the
+//! document is reduced to what the certificate's signature covers, and the NameID is read
+//! from that reduced document only. Any Assertion outside it is reported, never read.
+
+use super::xml::{self, Assertion, Response, SamlError};
+use samael::crypto::{CertificateDer, CryptoProvider, ReduceMode, XmlSec};
+use serde::Serialize;
+
+/// A Response whose signature verified against one of the trusted certificates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    /// The document as a naive reader sees it.
+    pub response: Response,
+    /// The Assertion the signature covers: the only one a check may read.
+    pub signed: Assertion,
+    /// `Response` (laddr signed the whole Response) or `Assertion`.
+    pub signed_element: String,
+    /// Assertions present but not covered by the signature (signature wrapping).
+    pub unsigned_assertions: Vec<Assertion>,
+}
+
+impl Verified {
+    /// The first Assertion in document order: what a careless service provider reads.
+    pub fn naive_first(&self) -> Option<&Assertion> {
+        self.response.assertions.first()
+    }
+}
+
+/// xmlsec writes every failure to stderr by default; a fault run would print thousands of
+/// lines. Failures reach the report as evidence instead.
+fn quiet_xmlsec() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        extern "C" {
+            fn xmlSecErrorsDefaultCallbackEnableOutput(enabled: std::os::raw::c_int);
+        }
+        // SAFETY: sets one global flag in libxmlsec1 (linked through samael); no pointers.
+        unsafe { xmlSecErrorsDefaultCallbackEnableOutput(0) };
+    });
+}
+
+/// Verify a SAMLResponse document against the trusted certificates (DER).
+pub fn verify_response(text: &str, trusted: &[Vec<u8>]) -> Result<Verified, SamlError> {
+    // Guards first: size, DOCTYPE, well-formedness, shape. xmlsec never sees hostile XML.
+    let response = xml::read_response(text)?;
+    if response.assertions.is_empty() {
+        return Err(SamlError::NoAssertion);
+    }
+    if response.signatures == 0 {
+        return Err(SamlError::MissingSignature);
+    }
+    quiet_xmlsec();
+    let certs: Vec<CertificateDer> = trusted.iter().cloned().map(CertificateDer::from).collect();
+    let reduced = XmlSec::reduce_xml_to_signed(text, &certs, ReduceMode::ValidateAndMarkNoAncestors)
+        .map_err(|e| SamlError::BadSignature(e.to_string()))?;
+    let doc = xml::parse(&reduced)?;
+    let root = doc.root_element();
+    let is_assertion = |n: &roxmltree::Node| n.is_element() && n.tag_name().name() == "Assertion" && n.tag_name().namespace() == Some(xml::NS_SAML);
+    let signed: Vec<Assertion> = root.descendants().filter(is_assertion).map(xml::read_assertion).collect();
+    let signed_element = root.tag_name().name().to_string();
+    let [signed] = <[Assertion; 1]>::try_from(signed).map_err(|v| {
+        if v.is_empty() {
+            SamlError::NoSignedAssertion(signed_element.clone())
+        } else {
+            SamlError::BadSignature(format!("the signature covers {} Assertions", v.len()))
+        }
+    })?;
+    let unsigned_assertions = response.assertions.iter().filter(|a| a.id != signed.id).cloned().collect();
+    Ok(Verified { response, signed, signed_element, unsigned_assertions })
+}
+
+/// The base64 DER of a PEM or DER certificate, and its SHA-256 fingerprint for evidence.
+pub fn certificate_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let cert = if bytes.starts_with(b"-----") {
+        openssl::x509::X509::from_pem(bytes).map_err(|e| format!("not a PEM certificate: {e}"))?
+    } else {
+        openssl::x509::X509::from_der(bytes).map_err(|e| format!("not a certificate: {e}"))?
+    };
+    cert.to_der().map_err(|e| e.to_string())
+}
+
+/// `SHA256:ab:cd:…` of a DER certificate (first 8 bytes): safe to print.
+pub fn fingerprint(der: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(der);
+    format!("SHA256:{}", d.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+}
