@@ -12,6 +12,6 @@ command -v /usr/bin/time >/dev/null 2>&1 || { echo "bench: needs GNU time (apt-g
 cargo build --release --quiet
 out=$(mktemp -d)
 /usr/bin/time -v -o "$out/time.txt" target/release/cutover rehearse --people "$people" --concurrency 1 \
-  --report-dir "$out/report" | grep -E "^(environment ready|time:|scenarios:|VERDICT)"
+  --report-dir "$out/report" | grep -E "^(environment ready|time:|scenarios:|VERDICT|saml:|redirects:)"
 grep -E "Elapsed \(wall clock\)|Maximum resident set size" "$out/time.txt"
 rm -rf "$out"

@@ -2,7 +2,10 @@
 # Installs what the suite needs on a Debian or Ubuntu machine, and nothing it already has.
 #   scripts/setup.sh rehearse   git, and mariadb-server unless LADDR_DATABASE_URL is set or a
 #                               Docker daemon answers (any one provider will do)
-#   scripts/setup.sh test       git and mariadb-server: the tests exercise the local provider
+#   scripts/setup.sh test       git and mariadb-server: the tests exercise the local provider;
+#                               xmlsec1, the command-line tool the SAML tests check against
+# Both modes: the C libraries the SAML signature code builds against (xmlsec1, libxml2,
+# OpenSSL, found with pkg-config; libclang for bindgen).
 # Idempotent; run by `make`.
 set -euo pipefail
 
@@ -26,6 +29,15 @@ docker_answers() {
   [ -S "$sock" ] && command -v curl >/dev/null 2>&1 && curl -s --max-time 3 --unix-socket "$sock" http://docker/_ping | grep -q OK
 }
 mode=${1:-rehearse}
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists xmlsec1 libxml-2.0 openssl; }; then
+  need+=(pkg-config libxmlsec1-dev libxml2-dev libssl-dev)
+fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libclang[-.0-9]*\.so'; then
+  need+=(libclang-dev)
+fi
+if [ "$mode" = test ] && ! command -v xmlsec1 >/dev/null 2>&1; then
+  need+=(xmlsec1)
+fi
 if ! has_mariadbd; then
   if [ "$mode" = test ] || { [ -z "${LADDR_DATABASE_URL:-}" ] && ! docker_answers; }; then
     need+=(mariadb-server)

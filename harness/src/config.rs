@@ -30,6 +30,26 @@ pub struct Profile {
     pub run: RunConfig,
     #[serde(default)]
     pub policy: PolicyConfig,
+    #[serde(default)]
+    pub saml: SamlConfig,
+}
+
+/// Slack SAML continuity settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlConfig {
+    /// PEM (or DER) of the IdP certificate Slack is configured with. Env: `CUTOVER_SAML_CERT`.
+    pub certificate: Option<PathBuf>,
+    /// PEM of laddr's signing certificate, to verify captured assertions.
+    /// Env: `CUTOVER_SAML_LEGACY_CERT`.
+    pub legacy_certificate: Option<PathBuf>,
+    /// Directory of captured laddr SAMLResponses. Default `fixtures/saml`.
+    /// Env: `CUTOVER_SAML_CAPTURES`.
+    pub captures: Option<PathBuf>,
+    /// The Issuer Slack expects. Default `codeforphilly.org` (laddr's).
+    pub idp_entity_id: Option<String>,
+    /// Members also taken through the SP-initiated flows. Default 12.
+    pub sp_sample: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -191,6 +211,15 @@ impl Profile {
         if let Some(v) = nonempty("CUTOVER_STRICT_DRAIN") {
             self.policy.strict_drain = Some(matches!(v.as_str(), "1" | "true" | "yes"));
         }
+        if let Some(v) = nonempty("CUTOVER_SAML_CERT") {
+            self.saml.certificate = Some(PathBuf::from(v));
+        }
+        if let Some(v) = nonempty("CUTOVER_SAML_LEGACY_CERT") {
+            self.saml.legacy_certificate = Some(PathBuf::from(v));
+        }
+        if let Some(v) = nonempty("CUTOVER_SAML_CAPTURES") {
+            self.saml.captures = Some(PathBuf::from(v));
+        }
         if let Some(v) = nonempty("CUTOVER_TARGET_IMAGE") {
             self.target.image = Some(v);
         }
@@ -219,6 +248,25 @@ impl Profile {
 
     pub fn strict_drain(&self) -> bool {
         self.policy.strict_drain.unwrap_or(false)
+    }
+
+    /// The SAML settings, with the certificates read. A certificate that cannot be read is an
+    /// error naming the file.
+    pub fn saml_setup(&self) -> Result<crate::saml::SamlSetup, Error> {
+        let cert = |p: &Option<PathBuf>| -> Result<Option<Vec<u8>>, Error> {
+            let Some(p) = p else { return Ok(None) };
+            let bytes = std::fs::read(p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
+            crate::saml::verify::certificate_der(&bytes).map(Some).map_err(|e| Error::Config(format!("{}: {e}", p.display())))
+        };
+        Ok(crate::saml::SamlSetup {
+            team_host: self.slack_team_host().to_string(),
+            idp_entity_id: self.saml.idp_entity_id.clone().unwrap_or_else(|| crate::saml::DEFAULT_IDP_ENTITY_ID.into()),
+            trusted_cert: cert(&self.saml.certificate)?,
+            legacy_cert: cert(&self.saml.legacy_certificate)?,
+            captures: Some(self.saml.captures.clone().unwrap_or_else(|| PathBuf::from("fixtures/saml"))),
+            jwt_key: self.jwt_signing_key().map(String::into_bytes),
+            sp_sample: self.saml.sp_sample.unwrap_or(12),
+        })
     }
 
     pub fn jwt_signing_key(&self) -> Option<String> {
@@ -261,5 +309,13 @@ mod tests {
         let mut p = Profile::default();
         let err = p.apply_env(|k| (k == "CUTOVER_DOCKER_NETWORK").then(|| "overlay".into()));
         assert!(err.unwrap_err().to_string().contains("bridge or host"));
+
+        std::fs::write(dir.path().join("cert.pem"), "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n").unwrap();
+        let mut p = Profile::default();
+        p.saml.certificate = Some(dir.path().join("cert.pem"));
+        let err = p.saml_setup().unwrap_err().to_string();
+        assert!(err.contains("cert.pem") && err.contains("not a PEM certificate"), "{err}");
+        p.saml.certificate = Some(dir.path().join("missing.pem"));
+        assert!(p.saml_setup().unwrap_err().to_string().contains("missing.pem"));
     }
 }

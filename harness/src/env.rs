@@ -94,7 +94,10 @@ impl Environment {
             "target": { "baseUrl": base, "dataRepoBranch": repo.branch },
         });
         let name = profile.name.clone().unwrap_or_else(|| "external".into());
-        Environment::new(name, legacy, target, repo, profile.target.private_store.clone(), identity).await
+        let saml = profile.saml_setup()?;
+        let mut env = Environment::new(name, legacy, target, repo, profile.target.private_store.clone(), identity).await?;
+        env.saml = saml;
+        Ok(env)
     }
 
     /// The data repo's records, read once per run.

@@ -9,6 +9,7 @@ pub mod world;
 mod preflight;
 mod reconciliation;
 mod redirects;
+mod saml;
 
 pub use run::{run, RunOptions, RunOutcome};
 pub use world::CutoverWorld;

@@ -20,6 +20,17 @@ pub struct Capture {
     pub read: Result<Verified, SamlError>,
 }
 
+/// The captures a run compares: from the configured directory, verified with laddr's
+/// certificate.
+pub fn load(setup: &super::SamlSetup) -> Result<Vec<Capture>, String> {
+    let dir = setup.captures.as_deref().ok_or("no captures directory configured (hint: [saml] captures, or CUTOVER_SAML_CAPTURES)")?;
+    let cert = setup
+        .legacy_cert
+        .as_deref()
+        .ok_or("laddr's signing certificate is not configured, so no capture can be trusted (hint: [saml] legacy_certificate, or CUTOVER_SAML_LEGACY_CERT)")?;
+    read_dir(dir, cert)
+}
+
 /// Read every `*.xml`, `*.b64` and `*.txt` file of a directory, sorted by name.
 pub fn read_dir(dir: &Path, legacy_cert: &[u8]) -> Result<Vec<Capture>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -96,6 +107,33 @@ mod tests {
         a.attributes.insert("User.Email".into(), vec![email.into()]);
         a.attributes.insert("first_name".into(), vec![first.into()]);
         a
+    }
+
+    #[test]
+    fn hostile_capture_files_are_clear_failures_and_nothing_is_fetched() {
+        let dir = tempfile::tempdir().unwrap();
+        let b64 = |s: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s);
+        let files = [
+            ("a-not-base64.b64", "this is not base64 %%%".to_string()),
+            // An external entity pointing at a local port: refused before any parser sees it.
+            ("b-xxe.xml", r#"<!DOCTYPE r [<!ENTITY x SYSTEM "http://127.0.0.1:9/">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&x;</samlp:Response>"#.into()),
+            ("c-bomb.b64", b64(r#"<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><l>&b;</l>"#)),
+            ("d-unsigned.xml", r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion ID="_a"/></samlp:Response>"#.into()),
+            ("e-deep.xml", "<a>".repeat(10_000)),
+            ("f-not-saml.txt", b64("<html/>")),
+        ];
+        for (name, body) in &files {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        std::fs::write(dir.path().join("g-huge.xml"), vec![b'<'; 2 * 1024 * 1024]).unwrap();
+        std::fs::write(dir.path().join("ignored.md"), "not a capture").unwrap();
+        let caps = read_dir(dir.path(), b"not a certificate").unwrap();
+        let got: Vec<(String, String)> = caps.iter().map(|c| (c.file.clone(), c.read.as_ref().unwrap_err().to_string())).collect();
+        let expect = ["not base64", "DOCTYPE", "DOCTYPE", "no Signature", "nested more than", "not a SAML Response", "limit"];
+        assert_eq!(got.len(), expect.len(), "{got:?}");
+        for ((file, err), want) in got.iter().zip(expect) {
+            assert!(err.contains(want), "{file}: {err}");
+        }
     }
 
     #[test]

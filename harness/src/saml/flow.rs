@@ -369,9 +369,9 @@ impl SamlRun {
     }
 }
 
-/// Users the new IdP should assert: eligible in laddr, present and active in the new stack.
+/// Users the new IdP should assert ([`Subject::must_be_asserted`]).
 pub fn asserted_subjects(subjects: &[Subject]) -> impl Iterator<Item = &Subject> {
-    subjects.iter().filter(|s| s.legacy.eligible() && s.person_id.is_some() && !s.deactivated)
+    subjects.iter().filter(|s| s.must_be_asserted())
 }
 
 /// The SP-initiated sample: awkward usernames first (capitals, dots, underscores), then an
@@ -474,15 +474,14 @@ pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, 
         None => Err("no user to try it with".into()),
     };
 
-    // Deactivated people, and laddr people who could not use Slack but have a twin.
+    // Everyone with a twin whom the IdP must refuse.
     let mut refused = Vec::new();
-    for s in subjects.iter().filter(|s| s.person_id.is_some() && (s.deactivated || !s.legacy.eligible())) {
+    for s in subjects.iter().filter(|s| s.must_be_refused()) {
         let answer = match session(s) {
             Ok(t) => client.launch(Some(&t), None).await,
             Err(e) => Err(e.to_string()),
         };
-        let why = if s.deactivated { "deactivated in the new stack" } else { "could not use Slack on laddr" };
-        refused.push((format!("{} — {why} (laddr level {})", s.label(), s.legacy.level), answer));
+        refused.push((format!("{} — {} (laddr level {})", s.label(), s.refusal_reason(), s.legacy.level), answer));
     }
 
     Ok(SamlRun { subjects, metadata, idp, sp, resume, anonymous_launch, foreign_acs, refused, seconds: started.elapsed().as_secs_f64() })

@@ -134,6 +134,30 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// The new IdP must assert this member: laddr let them into Slack, Slack knows them by an
+    /// email (it requires one, so a member without one never had an account), and their twin
+    /// is active.
+    pub fn must_be_asserted(&self) -> bool {
+        self.legacy.eligible() && self.legacy.email.is_some() && self.person_id.is_some() && !self.deactivated
+    }
+
+    /// The new IdP must refuse this person: they have a twin, but laddr kept them out of
+    /// Slack, or they have no email (no profile), or the twin is deactivated.
+    pub fn must_be_refused(&self) -> bool {
+        self.person_id.is_some() && (self.deactivated || !self.legacy.eligible() || self.legacy.email.is_none())
+    }
+
+    /// Why [`Subject::must_be_refused`] holds.
+    pub fn refusal_reason(&self) -> &'static str {
+        if self.deactivated {
+            "deactivated in the new stack"
+        } else if !self.legacy.eligible() {
+            "laddr kept them out of Slack"
+        } else {
+            "no email, so no profile (Slack never had an account for them)"
+        }
+    }
+
     pub fn label(&self) -> String {
         format!("legacy {} ({})", self.legacy.id, self.legacy.username.as_deref().unwrap_or("no username"))
     }
