@@ -320,8 +320,10 @@ impl Observation {
         self.response.as_ref().is_some_and(|r| r.status.as_deref() == Some(xml::SUCCESS) && !r.assertions.is_empty())
     }
 
-    /// Read the form the answer carried: decode, parse, verify.
-    fn read(&mut self, answer: Answer, trusted: &[Vec<u8>]) {
+    /// Read the form the answer carried: decode, parse, verify. Only what the checks judge is
+    /// kept (the page and the encoded response are dropped: at 23,000 members they would
+    /// hold most of a gigabyte).
+    fn read(&mut self, mut answer: Answer, trusted: &[Vec<u8>]) {
         if let Some(form) = &answer.form {
             match xml::decode_base64(&form.saml_response) {
                 Ok(doc) => match xml::read_response(&doc) {
@@ -335,6 +337,14 @@ impl Observation {
             }
         } else {
             self.problem = Some(format!("no auto-submit form ({})", answer.describe()));
+        }
+        answer.body = String::new();
+        if let Some(f) = answer.form.as_mut() {
+            f.saml_response = String::new();
+        }
+        if let Some(Ok(v)) = self.verified.as_mut() {
+            // The naive reading is kept once, in `response`.
+            v.response.assertions = Vec::new();
         }
         self.answer = Some(answer);
     }

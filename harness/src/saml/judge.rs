@@ -178,7 +178,7 @@ pub fn wrapping(run: &SamlRun) -> Evidence {
                 who(run, o),
                 unsigned.len(),
                 unsigned,
-                v.naive_first().and_then(|a| a.name_id_value()).unwrap_or("-")
+                o.response.as_ref().and_then(|r| r.assertions.first()).and_then(|a| a.name_id_value()).unwrap_or("-")
             ));
         }
     }
