@@ -88,45 +88,10 @@ impl Answer {
     }
 }
 
-/// Undo the five predefined entities and numeric references in an attribute value.
+/// Undo the predefined entities and character references in an attribute value (an unknown
+/// entity leaves the value as written).
 fn html_unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest[..rest.len().min(12)].find(';') else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let ent = &rest[1..end];
-        let ch = match ent {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ if ent.starts_with("#x") || ent.starts_with("#X") => u32::from_str_radix(&ent[2..], 16).ok().and_then(char::from_u32),
-            _ if ent.starts_with('#') => ent[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match ch {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    quick_xml::escape::unescape(s).map(|c| c.into_owned()).unwrap_or_else(|_| s.to_string())
 }
 
 /// Find the auto-submit form (a POST carrying `SAMLResponse`) in an HTML page.
@@ -366,6 +331,9 @@ pub struct SamlRun {
     /// People who must be refused, and what the launch answered for each.
     pub refused: Vec<(String, Result<Answer, String>)>,
     pub seconds: f64,
+    /// Position in `subjects` by laddr ID (each judgement looks members up once per answer).
+    #[serde(skip)]
+    index: std::collections::HashMap<i64, usize>,
 }
 
 impl SamlRun {
@@ -374,8 +342,24 @@ impl SamlRun {
         self.idp.iter().chain(&self.sp).chain(&self.resume)
     }
 
+    pub fn new(subjects: Vec<Subject>, metadata: Result<xml::Metadata, String>, idp: Vec<Observation>, sp: Vec<Observation>, resume: Vec<Observation>) -> Self {
+        let index = subjects.iter().enumerate().map(|(i, s)| (s.legacy.id, i)).collect();
+        SamlRun {
+            subjects,
+            metadata,
+            idp,
+            sp,
+            resume,
+            anonymous_launch: Err("not asked".into()),
+            foreign_acs: Err("not asked".into()),
+            refused: Vec::new(),
+            seconds: 0.0,
+            index,
+        }
+    }
+
     pub fn subject(&self, legacy_id: i64) -> Option<&Subject> {
-        self.subjects.iter().find(|s| s.legacy.id == legacy_id)
+        self.index.get(&legacy_id).map(|&i| &self.subjects[i])
     }
 }
 
@@ -494,7 +478,12 @@ pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, 
         refused.push((format!("{} — {} (laddr level {})", s.label(), s.refusal_reason(), s.legacy.level), answer));
     }
 
-    Ok(SamlRun { subjects, metadata, idp, sp, resume, anonymous_launch, foreign_acs, refused, seconds: started.elapsed().as_secs_f64() })
+    let mut run = SamlRun::new(subjects, metadata, idp, sp, resume);
+    run.anonymous_launch = anonymous_launch;
+    run.foreign_acs = foreign_acs;
+    run.refused = refused;
+    run.seconds = started.elapsed().as_secs_f64();
+    Ok(run)
 }
 
 #[cfg(test)]

@@ -547,17 +547,9 @@ mod tests {
     }
 
     fn run(subjects: Vec<Subject>, idp: Vec<Observation>) -> SamlRun {
-        SamlRun {
-            subjects,
-            metadata: Err("n/a".into()),
-            idp,
-            sp: vec![],
-            resume: vec![],
-            anonymous_launch: Err("n/a".into()),
-            foreign_acs: Err("n/a".into()),
-            refused: vec![],
-            seconds: 1.0,
-        }
+        let mut r = SamlRun::new(subjects, Err("n/a".into()), idp, vec![], vec![]);
+        r.seconds = 1.0;
+        r
     }
 
     #[test]
