@@ -291,12 +291,20 @@ impl Observation {
     fn read(&mut self, mut answer: Answer, trusted: &[Vec<u8>]) {
         if let Some(form) = &answer.form {
             match xml::decode_base64(&form.saml_response) {
-                Ok(doc) => match xml::read_response(&doc) {
-                    Ok(r) => {
-                        self.response = Some(r);
-                        self.verified = Some(verify::verify_response(&doc, trusted));
+                // Verification reads the document once and keeps its naive reading; only when
+                // it fails is the document read again for what it says.
+                Ok(doc) => match verify::verify_response(&doc, trusted) {
+                    Ok(mut v) => {
+                        self.response = Some(std::mem::take(&mut v.response));
+                        self.verified = Some(Ok(v));
                     }
-                    Err(e) => self.problem = Some(format!("SAMLResponse unreadable: {e}")),
+                    Err(e) => match xml::read_response(&doc) {
+                        Ok(r) => {
+                            self.response = Some(r);
+                            self.verified = Some(Err(e));
+                        }
+                        Err(e) => self.problem = Some(format!("SAMLResponse unreadable: {e}")),
+                    },
                 },
                 Err(e) => self.problem = Some(format!("SAMLResponse unreadable: {e}")),
             }
@@ -306,10 +314,6 @@ impl Observation {
         answer.body = String::new();
         if let Some(f) = answer.form.as_mut() {
             f.saml_response = String::new();
-        }
-        if let Some(Ok(v)) = self.verified.as_mut() {
-            // The naive reading is kept once, in `response`.
-            v.response.assertions = Vec::new();
         }
         self.answer = Some(answer);
     }

@@ -128,7 +128,11 @@ pub fn decode_base64(input: &str) -> Result<String, SamlError> {
     }
     let unescaped;
     if s.contains('%') {
-        unescaped = percent_decode(s).ok_or_else(|| SamlError::Base64("bad percent-encoding".into()))?;
+        // `+` stays `+`: base64 has no spaces, so a `+` is never an encoded space here.
+        unescaped = percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .map_err(|_| SamlError::Base64("bad percent-encoding".into()))?
+            .into_owned();
         s = &unescaped;
     }
     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -139,30 +143,6 @@ pub fn decode_base64(input: &str) -> Result<String, SamlError> {
         return Err(SamlError::TooLarge(bytes.len(), MAX_DOCUMENT));
     }
     String::from_utf8(bytes).map_err(|_| SamlError::NotUtf8)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Parse untrusted XML: size-capped, DOCTYPE refused, node count bounded.
@@ -427,7 +407,10 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode(RESPONSE);
         let wrapped: String = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap().to_string() + "\n").collect();
         let form = format!("SAMLResponse={}", b64.replace('+', "%2B").replace('=', "%3D").replace('/', "%2F"));
-        for shape in [b64.clone(), wrapped, form] {
+        // A half-encoded paste: `=` encoded, `+` left as it is.
+        let half = b64.replace('=', "%3D");
+        assert!(b64.contains('+'), "the sample exercises '+'");
+        for shape in [b64.clone(), wrapped, form, half] {
             assert_eq!(decode_base64(&shape).unwrap(), RESPONSE);
         }
     }
