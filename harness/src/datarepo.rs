@@ -114,6 +114,23 @@ impl DataRepo {
         Error::DataRepo { path: self.path.display().to_string(), message: message.into() }
     }
 
+    /// Bring a cloned remote up to date (a local repository is always current).
+    pub fn refresh(&self) -> Result<(), Error> {
+        if self._clone.is_none() {
+            return Ok(());
+        }
+        let out = git(&self.path)
+            .args(["fetch", "--quiet", "origin"])
+            .arg(format!("+refs/heads/{b}:refs/heads/{b}", b = self.branch))
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .output()
+            .map_err(|e| self.err(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(self.err(format!("fetch failed: {}", String::from_utf8_lossy(&out.stderr).trim())));
+        }
+        Ok(())
+    }
+
     /// The commit the branch points at.
     pub fn head(&self) -> Result<String, Error> {
         let out = git(&self.path)
@@ -129,8 +146,15 @@ impl DataRepo {
 
     /// Read every record of the branch's commit.
     pub fn snapshot(&self) -> Result<Snapshot, Error> {
+        self.snapshot_of(|_| true)
+    }
+
+    /// Read the records whose paths `keep` accepts (sheet configs are always read): one
+    /// person's holdings without reading 31,000 people.
+    pub fn snapshot_of(&self, keep: impl Fn(&str) -> bool) -> Result<Snapshot, Error> {
         let commit = self.head()?;
-        let entries = self.ls_tree(&commit)?;
+        let mut entries = self.ls_tree(&commit)?;
+        entries.retain(|(_, p)| p.starts_with(".gitsheets/") || keep(p));
         let blobs = self.cat_blobs(entries.iter().map(|(oid, _)| oid.as_str()))?;
         let files: Vec<(String, Vec<u8>)> = entries.into_iter().map(|(_, p)| p).zip(blobs).collect();
         Ok(parse_tree(commit, files))

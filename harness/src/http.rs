@@ -1,0 +1,323 @@
+//! A small browser for the new stack's session flows: keeps the cookies a flow is given,
+//! never follows redirects, bounds every answer, measures each request, and respects rate
+//! limits — it rotates its `X-Forwarded-For` identity per request in rehearsal, or paces
+//! itself against a real stack, and when a 429 still comes back it waits as told and says so.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Answers larger than this are an error (a flow's answers are a few KiB; see
+/// [`Browser::with_max_body`] for the one that lists people).
+pub const MAX_BODY: usize = 1024 * 1024;
+const TIMEOUT: Duration = Duration::from_secs(15);
+/// 429s retried per request before the request is reported as rate limited.
+const RETRIES_ON_429: usize = 2;
+/// The longest a `Retry-After` is honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(65);
+
+/// How requests present themselves to the stack's per-IP rate limits.
+#[derive(Clone, Debug)]
+pub enum Identity {
+    /// No header (a real run): requests go at most `per_minute` a minute, shared by every
+    /// browser made from the same [`Pace`].
+    Paced(Arc<Pace>),
+    /// A fresh TEST-NET-2/3 address per request (rehearsal): never contacted, only a header.
+    Rotating(Arc<AtomicUsize>),
+}
+
+/// A shared request budget: one request every `60 s / per_minute`.
+#[derive(Debug)]
+pub struct Pace {
+    interval: Duration,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl Pace {
+    pub fn new(per_minute: u32) -> Arc<Self> {
+        Arc::new(Pace { interval: Duration::from_secs(60) / per_minute.max(1), next: tokio::sync::Mutex::new(Instant::now()) })
+    }
+
+    async fn wait(&self) {
+        let mut next = self.next.lock().await;
+        let now = Instant::now();
+        if *next > now {
+            tokio::time::sleep(*next - now).await;
+        }
+        *next = Instant::now() + self.interval;
+    }
+}
+
+impl Identity {
+    pub fn rotating() -> Self {
+        Identity::Rotating(Arc::new(AtomicUsize::new(0)))
+    }
+
+    async fn next(&self) -> Option<String> {
+        match self {
+            Identity::Paced(p) => {
+                p.wait().await;
+                None
+            }
+            Identity::Rotating(n) => {
+                let n = n.fetch_add(1, Ordering::Relaxed);
+                let (net, host) = (n / 254 % 2, n % 254 + 1);
+                let third = (n / 508) % 256;
+                // 198.51.100.0/24 and 203.0.113.0/24 spread over a third octet: a header only.
+                Some(if net == 0 { format!("198.51.{third}.{host}") } else { format!("203.0.{third}.{host}") })
+            }
+        }
+    }
+}
+
+/// One answer.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    pub status: u16,
+    pub location: Option<String>,
+    /// Cookies set by this answer (values never reported).
+    pub set_cookies: Vec<(String, String)>,
+    pub json: Option<Value>,
+    /// How long the request took, from send to the last byte of the body.
+    pub elapsed: Duration,
+    /// 429s waited out before this answer.
+    pub rate_limited: usize,
+}
+
+impl Reply {
+    pub fn error_code(&self) -> Option<&str> {
+        self.json.as_ref()?.get("error")?.get("code")?.as_str()
+    }
+
+    pub fn data(&self) -> Option<&Value> {
+        self.json.as_ref()?.get("data")
+    }
+
+    pub fn sets(&self, cookie: &str) -> bool {
+        self.set_cookies.iter().any(|(n, v)| n == cookie && !v.is_empty())
+    }
+
+    /// `HTTP 401 invalid_credentials → /x`, for evidence.
+    pub fn describe(&self) -> String {
+        let mut s = format!("HTTP {}", self.status);
+        if let Some(c) = self.error_code() {
+            s.push_str(&format!(" {c}"));
+        }
+        if let Some(l) = &self.location {
+            // Only the path: query strings can carry codes and states.
+            s.push_str(&format!(" → {}", l.split('?').next().unwrap_or(l)));
+        }
+        s
+    }
+
+    /// The path of a relative or absolute Location.
+    pub fn location_path(&self) -> Option<String> {
+        let l = self.location.as_deref()?;
+        let rest = l.split_once("://").map(|(_, r)| r.find('/').map_or("/", |i| &r[i..])).unwrap_or(l);
+        Some(rest.split('?').next().unwrap_or(rest).to_string())
+    }
+
+    /// The JSON body without `metadata` (timestamps), to compare answers.
+    pub fn body_without_metadata(&self) -> Value {
+        let mut v = self.json.clone().unwrap_or(Value::Null);
+        if let Some(o) = v.as_object_mut() {
+            o.remove("metadata");
+        }
+        v
+    }
+}
+
+/// A failed request, said plainly.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpError {
+    #[error("{0}")]
+    Failed(String),
+    #[error("{what}: rate limited (HTTP 429) {tries} times in a row — the stack's limit, not a verdict on the check (hint: lower [claim] per_minute or raise the harness client's limit)")]
+    RateLimited { what: String, tries: usize },
+}
+
+/// A cookie-keeping client for one flow.
+#[derive(Clone)]
+pub struct Browser {
+    base: reqwest::Url,
+    http: reqwest::Client,
+    identity: Identity,
+    max_body: usize,
+    pub jar: BTreeMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(base_url: &str, identity: Identity) -> Result<Self, crate::Error> {
+        let base = reqwest::Url::parse(base_url).map_err(|e| crate::Error::Target { url: base_url.into(), message: e.to_string() })?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| crate::Error::Target { url: base_url.into(), message: e.to_string() })?;
+        Ok(Browser { base, http, identity, max_body: MAX_BODY, jar: BTreeMap::new() })
+    }
+
+    /// The same browser accepting answers up to `bytes` (a list of every recipient).
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// A new browser (empty cookie jar) sharing this one's client and identity.
+    pub fn fresh(&self) -> Self {
+        Browser { jar: BTreeMap::new(), ..self.clone() }
+    }
+
+    pub fn url(&self, path: &str) -> Result<reqwest::Url, HttpError> {
+        self.base.join(path).map_err(|e| HttpError::Failed(format!("{path}: {e}")))
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Reply, HttpError> {
+        let url = self.url(path)?;
+        self.send(|| self.http.get(url.clone()), &format!("GET {}", path.split('?').next().unwrap_or(path))).await
+    }
+
+    /// GET an absolute URL (a redirect target); the cookie jar is not sent off-site.
+    pub async fn get_absolute(&self, url: &str) -> Result<Reply, HttpError> {
+        let u = reqwest::Url::parse(url).map_err(|e| HttpError::Failed(format!("not a URL: {e}")))?;
+        let same_site = u.origin() == self.base.origin();
+        let what = format!("GET {}", u.path());
+        if same_site {
+            self.send(|| self.http.get(u.clone()), &what).await
+        } else {
+            let outsider = Browser { jar: BTreeMap::new(), ..self.clone() };
+            outsider.send(|| self.http.get(u.clone()), &what).await
+        }
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Reply, HttpError> {
+        let url = self.url(path)?;
+        self.send(|| self.http.post(url.clone()).json(body), &format!("POST {path}")).await
+    }
+
+    /// POST bytes as they are (malformed or oversized bodies).
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Result<Reply, HttpError> {
+        let url = self.url(path)?;
+        self.send(|| self.http.post(url.clone()).header("content-type", content_type).body(body.clone()), &format!("POST {path}")).await
+    }
+
+    /// Keep the cookies an answer set (an empty value or `Max-Age=0` removes one).
+    pub fn keep(&mut self, r: &Reply) {
+        for (n, v) in &r.set_cookies {
+            if v.is_empty() {
+                self.jar.remove(n);
+            } else {
+                self.jar.insert(n.clone(), v.clone());
+            }
+        }
+    }
+
+    async fn send(&self, make: impl Fn() -> reqwest::RequestBuilder, what: &str) -> Result<Reply, HttpError> {
+        let mut limited = 0;
+        loop {
+            let mut req = make();
+            if let Some(ip) = self.identity.next().await {
+                req = req.header("x-forwarded-for", ip);
+            }
+            if !self.jar.is_empty() {
+                let c = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+                req = req.header("cookie", c);
+            }
+            let started = Instant::now();
+            let mut resp = req.send().await.map_err(|e| HttpError::Failed(format!("{what}: {}", crate::target::describe(&e))))?;
+            let status = resp.status().as_u16();
+            if status == 429 {
+                limited += 1;
+                if limited > RETRIES_ON_429 {
+                    return Err(HttpError::RateLimited { what: what.to_string(), tries: limited });
+                }
+                let wait = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map_or(Duration::from_secs(5), Duration::from_secs)
+                    .min(MAX_RETRY_AFTER);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let mut set_cookies = Vec::new();
+            for v in resp.headers().get_all("set-cookie") {
+                let Ok(s) = v.to_str() else { continue };
+                let expired = s.split(';').any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+                if let Some((n, v)) = s.split(';').next().and_then(|nv| nv.split_once('=')) {
+                    set_cookies.push((n.trim().to_string(), if expired { String::new() } else { v.trim().to_string() }));
+                }
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| HttpError::Failed(format!("{what}: reading the body: {}", crate::target::describe(&e))))? {
+                if body.len() + chunk.len() > self.max_body {
+                    return Err(HttpError::Failed(format!("{what}: the answer is larger than {} bytes", self.max_body)));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let elapsed = started.elapsed();
+            let json = serde_json::from_slice(&body).ok();
+            return Ok(Reply { status, location, set_cookies, json, elapsed, rate_limited: limited });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[tokio::test]
+    async fn a_lasting_429_is_reported_as_rate_limiting_and_a_passing_one_is_waited_out() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/always"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST")).and(path("/once")).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0")).up_to_n_times(1).mount(&server).await;
+        Mock::given(method("POST")).and(path("/once")).respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true}))).mount(&server).await;
+        let b = Browser::new(&server.uri(), Identity::rotating()).unwrap();
+        let err = b.post_json("/always", &serde_json::json!({})).await.unwrap_err();
+        assert!(matches!(err, HttpError::RateLimited { tries: 3, .. }), "{err}");
+        assert!(err.to_string().contains("rate limited (HTTP 429)"), "{err}");
+        let r = b.post_json("/once", &serde_json::json!({})).await.unwrap();
+        assert_eq!((r.status, r.rate_limited), (200, 1));
+        // Each request had its own identity.
+        let ips: std::collections::HashSet<String> = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|r| r.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string))
+            .collect();
+        assert_eq!(ips.len(), 5);
+    }
+
+    #[tokio::test]
+    async fn pacing_spaces_requests_and_cookies_follow_set_cookie() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/set"))
+            .respond_with(ResponseTemplate::new(200).append_header("set-cookie", "a=1; Path=/").append_header("set-cookie", "b=2; Max-Age=0"))
+            .mount(&server)
+            .await;
+        let pace = Pace::new(600); // one per 100 ms
+        let mut b = Browser::new(&server.uri(), Identity::Paced(pace)).unwrap();
+        b.jar.insert("b".into(), "old".into());
+        let started = Instant::now();
+        for _ in 0..3 {
+            let r = b.get("/set").await.unwrap();
+            b.keep(&r);
+        }
+        assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
+        assert_eq!(b.jar.get("a").map(String::as_str), Some("1"));
+        assert!(!b.jar.contains_key("b"));
+    }
+}
