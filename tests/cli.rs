@@ -126,7 +126,7 @@ fn fault_matrix() {
             .collect();
         let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
         assert_eq!(failed, expected, "{name}: exactly its scenarios fail\n{console}");
-        assert!(results["scenarios"].as_array().unwrap().len() >= 72, "{name}: the whole suite ran");
+        assert!(results["scenarios"].as_array().unwrap().len() >= 88, "{name}: the whole suite ran");
         let mut everything = console.clone();
         for f in std::fs::read_dir(&report_dir).unwrap() {
             everything.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
@@ -275,30 +275,70 @@ fn fault_matrix() {
         )
         .unwrap(),
     );
+    // Sign-in as staging would have it: the stack started with its GitHub and Resend base
+    // URLs at addresses where `cutover run` will start its mocks, with the OAuth app's id and
+    // secret and the Resend key the mocks then demand; the test accounts' passwords in a file.
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let (github_at, resend_at) = (free(), free());
+    let (client_id, client_secret, resend_key) = ("Iv1.external-test", "external-test-oauth-secret-42", "re_external_test_key_42");
+    ref_state.auth = Some(
+        fixtures::target_auth::Auth::new(
+            fixtures::target_auth::AuthConfig {
+                jwt_key: session_key.as_bytes().to_vec(),
+                private_store: paths.private_store.clone(),
+                data_repo: paths.data_repo.clone(),
+                branch: "main".into(),
+                github: Some(fixtures::target_auth::GithubConfig {
+                    oauth_base: format!("http://{github_at}"),
+                    api_base: format!("http://{github_at}"),
+                    client_id: client_id.into(),
+                    client_secret: client_secret.into(),
+                }),
+                resend: Some(fixtures::target_auth::ResendConfig { base: format!("http://{resend_at}"), api_key: resend_key.into(), from: "hello@codeforphilly.org".into() }),
+                // The harness client's raised limit on staging.
+                per_minute: 100_000,
+            },
+            &ref_state.people,
+            &ref_state.legacy_ids,
+        )
+        .unwrap(),
+    );
     let running = rt.block_on(fixtures::target::spawn(ref_state)).unwrap();
     let profile_path = dir.path().join("staging.toml");
     std::fs::write(
         &profile_path,
         format!(
             "name = 'test external'\n[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\n\
-             [saml]\ncertificate = '{}'\nlegacy_certificate = '{}'\ncaptures = '{}'\n",
+             [saml]\ncertificate = '{}'\nlegacy_certificate = '{}'\ncaptures = '{}'\n\
+             [claim]\npasswords = '{}'\ngithub_mock = '{github_at}'\nresend_mock = '{resend_at}'\ngithub_client_id = '{client_id}'\nper_minute = 100000\n",
             running.base_url,
             paths.data_repo.display(),
             paths.private_store.display(),
             dir.path().join("idp.pem").display(),
             dir.path().join("laddr.pem").display(),
             captures.display(),
+            paths.secrets.display(),
         ),
     )
     .unwrap();
     let report_dir = dir.path().join("external");
     let out = cutover(
         &["run", "--profile", profile_path.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
-        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", ""), ("CFP_JWT_SIGNING_KEY", session_key)],
+        &[
+            ("LADDR_DATABASE_URL", ""),
+            ("CUTOVER_TARGET_URL", ""),
+            ("CUTOVER_DATA_REPO", ""),
+            ("CUTOVER_PRIVATE_STORE", ""),
+            ("CFP_JWT_SIGNING_KEY", session_key),
+            ("GITHUB_OAUTH_CLIENT_SECRET", client_secret),
+            ("RESEND_API_KEY", resend_key),
+        ],
     );
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    assert!(!text(&out).contains(session_key), "the session key is never printed");
-    assert!(text(&out).contains("72 passed, 0 failed"), "{}", text(&out));
+    for secret in [session_key, client_secret, resend_key] {
+        assert!(!text(&out).contains(secret), "no key or secret is ever printed");
+    }
+    assert!(text(&out).contains("88 passed, 0 failed"), "{}", text(&out));
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[target]\nbase_url = 3\n").unwrap();
     let out = cutover(&["run", "--profile", bad.to_str().unwrap()], &[]);
@@ -335,7 +375,7 @@ fn fault_matrix() {
     assert!(console.contains(&format!("profiles.jsonl:{jsonl_line}")), "names the JSONL line:\n{console}");
     assert!(console.contains("PASS [") && console.contains("The new stack is up and ready"), "{console}");
     let results = read_json(&report_dir.join("results.json"));
-    assert_eq!(results["scenarios"].as_array().unwrap().len(), 72, "every scenario still ran");
+    assert_eq!(results["scenarios"].as_array().unwrap().len(), 88, "every scenario still ran");
     let missing_branch = dir.path().join("branch.toml");
     std::fs::write(&missing_branch, std::fs::read_to_string(&profile_path).unwrap().replace("branch = 'main'", "branch = 'nope'")).unwrap();
     let out = cutover(

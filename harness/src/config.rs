@@ -32,6 +32,35 @@ pub struct Profile {
     pub policy: PolicyConfig,
     #[serde(default)]
     pub saml: SamlConfig,
+    #[serde(default)]
+    pub claim: ClaimConfig,
+}
+
+/// Sign-in and account-claim settings (features/account_claim.feature).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimConfig {
+    /// JSON array of test accounts whose passwords the run knows:
+    /// `[{personId (laddr ID), username, plaintext}]`. Env: `CUTOVER_CLAIM_PASSWORDS`.
+    pub passwords: Option<PathBuf>,
+    /// Where the GitHub mock listens (`127.0.0.1:8790`); the stack must be started with its
+    /// GitHub OAuth and API base URLs pointed here. Env: `CUTOVER_GITHUB_MOCK`.
+    pub github_mock: Option<String>,
+    /// Where the Resend mock listens; the stack's Resend base URL points here.
+    /// Env: `CUTOVER_RESEND_MOCK`.
+    pub resend_mock: Option<String>,
+    /// The stack's GitHub OAuth client id (`GITHUB_OAUTH_CLIENT_ID`); the mock demands it,
+    /// and the secret from the environment's `GITHUB_OAUTH_CLIENT_SECRET`. The Resend mock
+    /// demands `RESEND_API_KEY` when it is set.
+    pub github_client_id: Option<String>,
+    /// claim-screen (default), auto-link or either.
+    pub email_match: Option<String>,
+    /// Tries per group in the timing comparison. Default 25.
+    pub timing_samples: Option<usize>,
+    /// Auth requests per minute the run allows itself (the stack's limit per IP). Default 10.
+    pub per_minute: Option<u32>,
+    /// The T+90 reminder endpoint (POST `{dryRun}`, staff session).
+    pub mailout_path: Option<String>,
 }
 
 /// Slack SAML continuity settings.
@@ -220,6 +249,15 @@ impl Profile {
         if let Some(v) = nonempty("CUTOVER_SAML_CAPTURES") {
             self.saml.captures = Some(PathBuf::from(v));
         }
+        if let Some(v) = nonempty("CUTOVER_CLAIM_PASSWORDS") {
+            self.claim.passwords = Some(PathBuf::from(v));
+        }
+        if let Some(v) = nonempty("CUTOVER_GITHUB_MOCK") {
+            self.claim.github_mock = Some(v);
+        }
+        if let Some(v) = nonempty("CUTOVER_RESEND_MOCK") {
+            self.claim.resend_mock = Some(v);
+        }
         if let Some(v) = nonempty("CUTOVER_TARGET_IMAGE") {
             self.target.image = Some(v);
         }
@@ -266,6 +304,49 @@ impl Profile {
             captures: Some(self.saml.captures.clone().unwrap_or_else(|| PathBuf::from("fixtures/saml"))),
             jwt_key: self.jwt_signing_key().map(String::into_bytes),
             sp_sample: self.saml.sp_sample.unwrap_or(12),
+        })
+    }
+
+    /// The sign-in settings, with the known passwords read and, when both addresses are
+    /// given, the GitHub and Resend mocks listening on them.
+    pub async fn claim_setup(&self) -> Result<crate::claim::ClaimSetup, Error> {
+        let c = &self.claim;
+        let passwords = match &c.passwords {
+            Some(p) => crate::claim::read_passwords(p)?,
+            None => Vec::new(),
+        };
+        let email_match = match &c.email_match {
+            Some(m) => m.parse().map_err(Error::Config)?,
+            None => Default::default(),
+        };
+        let mocks = match (&c.github_mock, &c.resend_mock) {
+            (Some(g), Some(r)) => {
+                let base = self.target.base_url.as_deref().unwrap_or("http://127.0.0.1/");
+                let callback = format!("{}/api/auth/github/callback", base.trim_end_matches('/'));
+                let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+                let creds = crate::claim::mock::Credentials {
+                    github_client: match (c.github_client_id.clone().filter(|s| !s.is_empty()), env("GITHUB_OAUTH_CLIENT_SECRET")) {
+                        (Some(id), Some(secret)) => Some((id, secret)),
+                        (None, None) => None,
+                        _ => return Err(Error::Config("[claim] github_client_id and GITHUB_OAUTH_CLIENT_SECRET go together (hint: the values the stack was started with)".into())),
+                    },
+                    resend_key: env("RESEND_API_KEY"),
+                };
+                let m = crate::claim::mock::Mocks::start(Some(g), Some(r), &callback, creds).await.map_err(|e| Error::Config(format!("[claim] mocks: {e}")))?;
+                Some(std::sync::Arc::new(m))
+            }
+            (None, None) => None,
+            _ => return Err(Error::Config("[claim] github_mock and resend_mock go together (hint: set both, or neither)".into())),
+        };
+        let d = crate::claim::ClaimSetup::default();
+        Ok(crate::claim::ClaimSetup {
+            passwords,
+            mocks,
+            jwt_key: self.jwt_signing_key().map(String::into_bytes),
+            email_match,
+            timing_samples: c.timing_samples.unwrap_or(d.timing_samples),
+            per_minute: c.per_minute.unwrap_or(d.per_minute),
+            mailout_path: c.mailout_path.clone().unwrap_or(d.mailout_path),
         })
     }
 
@@ -317,5 +398,34 @@ mod tests {
         assert!(err.contains("cert.pem") && err.contains("not a PEM certificate"), "{err}");
         p.saml.certificate = Some(dir.path().join("missing.pem"));
         assert!(p.saml_setup().unwrap_err().to_string().contains("missing.pem"));
+    }
+
+    #[tokio::test]
+    async fn claim_settings_are_checked_and_the_mocks_listen_where_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Profile::default();
+        p.claim.github_mock = Some("127.0.0.1:0".into());
+        assert!(p.claim_setup().await.unwrap_err().to_string().contains("go together"));
+        let mut p = Profile::default();
+        p.claim.email_match = Some("sometimes".into());
+        assert!(p.claim_setup().await.unwrap_err().to_string().contains("claim-screen, auto-link or either"));
+        let mut p = Profile::default();
+        std::fs::write(dir.path().join("pw.json"), "{\"personId\": 1}").unwrap();
+        p.claim.passwords = Some(dir.path().join("pw.json"));
+        let err = p.claim_setup().await.unwrap_err().to_string();
+        assert!(err.contains("pw.json") && err.contains("JSON array"), "{err}");
+        // A free port, then both mocks on fixed addresses.
+        let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+        let mut p = Profile::default();
+        let (g, r) = (free(), free());
+        p.claim.github_mock = Some(g.clone());
+        p.claim.resend_mock = Some(r.clone());
+        let setup = p.claim_setup().await.unwrap();
+        let m = setup.mocks.unwrap();
+        assert_eq!((m.github.uri(), m.resend.uri()), (format!("http://{g}"), format!("http://{r}")));
+        let mut again = Profile::default();
+        again.claim.github_mock = Some(g.clone());
+        again.claim.resend_mock = Some(free());
+        assert!(again.claim_setup().await.unwrap_err().to_string().contains(&format!("cannot listen on {g}")));
     }
 }

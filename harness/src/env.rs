@@ -34,6 +34,9 @@ pub struct Environment {
     /// What the SAML checks need: Slack's team, the trusted certificate, the session key.
     pub saml: crate::saml::SamlSetup,
     saml_run: OnceCell<Arc<crate::saml::flow::SamlRun>>,
+    /// What the sign-in and claim checks need: mocks, known passwords, policy.
+    pub claim: crate::claim::ClaimSetup,
+    claim_run: OnceCell<Arc<crate::claim::checks::ClaimRun>>,
     legacy_keys: Mutex<HashMap<Entity, Arc<BTreeMap<String, String>>>>,
 }
 
@@ -61,6 +64,8 @@ impl Environment {
             redirect_results: OnceCell::new(),
             saml: crate::saml::SamlSetup::default(),
             saml_run: OnceCell::new(),
+            claim: crate::claim::ClaimSetup::default(),
+            claim_run: OnceCell::new(),
             legacy_keys: Mutex::new(HashMap::new()),
         })
     }
@@ -95,8 +100,10 @@ impl Environment {
         });
         let name = profile.name.clone().unwrap_or_else(|| "external".into());
         let saml = profile.saml_setup()?;
+        let claim = profile.claim_setup().await?;
         let mut env = Environment::new(name, legacy, target, repo, profile.target.private_store.clone(), identity).await?;
         env.saml = saml;
+        env.claim = claim;
         Ok(env)
     }
 
@@ -109,6 +116,38 @@ impl Environment {
                     .await
                     .map_err(|e| Error::Config(format!("reading the data repo: {e}")))??;
                 Ok(Arc::new(snap))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Read the data repo and the private store now, before any scenario runs: every
+    /// reconciliation judges the import as it stood when the run began, even while the
+    /// sign-in scenarios make the stack write (rehashes, links, new people). Errors are left
+    /// for the scenarios that need these to report.
+    pub async fn prime(&self) {
+        let _ = self.snapshot().await;
+        if self.private_store.is_some() {
+            let _ = self.private_store().await;
+        }
+    }
+
+    /// The account-claim context: the people each scenario acts as, chosen once per run.
+    pub async fn claim_run(&self, rotate_client_ip: bool) -> Result<Arc<crate::claim::checks::ClaimRun>, Error> {
+        self.claim_run
+            .get_or_try_init(|| async {
+                let snap = self.snapshot().await?;
+                let members = crate::claim::members(&self.legacy, &snap, &self.claim.passwords).await?;
+                let cast = crate::claim::Cast::choose(&members);
+                let run = crate::claim::checks::ClaimRun::new(
+                    cast,
+                    self.claim.clone(),
+                    self.target.base_url(),
+                    rotate_client_ip,
+                    self.data_repo.clone(),
+                    self.private_store.clone(),
+                )?;
+                Ok(Arc::new(run))
             })
             .await
             .cloned()

@@ -7,9 +7,12 @@
 //! * [`target`] — the new stack over HTTP.
 //! * [`preflight`] — record coverage between laddr and the new stack.
 //! * [`saml`] — Slack SAML continuity: expected and actual assertions, verified.
+//! * [`claim`] — sign-in and account claim against mocked GitHub and Resend.
+//! * [`http`] — a cookie-keeping, rate-limit-aware client for session flows.
 //! * [`evidence`] — what every check saw, redacted when it is built.
 
 pub mod accounts;
+pub mod claim;
 pub mod config;
 pub mod datarepo;
 pub mod env;
@@ -17,6 +20,7 @@ pub mod error;
 pub mod evidence;
 pub mod exit;
 pub mod freeze;
+pub mod http;
 pub mod legacy;
 pub mod mapping;
 pub mod preflight;

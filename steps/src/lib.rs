@@ -6,6 +6,7 @@ pub mod recorder;
 pub mod run;
 pub mod world;
 
+mod claim;
 mod preflight;
 mod reconciliation;
 mod redirects;

@@ -68,6 +68,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
     };
     let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip, opts.strict_drain, opts.freeze_file.clone())
         .with_output(opts.report_dir.clone(), opts.slack_team_host.clone(), opts.concurrency));
+    env.prime().await;
     set_current(Some(ctx.clone()));
     let recorder = Recorder::new(ctx.clone());
     let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());
