@@ -367,7 +367,7 @@ fn fault_matrix() {
     let jsonl_line = std::fs::read_to_string(paths.private_store.join("profiles.jsonl")).unwrap().lines().count();
     let out = cutover(
         &["run", "--profile", profile_path.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
-        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", "")],
+        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", ""), ("GITHUB_OAUTH_CLIENT_SECRET", client_secret)],
     );
     let console = text(&out);
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{console}");
@@ -380,7 +380,7 @@ fn fault_matrix() {
     std::fs::write(&missing_branch, std::fs::read_to_string(&profile_path).unwrap().replace("branch = 'main'", "branch = 'nope'")).unwrap();
     let out = cutover(
         &["run", "--profile", missing_branch.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
-        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", "")],
+        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", ""), ("GITHUB_OAUTH_CLIENT_SECRET", client_secret)],
     );
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
     assert!(text(&out).contains("no branch \"nope\""), "{}", text(&out));
