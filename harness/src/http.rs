@@ -24,7 +24,7 @@ pub enum Identity {
     /// No header (a real run): requests go at most `per_minute` a minute, shared by every
     /// browser made from the same [`Pace`].
     Paced(Arc<Pace>),
-    /// A fresh TEST-NET-2/3 address per request (rehearsal): never contacted, only a header.
+    /// A fresh address from 198.18.0.0/15 per request (rehearsal): only a header.
     Rotating(Arc<AtomicUsize>),
 }
 
@@ -63,10 +63,10 @@ impl Identity {
             }
             Identity::Rotating(n) => {
                 let n = n.fetch_add(1, Ordering::Relaxed);
-                let (net, host) = (n / 254 % 2, n % 254 + 1);
-                let third = (n / 508) % 256;
-                // 198.51.100.0/24 and 203.0.113.0/24 spread over a third octet: a header only.
-                Some(if net == 0 { format!("198.51.{third}.{host}") } else { format!("203.0.{third}.{host}") })
+                // 198.18.0.0/15, the benchmarking range (RFC 2544): 130,048 addresses, only
+                // ever a header value, never contacted.
+                let (second, third, host) = (18 + (n / (254 * 256)) % 2, (n / 254) % 256, n % 254 + 1);
+                Some(format!("198.{second}.{third}.{host}"))
             }
         }
     }
