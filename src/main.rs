@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "cutover", version, about = "Proves the laddr → new-stack cutover loses nothing")]
+#[command(
+    name = "cutover",
+    version,
+    about = "Proves the laddr → new-stack cutover loses nothing"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -179,7 +183,11 @@ fn features_dir(given: Option<&PathBuf>, profile: &Profile) -> PathBuf {
         .or_else(|| profile.run.features.clone())
         .unwrap_or_else(|| {
             let local = PathBuf::from("features");
-            if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("features") }
+            if local.is_dir() {
+                local
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
+            }
         })
 }
 
@@ -193,16 +201,35 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fixture { what } => fixture(what),
-        Command::Redirects { base_url, map, urls, concurrency, report_dir } => {
-            runtime().block_on(check_redirects(base_url, map, urls, concurrency, report_dir))
-        }
-        Command::Serve { state, faults, seconds } => {
+        Command::Redirects {
+            base_url,
+            map,
+            urls,
+            concurrency,
+            report_dir,
+        } => runtime().block_on(check_redirects(
+            base_url,
+            map,
+            urls,
+            concurrency,
+            report_dir,
+        )),
+        Command::Serve {
+            state,
+            faults,
+            seconds,
+        } => {
             let faults = match parse_faults(&faults) {
                 Ok(f) => f,
                 Err(e) => return cannot_run(e),
             };
             runtime().block_on(async move {
-                let loaded = fixtures::target::load(&state.join("data.git"), "main", &state.join("private"), &faults);
+                let loaded = fixtures::target::load(
+                    &state.join("data.git"),
+                    "main",
+                    &state.join("private"),
+                    &faults,
+                );
                 let running = match loaded {
                     Ok(s) => fixtures::target::spawn(s).await,
                     Err(e) => return cannot_run(e),
@@ -218,18 +245,31 @@ fn main() -> ExitCode {
                 }
             })
         }
-        Command::Keygen { out } => match reports::manifest::SigningKey::generate().and_then(|k| k.write_pair(&out)) {
-            Ok((key, public)) => {
-                println!("wrote {} (keep it secret) and {}", key.display(), public.display());
-                ExitCode::SUCCESS
+        Command::Keygen { out } => {
+            match reports::manifest::SigningKey::generate().and_then(|k| k.write_pair(&out)) {
+                Ok((key, public)) => {
+                    println!(
+                        "wrote {} (keep it secret) and {}",
+                        key.display(),
+                        public.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => cannot_run(e),
             }
-            Err(e) => cannot_run(e),
-        },
-        Command::Verify { report_dir, public_key } => {
-            let result = reports::verify::load_public_key(&public_key).and_then(|k| reports::verify::verify(&report_dir, &k));
+        }
+        Command::Verify {
+            report_dir,
+            public_key,
+        } => {
+            let result = reports::verify::load_public_key(&public_key)
+                .and_then(|k| reports::verify::verify(&report_dir, &k));
             match result {
                 Ok(v) => {
-                    println!("verified: signature good, {} artifacts unchanged", v.artifacts);
+                    println!(
+                        "verified: signature good, {} artifacts unchanged",
+                        v.artifacts
+                    );
                     println!("VERDICT: {}", v.verdict);
                     ExitCode::SUCCESS
                 }
@@ -240,7 +280,12 @@ fn main() -> ExitCode {
             }
         }
         Command::Freeze { profile, out } => runtime().block_on(record_freeze(profile, out)),
-        Command::Rehearse { run, faults, fixture: FixtureArgs { people, seed }, name_ids } => {
+        Command::Rehearse {
+            run,
+            faults,
+            fixture: FixtureArgs { people, seed },
+            name_ids,
+        } => {
             let faults = match parse_faults(&faults) {
                 Ok(f) => f,
                 Err(e) => return cannot_run(e),
@@ -249,7 +294,12 @@ fn main() -> ExitCode {
                 Ok(n) => n,
                 Err(e) => return cannot_run(e),
             };
-            let opts = fixtures::rehearsal::Options { people, seed, faults, name_ids };
+            let opts = fixtures::rehearsal::Options {
+                people,
+                seed,
+                faults,
+                name_ids,
+            };
             runtime().block_on(rehearse(run, opts))
         }
         Command::Run { run } => runtime().block_on(external(run)),
@@ -257,7 +307,10 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 async fn rehearse(args: RunArgs, opts: fixtures::rehearsal::Options) -> ExitCode {
@@ -265,13 +318,32 @@ async fn rehearse(args: RunArgs, opts: fixtures::rehearsal::Options) -> ExitCode
         Ok(p) => p,
         Err(e) => return cannot_run(e),
     };
-    println!("rehearsal: {} people, seed {}, faults [{}]", opts.people, opts.seed, opts.faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "));
+    println!(
+        "rehearsal: {} people, seed {}, faults [{}]",
+        opts.people,
+        opts.seed,
+        opts.faults
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let rehearsal = match fixtures::rehearsal::Rehearsal::start(&profile, &opts).await {
         Ok(r) => r,
         Err(e) => return cannot_run(e),
     };
-    let timings: Vec<String> = rehearsal.timings.iter().map(|(n, s)| format!("{n} {s:.1}s")).collect();
-    println!("environment ready: {} ({})", rehearsal.env.identity["legacy"]["provider"].as_str().unwrap_or("?"), timings.join(", "));
+    let timings: Vec<String> = rehearsal
+        .timings
+        .iter()
+        .map(|(n, s)| format!("{n} {s:.1}s"))
+        .collect();
+    println!(
+        "environment ready: {} ({})",
+        rehearsal.env.identity["legacy"]["provider"]
+            .as_str()
+            .unwrap_or("?"),
+        timings.join(", ")
+    );
     let code = execute(rehearsal.env.clone(), &args, &profile, "rehearsal", true).await;
     rehearsal.stop().await;
     code
@@ -279,7 +351,9 @@ async fn rehearse(args: RunArgs, opts: fixtures::rehearsal::Options) -> ExitCode
 
 async fn external(args: RunArgs) -> ExitCode {
     let Some(path) = args.profile.clone() else {
-        return cannot_run("`cutover run` needs --profile <file> (see profiles/staging.example.toml)");
+        return cannot_run(
+            "`cutover run` needs --profile <file> (see profiles/staging.example.toml)",
+        );
     };
     let profile = match Profile::load(&path) {
         Ok(p) => p,
@@ -294,8 +368,19 @@ async fn external(args: RunArgs) -> ExitCode {
 }
 
 /// Run the features, write the reports, print the verdict.
-async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &Profile, name: &str, rehearsal: bool) -> ExitCode {
-    let key = match (&args.signing_key, std::env::var("CUTOVER_SIGNING_KEY").ok().filter(|k| !k.is_empty())) {
+async fn execute(
+    env: Arc<harness::env::Environment>,
+    args: &RunArgs,
+    profile: &Profile,
+    name: &str,
+    rehearsal: bool,
+) -> ExitCode {
+    let key = match (
+        &args.signing_key,
+        std::env::var("CUTOVER_SIGNING_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
+    ) {
         (Some(path), _) => match reports::manifest::SigningKey::load(path) {
             Ok(k) => Some(k),
             Err(e) => return cannot_run(e),
@@ -326,7 +411,10 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
     };
     reports::clear_previous(&args.report_dir);
     if let Err(e) = std::fs::create_dir_all(&args.report_dir) {
-        return cannot_run(format!("report directory {}: {e}", args.report_dir.display()));
+        return cannot_run(format!(
+            "report directory {}: {e}",
+            args.report_dir.display()
+        ));
     }
     let outcome = match steps::run(env.clone(), &opts).await {
         Ok(o) => o,
@@ -334,11 +422,18 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
     };
     let verdict = outcome.verdict();
     let stamp = |t: std::time::SystemTime| {
-        let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let secs = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
         fixtures::migrate::iso(secs)
     };
     let report = reports::RunReport {
-        suite: if rehearsal { "rehearsal".into() } else { "acceptance".into() },
+        suite: if rehearsal {
+            "rehearsal".into()
+        } else {
+            "acceptance".into()
+        },
         suite_commit: harness::suite::commit(Path::new(env!("CARGO_MANIFEST_DIR"))),
         profile: name.to_string(),
         verdict,
@@ -349,7 +444,11 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         identity: env.identity.clone(),
         scenarios: outcome.scenarios.clone(),
         parse_errors: outcome.parse_errors.clone(),
-        legacy_writes: outcome.checksum_changes.iter().map(|c| serde_json::to_value(c).unwrap_or_default()).collect(),
+        legacy_writes: outcome
+            .checksum_changes
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .collect(),
     };
     let written = reports::write_all(&args.report_dir, &report, key.as_ref());
     let (passed, failed) = report.counts();
@@ -358,31 +457,64 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         println!("could not parse: {e}");
     }
     for c in &outcome.checksum_changes {
-        println!("NO-GO: legacy table `{}` changed during the run (checksum {:?} -> {:?})", c.table, c.before, c.after);
+        println!(
+            "NO-GO: legacy table `{}` changed during the run (checksum {:?} -> {:?})",
+            c.table, c.before, c.after
+        );
     }
     for s in outcome.failed() {
-        let waived = outcome.decision.applied.iter().any(|w| w.scenario == s.scenario);
-        println!("failed{}: {} › {}", if waived { " (waived)" } else { "" }, s.feature, s.scenario);
+        let waived = outcome
+            .decision
+            .applied
+            .iter()
+            .any(|w| w.scenario == s.scenario);
+        println!(
+            "failed{}: {} › {}",
+            if waived { " (waived)" } else { "" },
+            s.feature,
+            s.scenario
+        );
     }
     for w in &outcome.decision.expired {
-        println!("expired waiver, not counted: {} (owner {}, expired {})", w.scenario, w.owner, w.expires);
+        println!(
+            "expired waiver, not counted: {} (owner {}, expired {})",
+            w.scenario, w.owner, w.expires
+        );
     }
     for b in report.budgets().iter().filter(|b| b.over) {
-        println!("over budget: {} took {:.1} s of {} s", b.feature, b.measured_secs, b.budget_secs.unwrap_or(0));
+        println!(
+            "over budget: {} took {:.1} s of {} s",
+            b.feature,
+            b.measured_secs,
+            b.budget_secs.unwrap_or(0)
+        );
     }
     if outcome.scenarios.is_empty() {
         println!("no scenario ran (hint: check --tags and --features)");
     }
     match written {
         Ok(files) => {
-            println!("reports: {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+            println!(
+                "reports: {}",
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             match &key {
-                Some(k) => println!("signed with the key whose public half is {}", k.public_base64()),
+                Some(k) => println!(
+                    "signed with the key whose public half is {}",
+                    k.public_base64()
+                ),
                 None => println!("not signed (hint: --signing-key <file> or CUTOVER_SIGNING_KEY)"),
             }
         }
         Err(e) => {
-            eprintln!("cutover: cannot write reports to {}: {e}", args.report_dir.display());
+            eprintln!(
+                "cutover: cannot write reports to {}: {e}",
+                args.report_dir.display()
+            );
             return ExitCode::from(exit::CANNOT_RUN as u8);
         }
     }
@@ -393,14 +525,23 @@ async fn execute(env: Arc<harness::env::Environment>, args: &RunArgs, profile: &
         e.1 += sc.duration_ms;
     }
     for (feature, (n, ms)) in per_feature {
-        println!("time: {feature}: {n} scenarios, {:.2} s of scenario time", ms as f64 / 1000.0);
+        println!(
+            "time: {feature}: {n} scenarios, {:.2} s of scenario time",
+            ms as f64 / 1000.0
+        );
     }
     println!("scenarios: {passed} passed, {failed} failed");
     println!("VERDICT: {verdict}");
     ExitCode::from(verdict.exit_code() as u8)
 }
 
-async fn check_redirects(base: String, map: PathBuf, urls: Option<PathBuf>, concurrency: usize, report_dir: PathBuf) -> ExitCode {
+async fn check_redirects(
+    base: String,
+    map: PathBuf,
+    urls: Option<PathBuf>,
+    concurrency: usize,
+    report_dir: PathBuf,
+) -> ExitCode {
     use harness::redirects::{check, map as rmap};
     let text = match std::fs::read_to_string(&map) {
         Ok(t) => t,
@@ -412,7 +553,11 @@ async fn check_redirects(base: String, map: PathBuf, urls: Option<PathBuf>, conc
             Ok(t) => {
                 let (derived, unknown) = rmap::derive(&t, &rows);
                 rows = derived;
-                problems.extend(unknown.into_iter().map(|u| format!("{}: {u}", list.display())));
+                problems.extend(
+                    unknown
+                        .into_iter()
+                        .map(|u| format!("{}: {u}", list.display())),
+                );
             }
             Err(e) => return cannot_run(format!("{}: {e}", list.display())),
         }
@@ -429,13 +574,31 @@ async fn check_redirects(base: String, map: PathBuf, urls: Option<PathBuf>, conc
     let secs = started.elapsed().as_secs_f64();
     let ev = harness::redirects::evidence("legacy URLs", &results);
     println!("{}", ev.render());
-    println!("{} URLs in {secs:.2} s ({:.0} URLs/s)", results.len(), results.len() as f64 / secs.max(0.001));
+    println!(
+        "{} URLs in {secs:.2} s ({:.0} URLs/s)",
+        results.len(),
+        results.len() as f64 / secs.max(0.001)
+    );
     let _ = std::fs::create_dir_all(&report_dir);
     let _ = std::fs::write(report_dir.join("redirects.csv"), check::to_csv(&results));
-    let _ = std::fs::write(report_dir.join("redirects.json"), serde_json::to_string_pretty(&results).unwrap_or_default());
-    let failed = results.iter().filter(|r| r.class != check::Class::Ok).count() + problems.len();
-    println!("redirects: {} passed, {failed} failed", results.len() - (failed - problems.len()));
-    if failed == 0 && !results.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(exit::NO_GO as u8) }
+    let _ = std::fs::write(
+        report_dir.join("redirects.json"),
+        serde_json::to_string_pretty(&results).unwrap_or_default(),
+    );
+    let failed = results
+        .iter()
+        .filter(|r| r.class != check::Class::Ok)
+        .count()
+        + problems.len();
+    println!(
+        "redirects: {} passed, {failed} failed",
+        results.len() - (failed - problems.len())
+    );
+    if failed == 0 && !results.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::NO_GO as u8)
+    }
 }
 
 async fn record_freeze(profile: Option<PathBuf>, out: PathBuf) -> ExitCode {
@@ -452,7 +615,12 @@ async fn record_freeze(profile: Option<PathBuf>, out: PathBuf) -> ExitCode {
     };
     match state.and_then(|s| s.save(&out).map(|_| s)) {
         Ok(s) => {
-            println!("freeze recorded: {} tables at {} -> {}", s.tables.len(), s.recorded_at, out.display());
+            println!(
+                "freeze recorded: {} tables at {} -> {}",
+                s.tables.len(),
+                s.recorded_at,
+                out.display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => cannot_run(e),
@@ -462,26 +630,45 @@ async fn record_freeze(profile: Option<PathBuf>, out: PathBuf) -> ExitCode {
 fn fixture(what: FixtureCmd) -> ExitCode {
     use fixtures::generate::{generate, Size};
     match what {
-        FixtureCmd::Sql { fixture: FixtureArgs { people, seed }, out } => {
+        FixtureCmd::Sql {
+            fixture: FixtureArgs { people, seed },
+            out,
+        } => {
             let sql = fixtures::sql::render(&generate(seed, Size { people }));
             match out {
                 Some(path) => {
                     if let Err(e) = std::fs::write(&path, &sql) {
                         return cannot_run(format!("{}: {e}", path.display()));
                     }
-                    println!("{} sha256:{}", path.display(), fixtures::sql::fixture_hash(&sql));
+                    println!(
+                        "{} sha256:{}",
+                        path.display(),
+                        fixtures::sql::fixture_hash(&sql)
+                    );
                 }
                 None => print!("{sql}"),
             }
             ExitCode::SUCCESS
         }
-        FixtureCmd::State { fixture: FixtureArgs { people, seed }, name_ids, faults, out } => {
+        FixtureCmd::State {
+            fixture: FixtureArgs { people, seed },
+            name_ids,
+            faults,
+            out,
+        } => {
             let (faults, name_ids) = match (parse_faults(&faults), name_ids.parse::<NameIds>()) {
                 (Ok(f), Ok(n)) => (f, n),
                 (Err(e), _) | (_, Err(e)) => return cannot_run(e),
             };
-            if out.exists() && std::fs::read_dir(&out).map(|mut d| d.next().is_some()).unwrap_or(true) {
-                return cannot_run(format!("{} exists and is not empty (hint: choose a new directory)", out.display()));
+            if out.exists()
+                && std::fs::read_dir(&out)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
+                return cannot_run(format!(
+                    "{} exists and is not empty (hint: choose a new directory)",
+                    out.display()
+                ));
             }
             let ds = generate(seed, Size { people });
             let m = fixtures::migrate::migrate(&ds, name_ids, &faults);
@@ -494,7 +681,10 @@ fn fixture(what: FixtureCmd) -> ExitCode {
                         .output()
                         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
                         .unwrap_or_default();
-                    println!("data repo {} commit {commit} tree {tree}", paths.data_repo.display());
+                    println!(
+                        "data repo {} commit {commit} tree {tree}",
+                        paths.data_repo.display()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => cannot_run(e),

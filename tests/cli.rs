@@ -35,7 +35,10 @@ fn without_any_database_it_exits_2_in_under_10_s_naming_the_three_ways() {
 fn faults_are_listed_one_per_line_name_space_description() {
     let out = cutover(&["faults"], &[]);
     assert_eq!(out.status.code(), Some(exit::GO));
-    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
     assert_eq!(lines.len(), Fault::ALL.len());
     for (line, f) in lines.iter().zip(Fault::ALL) {
         assert_eq!(line, &format!("{} {}", f.name(), f.describe()));
@@ -59,7 +62,16 @@ fn same_seed_gives_identical_sql_and_data_repo_tree() {
     assert!(a == b && a != c);
     let tree = |name: &str, seed: &str| {
         let out = dir.path().join(name);
-        let line = run(&["fixture", "state", "--people", "150", "--seed", seed, "--out", out.to_str().unwrap()]);
+        let line = run(&[
+            "fixture",
+            "state",
+            "--people",
+            "150",
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         line.split(" commit ").nth(1).unwrap().trim().to_string()
     };
     let (x, y, z) = (tree("x", "5"), tree("y", "5"), tree("z", "6"));
@@ -73,14 +85,25 @@ fn same_seed_gives_identical_sql_and_data_repo_tree() {
 fn fault_matrix() {
     let rt = runtime();
     let profile = Profile::from_env().unwrap();
-    let mut server = rt.block_on(harness::legacy::provider::provision(&profile)).expect("a legacy database for the matrix");
+    let mut server = rt
+        .block_on(harness::legacy::provider::provision(&profile))
+        .expect("a legacy database for the matrix");
     let admin = server.url.clone();
     // Load once here, so every run below reuses the same database.
-    let ds = generate(DEFAULT_SEED, Size { people: DEFAULT_PEOPLE });
+    let ds = generate(
+        DEFAULT_SEED,
+        Size {
+            people: DEFAULT_PEOPLE,
+        },
+    );
     let sql = fixtures::sql::render(&ds);
     let hash = fixtures::sql::fixture_hash(&sql);
-    let ro = rt.block_on(fixtures::legacy::prepare(&admin, &sql, &hash)).unwrap();
-    let db = rt.block_on(harness::legacy::LegacyDb::connect_read_only(&ro)).unwrap();
+    let ro = rt
+        .block_on(fixtures::legacy::prepare(&admin, &sql, &hash))
+        .unwrap();
+    let db = rt
+        .block_on(harness::legacy::LegacyDb::connect_read_only(&ro))
+        .unwrap();
     let before = rt.block_on(db.checksums()).unwrap();
 
     let secrets: Vec<String> = ds
@@ -91,7 +114,12 @@ fn fault_matrix() {
         .chain(ds.secrets.iter().map(|s| s.plaintext.clone()))
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    type Case = (String, Vec<String>, Option<(&'static str, &'static str)>, &'static [&'static str]);
+    type Case = (
+        String,
+        Vec<String>,
+        Option<(&'static str, &'static str)>,
+        &'static [&'static str],
+    );
     let mut cases: Vec<Case> = vec![
         ("clean".into(), vec![], None, &[]),
         // The rehearsal has one GitHub-linked person who kept their legacy password: advisory
@@ -104,7 +132,12 @@ fn fault_matrix() {
         ),
     ];
     for f in Fault::ALL {
-        cases.push((f.name().into(), vec!["--fault".into(), f.name().into()], None, f.expected_failures()));
+        cases.push((
+            f.name().into(),
+            vec!["--fault".into(), f.name().into()],
+            None,
+            f.expected_failures(),
+        ));
     }
     for (name, extra, policy, expected) in cases {
         let report_dir = dir.path().join(&name);
@@ -114,7 +147,11 @@ fn fault_matrix() {
         env.extend(policy);
         let out = cutover(&args, &env);
         let console = text(&out);
-        let want = if expected.is_empty() { exit::GO } else { exit::NO_GO };
+        let want = if expected.is_empty() {
+            exit::GO
+        } else {
+            exit::NO_GO
+        };
         assert_eq!(out.status.code(), Some(want), "{name}:\n{console}");
         let results = read_json(&report_dir.join("results.json"));
         let failed: BTreeSet<String> = results["scenarios"]
@@ -125,24 +162,44 @@ fn fault_matrix() {
             .map(|s| s["scenario"].as_str().unwrap().to_string())
             .collect();
         let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
-        assert_eq!(failed, expected, "{name}: exactly its scenarios fail\n{console}");
-        assert!(results["scenarios"].as_array().unwrap().len() >= 88, "{name}: the whole suite ran");
+        assert_eq!(
+            failed, expected,
+            "{name}: exactly its scenarios fail\n{console}"
+        );
+        assert!(
+            results["scenarios"].as_array().unwrap().len() >= 88,
+            "{name}: the whole suite ran"
+        );
         let mut everything = console.clone();
         for f in std::fs::read_dir(&report_dir).unwrap() {
             everything.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
         }
         for s in &secrets {
-            assert!(!everything.contains(s.as_str()), "{name}: a fixture secret leaked into the output");
+            assert!(
+                !everything.contains(s.as_str()),
+                "{name}: a fixture secret leaked into the output"
+            );
         }
         if name == "drop-person" {
-            let id = results["identity"]["target"]["droppedPerson"].as_u64().unwrap();
-            assert!(console.contains(&format!("legacy id {id} ")), "names the missing legacy id:\n{console}");
+            let id = results["identity"]["target"]["droppedPerson"]
+                .as_u64()
+                .unwrap();
+            assert!(
+                console.contains(&format!("legacy id {id} ")),
+                "names the missing legacy id:\n{console}"
+            );
         }
         if name == "legacy-write" {
-            assert!(console.contains("NO-GO: legacy table `sessions` changed during the run"), "{console}");
+            assert!(
+                console.contains("NO-GO: legacy table `sessions` changed during the run"),
+                "{console}"
+            );
         }
         if name == "unready" {
-            assert!(console.contains("it answers that it is ready"), "names the readiness step:\n{console}");
+            assert!(
+                console.contains("it answers that it is ready"),
+                "names the readiness step:\n{console}"
+            );
         }
     }
     // A signed rehearsal verifies; one changed byte in the HTML does not. A waiver accepts a
@@ -169,36 +226,102 @@ fn fault_matrix() {
     )
     .unwrap();
     let out = cutover(
-        &["rehearse", "--fault", "email-changed", "--waivers", waivers.to_str().unwrap(), "--signing-key", key_file.to_str().unwrap(), "--report-dir", signed.to_str().unwrap()],
+        &[
+            "rehearse",
+            "--fault",
+            "email-changed",
+            "--waivers",
+            waivers.to_str().unwrap(),
+            "--signing-key",
+            key_file.to_str().unwrap(),
+            "--report-dir",
+            signed.to_str().unwrap(),
+        ],
         &[("LADDR_DATABASE_URL", admin.as_str())],
     );
     let console = text(&out);
     assert_eq!(out.status.code(), Some(exit::GO), "{console}");
-    assert!(console.contains("VERDICT: GO with waivers") && !console.contains(secret.trim()), "{console}");
-    let out = cutover(&["verify", signed.to_str().unwrap(), "--public-key", pub_file.to_str().unwrap()], &[]);
+    assert!(
+        console.contains("VERDICT: GO with waivers") && !console.contains(secret.trim()),
+        "{console}"
+    );
+    let out = cutover(
+        &[
+            "verify",
+            signed.to_str().unwrap(),
+            "--public-key",
+            pub_file.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    assert!(text(&out).contains("VERDICT: GO with waivers"), "{}", text(&out));
+    assert!(
+        text(&out).contains("VERDICT: GO with waivers"),
+        "{}",
+        text(&out)
+    );
     let html = signed.join("report.html");
     let mut bytes = std::fs::read(&html).unwrap();
     bytes[100] ^= 0x20;
     std::fs::write(&html, bytes).unwrap();
-    let out = cutover(&["verify", signed.to_str().unwrap(), "--public-key", pub_file.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
-    assert!(text(&out).contains("artifact report.html changed since signing"), "{}", text(&out));
-    std::fs::write(&waivers, std::fs::read_to_string(&waivers).unwrap().replace("2999-01-01", "2020-01-01")).unwrap();
     let out = cutover(
-        &["rehearse", "--fault", "email-changed", "--waivers", waivers.to_str().unwrap(), "--report-dir", signed.to_str().unwrap()],
+        &[
+            "verify",
+            signed.to_str().unwrap(),
+            "--public-key",
+            pub_file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
+    assert!(
+        text(&out).contains("artifact report.html changed since signing"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(
+        &waivers,
+        std::fs::read_to_string(&waivers)
+            .unwrap()
+            .replace("2999-01-01", "2020-01-01"),
+    )
+    .unwrap();
+    let out = cutover(
+        &[
+            "rehearse",
+            "--fault",
+            "email-changed",
+            "--waivers",
+            waivers.to_str().unwrap(),
+            "--report-dir",
+            signed.to_str().unwrap(),
+        ],
         &[("LADDR_DATABASE_URL", admin.as_str())],
     );
-    assert_eq!(out.status.code(), Some(exit::NO_GO), "an expired waiver does not count: {}", text(&out));
-    assert!(text(&out).contains("expired waiver, not counted"), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(exit::NO_GO),
+        "an expired waiver does not count: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("expired waiver, not counted"),
+        "{}",
+        text(&out)
+    );
 
     // The freeze across runs: recorded at "T-7d" by `cutover freeze`, compared at "T-0". A
     // write in between fails exactly the freeze scenario.
     let freeze_file = dir.path().join("freeze.json");
-    let out = cutover(&["freeze", "--out", freeze_file.to_str().unwrap()], &[("LADDR_DATABASE_URL", ro.as_str())]);
+    let out = cutover(
+        &["freeze", "--out", freeze_file.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", ro.as_str())],
+    );
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    let rehearsal_db = admin.replace("/mysql", &format!("/{}", fixtures::legacy::database_name(&hash)));
+    let rehearsal_db = admin.replace(
+        "/mysql",
+        &format!("/{}", fixtures::legacy::database_name(&hash)),
+    );
     let write = |sql: &'static str| {
         rt.block_on(async {
             use sqlx::Connection;
@@ -206,26 +329,63 @@ fn fault_matrix() {
             sqlx::query(sql).execute(&mut c).await.unwrap();
         })
     };
-    write("INSERT INTO sessions (Class, Handle) VALUES ('UserSession', 'written-after-the-freeze')");
+    write(
+        "INSERT INTO sessions (Class, Handle) VALUES ('UserSession', 'written-after-the-freeze')",
+    );
     let report_dir = dir.path().join("freeze");
     let out = cutover(
         &["rehearse", "--report-dir", report_dir.to_str().unwrap()],
-        &[("LADDR_DATABASE_URL", admin.as_str()), ("CUTOVER_FREEZE_FILE", freeze_file.to_str().unwrap())],
+        &[
+            ("LADDR_DATABASE_URL", admin.as_str()),
+            ("CUTOVER_FREEZE_FILE", freeze_file.to_str().unwrap()),
+        ],
     );
     write("DELETE FROM sessions WHERE Handle = 'written-after-the-freeze'");
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
     let results = read_json(&report_dir.join("results.json"));
-    let failed: Vec<&str> = results["scenarios"].as_array().unwrap().iter().filter(|s| s["status"] == "failed").map(|s| s["scenario"].as_str().unwrap()).collect();
-    assert_eq!(failed, vec!["Nothing writes to laddr after the freeze"], "{}", text(&out));
-    assert!(text(&out).contains("sessions: rows 0 -> 1"), "{}", text(&out));
+    let failed: Vec<&str> = results["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .map(|s| s["scenario"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        vec!["Nothing writes to laddr after the freeze"],
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("sessions: rows 0 -> 1"),
+        "{}",
+        text(&out)
+    );
 
     // Tag filtering: a phase that matches nothing cannot give a verdict; one that matches runs.
     let report_dir = dir.path().join("tags");
-    let out = cutover(&["rehearse", "--tags", "@no-such-phase", "--report-dir", report_dir.to_str().unwrap()], &[("LADDR_DATABASE_URL", admin.as_str())]);
+    let out = cutover(
+        &[
+            "rehearse",
+            "--tags",
+            "@no-such-phase",
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[("LADDR_DATABASE_URL", admin.as_str())],
+    );
     assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
     assert!(text(&out).contains("no scenario ran"));
     let out = cutover(
-        &["rehearse", "--tags", "@T-0 and not @no-such-phase", "--concurrency", "2", "--report-dir", report_dir.to_str().unwrap()],
+        &[
+            "rehearse",
+            "--tags",
+            "@T-0 and not @no-such-phase",
+            "--concurrency",
+            "2",
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
         &[("LADDR_DATABASE_URL", admin.as_str())],
     );
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
@@ -239,13 +399,39 @@ fn fault_matrix() {
         "Feature: X\n  Scenario: Y\n    Given the legacy laddr database\n    Then a step nobody wrote\n",
     )
     .unwrap();
-    let out = cutover(&["rehearse", "--features", undefined.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()], &[("LADDR_DATABASE_URL", admin.as_str())]);
+    let out = cutover(
+        &[
+            "rehearse",
+            "--features",
+            undefined.to_str().unwrap(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[("LADDR_DATABASE_URL", admin.as_str())],
+    );
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
-    assert!(text(&out).contains("no step definition matches"), "{}", text(&out));
+    assert!(
+        text(&out).contains("no step definition matches"),
+        "{}",
+        text(&out)
+    );
     let broken = dir.path().join("broken");
     std::fs::create_dir_all(&broken).unwrap();
-    std::fs::write(broken.join("x.feature"), "Feature: X\n  Scenario Outline: Y\n    Given <a>\n  Nonsense here\n").unwrap();
-    let out = cutover(&["rehearse", "--features", broken.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()], &[("LADDR_DATABASE_URL", admin.as_str())]);
+    std::fs::write(
+        broken.join("x.feature"),
+        "Feature: X\n  Scenario Outline: Y\n    Given <a>\n  Nonsense here\n",
+    )
+    .unwrap();
+    let out = cutover(
+        &[
+            "rehearse",
+            "--features",
+            broken.to_str().unwrap(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[("LADDR_DATABASE_URL", admin.as_str())],
+    );
     assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
 
     // `cutover run`: the same checks against systems given by a profile — here the reference
@@ -253,14 +439,24 @@ fn fault_matrix() {
     let state_dir = dir.path().join("state");
     let m = fixtures::migrate::migrate(&ds, fixtures::migrate::NameIds::Verbatim, &[]);
     let (paths, _) = fixtures::state::write(&state_dir, &m, &ds, ds.now).unwrap();
-    let mut ref_state = fixtures::target::load(&paths.data_repo, "main", &paths.private_store, &[]).unwrap();
+    let mut ref_state =
+        fixtures::target::load(&paths.data_repo, "main", &paths.private_store, &[]).unwrap();
     // SAML as staging would have it: the IdP's certificate and laddr's as PEM files, captures
     // in a directory, the session key in the environment.
     let session_key = "external-test-session-key-0123456789";
     let idp_key = fixtures::idp::KeyPair::generate(2048, "codeforphilly.org", 30).unwrap();
     let laddr_key = fixtures::idp::KeyPair::generate(1024, "codeforphilly.org", 30).unwrap();
     let captures = dir.path().join("captures");
-    assert!(fixtures::idp::write_captures(&captures, &ds, &laddr_key, harness::config::DEFAULT_SLACK_TEAM_HOST).unwrap() > 0);
+    assert!(
+        fixtures::idp::write_captures(
+            &captures,
+            &ds,
+            &laddr_key,
+            harness::config::DEFAULT_SLACK_TEAM_HOST
+        )
+        .unwrap()
+            > 0
+    );
     std::fs::write(dir.path().join("idp.pem"), &idp_key.cert_pem).unwrap();
     std::fs::write(dir.path().join("laddr.pem"), &laddr_key.cert_pem).unwrap();
     ref_state.idp = Some(
@@ -278,9 +474,19 @@ fn fault_matrix() {
     // Sign-in as staging would have it: the stack started with its GitHub and Resend base
     // URLs at addresses where `cutover run` will start its mocks, with the OAuth app's id and
     // secret and the Resend key the mocks then demand; the test accounts' passwords in a file.
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string()
+    };
     let (github_at, resend_at) = (free(), free());
-    let (client_id, client_secret, resend_key) = ("Iv1.external-test", "external-test-oauth-secret-42", "re_external_test_key_42");
+    let (client_id, client_secret, resend_key) = (
+        "Iv1.external-test",
+        "external-test-oauth-secret-42",
+        "re_external_test_key_42",
+    );
     ref_state.auth = Some(
         fixtures::target_auth::Auth::new(
             fixtures::target_auth::AuthConfig {
@@ -294,7 +500,11 @@ fn fault_matrix() {
                     client_id: client_id.into(),
                     client_secret: client_secret.into(),
                 }),
-                resend: Some(fixtures::target_auth::ResendConfig { base: format!("http://{resend_at}"), api_key: resend_key.into(), from: "hello@codeforphilly.org".into() }),
+                resend: Some(fixtures::target_auth::ResendConfig {
+                    base: format!("http://{resend_at}"),
+                    api_key: resend_key.into(),
+                    from: "hello@codeforphilly.org".into(),
+                }),
                 // The harness client's raised limit on staging.
                 per_minute: 100_000,
             },
@@ -323,7 +533,13 @@ fn fault_matrix() {
     .unwrap();
     let report_dir = dir.path().join("external");
     let out = cutover(
-        &["run", "--profile", profile_path.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
+        &[
+            "run",
+            "--profile",
+            profile_path.to_str().unwrap(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
         &[
             ("LADDR_DATABASE_URL", ""),
             ("CUTOVER_TARGET_URL", ""),
@@ -336,7 +552,10 @@ fn fault_matrix() {
     );
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
     for secret in [session_key, client_secret, resend_key] {
-        assert!(!text(&out).contains(secret), "no key or secret is ever printed");
+        assert!(
+            !text(&out).contains(secret),
+            "no key or secret is ever printed"
+        );
     }
     assert!(text(&out).contains("88 passed, 0 failed"), "{}", text(&out));
     let bad = dir.path().join("bad.toml");
@@ -349,45 +568,125 @@ fn fault_matrix() {
     // failed step naming the file (and line); every other scenario still runs.
     let work = dir.path().join("work");
     let git = |args: &[&str]| {
-        let out = std::process::Command::new("git").args(args).output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = std::process::Command::new("git")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
-    git(&["clone", "-q", paths.data_repo.to_str().unwrap(), work.to_str().unwrap()]);
-    let victim = std::fs::read_dir(work.join("people")).unwrap().next().unwrap().unwrap().path();
+    git(&[
+        "clone",
+        "-q",
+        paths.data_repo.to_str().unwrap(),
+        work.to_str().unwrap(),
+    ]);
+    let victim = std::fs::read_dir(work.join("people"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let name = victim.file_name().unwrap().to_str().unwrap().to_string();
     let mut record = std::fs::read_to_string(&victim).unwrap();
     let bad_line = record.lines().count() + 1;
     record.push_str("broken = \n");
     std::fs::write(&victim, record).unwrap();
     let w = work.to_str().unwrap();
-    git(&["-C", w, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "broken record"]);
+    git(&[
+        "-C",
+        w,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "commit",
+        "-qam",
+        "broken record",
+    ]);
     git(&["-C", w, "push", "-q", "origin", "HEAD:main"]);
-    let mut profiles = std::fs::OpenOptions::new().append(true).open(paths.private_store.join("profiles.jsonl")).unwrap();
+    let mut profiles = std::fs::OpenOptions::new()
+        .append(true)
+        .open(paths.private_store.join("profiles.jsonl"))
+        .unwrap();
     std::io::Write::write_all(&mut profiles, b"{\"personId\":\"x\",\"ema").unwrap();
-    let jsonl_line = std::fs::read_to_string(paths.private_store.join("profiles.jsonl")).unwrap().lines().count();
+    let jsonl_line = std::fs::read_to_string(paths.private_store.join("profiles.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
     let out = cutover(
-        &["run", "--profile", profile_path.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
-        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", ""), ("GITHUB_OAUTH_CLIENT_SECRET", client_secret)],
+        &[
+            "run",
+            "--profile",
+            profile_path.to_str().unwrap(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[
+            ("LADDR_DATABASE_URL", ""),
+            ("CUTOVER_TARGET_URL", ""),
+            ("CUTOVER_DATA_REPO", ""),
+            ("CUTOVER_PRIVATE_STORE", ""),
+            ("GITHUB_OAUTH_CLIENT_SECRET", client_secret),
+        ],
     );
     let console = text(&out);
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{console}");
-    assert!(console.contains(&format!("people/{name}:{bad_line}")), "names the file and line:\n{console}");
-    assert!(console.contains(&format!("profiles.jsonl:{jsonl_line}")), "names the JSONL line:\n{console}");
-    assert!(console.contains("PASS [") && console.contains("The new stack is up and ready"), "{console}");
+    assert!(
+        console.contains(&format!("people/{name}:{bad_line}")),
+        "names the file and line:\n{console}"
+    );
+    assert!(
+        console.contains(&format!("profiles.jsonl:{jsonl_line}")),
+        "names the JSONL line:\n{console}"
+    );
+    assert!(
+        console.contains("PASS [") && console.contains("The new stack is up and ready"),
+        "{console}"
+    );
     let results = read_json(&report_dir.join("results.json"));
-    assert_eq!(results["scenarios"].as_array().unwrap().len(), 88, "every scenario still ran");
+    assert_eq!(
+        results["scenarios"].as_array().unwrap().len(),
+        88,
+        "every scenario still ran"
+    );
     let missing_branch = dir.path().join("branch.toml");
-    std::fs::write(&missing_branch, std::fs::read_to_string(&profile_path).unwrap().replace("branch = 'main'", "branch = 'nope'")).unwrap();
+    std::fs::write(
+        &missing_branch,
+        std::fs::read_to_string(&profile_path)
+            .unwrap()
+            .replace("branch = 'main'", "branch = 'nope'"),
+    )
+    .unwrap();
     let out = cutover(
-        &["run", "--profile", missing_branch.to_str().unwrap(), "--report-dir", report_dir.to_str().unwrap()],
-        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", ""), ("CUTOVER_DATA_REPO", ""), ("CUTOVER_PRIVATE_STORE", ""), ("GITHUB_OAUTH_CLIENT_SECRET", client_secret)],
+        &[
+            "run",
+            "--profile",
+            missing_branch.to_str().unwrap(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[
+            ("LADDR_DATABASE_URL", ""),
+            ("CUTOVER_TARGET_URL", ""),
+            ("CUTOVER_DATA_REPO", ""),
+            ("CUTOVER_PRIVATE_STORE", ""),
+            ("GITHUB_OAUTH_CLIENT_SECRET", client_secret),
+        ],
     );
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
     assert!(text(&out).contains("no branch \"nope\""), "{}", text(&out));
     rt.block_on(running.stop());
 
     let after = rt.block_on(db.checksums()).unwrap();
-    assert_eq!(after.changes_since(&before), vec![], "table checksums identical before and after every run");
+    assert_eq!(
+        after.changes_since(&before),
+        vec![],
+        "table checksums identical before and after every run"
+    );
     rt.block_on(db.close());
     rt.block_on(server.shutdown());
 }

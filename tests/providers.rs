@@ -15,11 +15,15 @@ use support::runtime;
 fn exercise(profile: Profile) {
     let rt = runtime();
     rt.block_on(async {
-        let mut server = provider::provision(&profile).await.expect("the provider starts a server");
+        let mut server = provider::provision(&profile)
+            .await
+            .expect("the provider starts a server");
         let ds = generate(99, Size { people: 60 });
         let sql = fixtures::sql::render(&ds);
         let hash = fixtures::sql::fixture_hash(&sql);
-        let ro = fixtures::legacy::prepare(&server.url, &sql, &hash).await.expect("fixture loads");
+        let ro = fixtures::legacy::prepare(&server.url, &sql, &hash)
+            .await
+            .expect("fixture loads");
         let db = LegacyDb::connect_read_only(&ro).await.unwrap();
         assert_eq!(db.count("people").await.unwrap(), ds.people.len() as u64);
         assert!(db.server_version().await.unwrap().contains("MariaDB"));
@@ -30,14 +34,32 @@ fn exercise(profile: Profile) {
 
         // A write by someone else is caught by the checksums, naming the table.
         let before = db.checksums().await.unwrap();
-        let admin = server.url.replace("/mysql", &format!("/{}", fixtures::legacy::database_name(&hash)));
+        let admin = server.url.replace(
+            "/mysql",
+            &format!("/{}", fixtures::legacy::database_name(&hash)),
+        );
         let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-        sqlx::query("UPDATE people SET Location = 'Moved' WHERE ID = 2").execute(&mut conn).await.unwrap();
-        let changed: Vec<String> =
-            db.checksums().await.unwrap().changes_since(&before).into_iter().map(|c| c.table).collect();
+        sqlx::query("UPDATE people SET Location = 'Moved' WHERE ID = 2")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let changed: Vec<String> = db
+            .checksums()
+            .await
+            .unwrap()
+            .changes_since(&before)
+            .into_iter()
+            .map(|c| c.table)
+            .collect();
         assert_eq!(changed, vec!["people".to_string()]);
         // Put the database back as the fixture had it for anyone sharing the server.
-        sqlx::query(&format!("DROP DATABASE `{}`", fixtures::legacy::database_name(&hash))).execute(&mut conn).await.unwrap();
+        sqlx::query(&format!(
+            "DROP DATABASE `{}`",
+            fixtures::legacy::database_name(&hash)
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
         let _ = conn.close().await;
         db.close().await;
         server.shutdown().await;
@@ -58,8 +80,11 @@ fn local_mariadbd_provider() {
 #[test]
 fn container_provider() {
     let required = std::env::var("CUTOVER_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-    let socket = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
-    let present = socket.strip_prefix("unix://").is_none_or(|p| std::path::Path::new(p).exists());
+    let socket =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let present = socket
+        .strip_prefix("unix://")
+        .is_none_or(|p| std::path::Path::new(p).exists());
     if !present && !required {
         eprintln!("container_provider: skipped, no Docker daemon at {socket} (CUTOVER_REQUIRE_DOCKER=1 makes this a failure)");
         return;
@@ -81,12 +106,17 @@ fn the_read_only_check_fails_on_a_writable_connection() {
         p.legacy.providers = Some(vec![ProviderKind::Local]);
         let mut server = provider::provision(&p).await.unwrap();
         let mut conn = sqlx::MySqlConnection::connect(&server.url).await.unwrap();
-        sqlx::raw_sql("CREATE DATABASE scratch; CREATE TABLE scratch.people (ID int) ENGINE=MyISAM")
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        sqlx::raw_sql(
+            "CREATE DATABASE scratch; CREATE TABLE scratch.people (ID int) ENGINE=MyISAM",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
         let _ = conn.close().await;
-        let writable = LegacyDb::connect_writable_for_tests(&server.url.replace("/mysql", "/scratch")).await.unwrap();
+        let writable =
+            LegacyDb::connect_writable_for_tests(&server.url.replace("/mysql", "/scratch"))
+                .await
+                .unwrap();
         let ev = harness::legacy::prove_read_only(&writable).await;
         assert_eq!(ev.outcome, Outcome::Fail, "{}", ev.render());
         assert!(ev.headline.contains("not read-only"));

@@ -9,7 +9,10 @@ use harness::config::Profile;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let profile = match Profile::from_env() {
             Ok(p) => p,
@@ -18,13 +21,14 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let rehearsal = match fixtures::rehearsal::Rehearsal::start(&profile, &Default::default()).await {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("rehearsal: cannot start: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+        let rehearsal =
+            match fixtures::rehearsal::Rehearsal::start(&profile, &Default::default()).await {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("rehearsal: cannot start: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
         let opts = steps::RunOptions {
             features: concat!(env!("CARGO_MANIFEST_DIR"), "/features").into(),
             tags: None,
@@ -49,7 +53,14 @@ fn main() -> ExitCode {
         for c in &outcome.checksum_changes {
             eprintln!("rehearsal: legacy table {} changed during the run", c.table);
         }
-        println!("rehearsal: {} passed, {failed} failed", outcome.scenarios.len() - failed);
-        if outcome.verdict() == harness::evidence::Verdict::Go { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        println!(
+            "rehearsal: {} passed, {failed} failed",
+            outcome.scenarios.len() - failed
+        );
+        if outcome.verdict() == harness::evidence::Verdict::Go {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
     })
 }

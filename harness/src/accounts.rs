@@ -28,7 +28,12 @@ pub fn new_people(snap: &Snapshot) -> HashMap<String, NewPerson> {
                 id,
                 NewPerson {
                     legacy_id: r.fields.get("legacyId").and_then(|v| v.as_integer()),
-                    slug: r.fields.get("slug").and_then(|v| v.as_str()).unwrap_or("?").to_string(),
+                    slug: r
+                        .fields
+                        .get("slug")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?")
+                        .to_string(),
                     github_linked: r.fields.contains_key("githubUserId"),
                 },
             ))
@@ -49,7 +54,13 @@ fn uuid_by_legacy(people: &HashMap<String, NewPerson>) -> HashMap<i64, &str> {
     out
 }
 
-fn finish(check: &str, what: &str, failures: Vec<String>, problems: &[&Problem], checked: usize) -> Evidence {
+fn finish(
+    check: &str,
+    what: &str,
+    failures: Vec<String>,
+    problems: &[&Problem],
+    checked: usize,
+) -> Evidence {
     let n = failures.len() + problems.len();
     let mut ev = Evidence::new(
         check,
@@ -57,7 +68,12 @@ fn finish(check: &str, what: &str, failures: Vec<String>, problems: &[&Problem],
         format!("{what}: {checked} checked, {} wrong, {} unreadable line(s)", failures.len(), problems.len()),
     )
     .observed(serde_json::json!({"checked": checked, "wrong": failures.len(), "unreadable": problems.len()}));
-    ev = ev.details(problems.iter().take(SAMPLES).map(|p| format!("unreadable {p}")));
+    ev = ev.details(
+        problems
+            .iter()
+            .take(SAMPLES)
+            .map(|p| format!("unreadable {p}")),
+    );
     ev = ev.details(failures.iter().take(SAMPLES));
     if failures.len() > SAMPLES {
         ev = ev.detail(format!("… and {} more", failures.len() - SAMPLES));
@@ -76,21 +92,30 @@ pub fn emails(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore) ->
     let uuids = uuid_by_legacy(&people);
     let mut by_person: HashMap<&str, Vec<&str>> = HashMap::new();
     for p in &store.profiles {
-        by_person.entry(p.value.person_id.as_str()).or_default().push(p.value.email.as_str());
+        by_person
+            .entry(p.value.person_id.as_str())
+            .or_default()
+            .push(p.value.email.as_str());
     }
     let mut failures = Vec::new();
     let mut checked = 0;
     for l in legacy {
-        let (Some(email), Some(uuid)) = (&l.email, uuids.get(&l.id)) else { continue };
+        let (Some(email), Some(uuid)) = (&l.email, uuids.get(&l.id)) else {
+            continue;
+        };
         checked += 1;
         let slug = &people[*uuid].slug;
         match by_person.get(uuid).map(Vec::as_slice).unwrap_or(&[]) {
             [] => failures.push(format!("legacy {} ({slug}): no profile", l.id)),
             [one] if *one == email.to_lowercase() => {}
-            [one] if one.to_lowercase() == email.to_lowercase() => {
-                failures.push(format!("legacy {} ({slug}): profile email is not lower-cased", l.id))
-            }
-            [_] => failures.push(format!("legacy {} ({slug}): profile email differs from laddr's", l.id)),
+            [one] if one.to_lowercase() == email.to_lowercase() => failures.push(format!(
+                "legacy {} ({slug}): profile email is not lower-cased",
+                l.id
+            )),
+            [_] => failures.push(format!(
+                "legacy {} ({slug}): profile email differs from laddr's",
+                l.id
+            )),
             many => failures.push(format!("legacy {} ({slug}): {} profiles", l.id, many.len())),
         }
     }
@@ -109,23 +134,39 @@ pub fn passwords(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore)
     let uuids = uuid_by_legacy(&people);
     let mut by_person: HashMap<&str, Vec<&crate::private::LegacyPassword>> = HashMap::new();
     for p in &store.passwords {
-        by_person.entry(p.value.person_id.as_str()).or_default().push(&p.value);
+        by_person
+            .entry(p.value.person_id.as_str())
+            .or_default()
+            .push(&p.value);
     }
     let mut failures = Vec::new();
     let mut checked = 0;
     for l in legacy {
-        let (Some(hash), Some(uuid)) = (&l.password, uuids.get(&l.id)) else { continue };
+        let (Some(hash), Some(uuid)) = (&l.password, uuids.get(&l.id)) else {
+            continue;
+        };
         checked += 1;
         let slug = &people[*uuid].slug;
         match by_person.get(uuid).map(Vec::as_slice).unwrap_or(&[]) {
-            [] => failures.push(format!("legacy {} ({slug}): laddr credential missing (drained before first sign-in)", l.id)),
+            [] => failures.push(format!(
+                "legacy {} ({slug}): laddr credential missing (drained before first sign-in)",
+                l.id
+            )),
             [one] if one.password_hash == *hash => {}
             [one] if one.password_hash.starts_with("$argon2id$") && one.last_used_at.is_some() => {}
-            [one] if one.password_hash.starts_with("$argon2id$") => {
-                failures.push(format!("legacy {} ({slug}): rehashed to argon2id but lastUsedAt is not set", l.id))
-            }
-            [_] => failures.push(format!("legacy {} ({slug}): stored hash differs from laddr's", l.id)),
-            many => failures.push(format!("legacy {} ({slug}): {} credentials", l.id, many.len())),
+            [one] if one.password_hash.starts_with("$argon2id$") => failures.push(format!(
+                "legacy {} ({slug}): rehashed to argon2id but lastUsedAt is not set",
+                l.id
+            )),
+            [_] => failures.push(format!(
+                "legacy {} ({slug}): stored hash differs from laddr's",
+                l.id
+            )),
+            many => failures.push(format!(
+                "legacy {} ({slug}): {} credentials",
+                l.id,
+                many.len()
+            )),
         }
     }
     finish(
@@ -138,9 +179,16 @@ pub fn passwords(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore)
 }
 
 /// No credential belongs to someone laddr had no password for, or to nobody.
-pub fn no_foreign_credentials(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore) -> Evidence {
+pub fn no_foreign_credentials(
+    legacy: &[LegacyPerson],
+    snap: &Snapshot,
+    store: &PrivateStore,
+) -> Evidence {
     let people = new_people(snap);
-    let had: HashMap<i64, &str> = legacy.iter().filter_map(|l| Some((l.id, l.password.as_deref()?))).collect();
+    let had: HashMap<i64, &str> = legacy
+        .iter()
+        .filter_map(|l| Some((l.id, l.password.as_deref()?)))
+        .collect();
     let mut failures = Vec::new();
     for c in &store.passwords {
         let label = format!("{}:{}", crate::private::PASSWORDS, c.line);
@@ -150,12 +198,24 @@ pub fn no_foreign_credentials(legacy: &[LegacyPerson], snap: &Snapshot, store: &
                 Some(l) if had.contains_key(&l) => {
                     // laddr's own row, carried verbatim, is what laddr had even in an odd format.
                     let verbatim = had[&l] == c.value.password_hash;
-                    if !verbatim && !is_laddr_hash(&c.value.password_hash) && !c.value.password_hash.starts_with("$argon2id$") {
-                        failures.push(format!("{label}: legacy {l} ({}): hash in a format laddr never wrote", p.slug));
+                    if !verbatim
+                        && !is_laddr_hash(&c.value.password_hash)
+                        && !c.value.password_hash.starts_with("$argon2id$")
+                    {
+                        failures.push(format!(
+                            "{label}: legacy {l} ({}): hash in a format laddr never wrote",
+                            p.slug
+                        ));
                     }
                 }
-                Some(l) => failures.push(format!("{label}: legacy {l} ({}): laddr had no password for this person", p.slug)),
-                None => failures.push(format!("{label}: {} is not a laddr person but holds a legacy credential", p.slug)),
+                Some(l) => failures.push(format!(
+                    "{label}: legacy {l} ({}): laddr had no password for this person",
+                    p.slug
+                )),
+                None => failures.push(format!(
+                    "{label}: {} is not a laddr person but holds a legacy credential",
+                    p.slug
+                )),
             },
         }
     }
@@ -191,10 +251,21 @@ impl FromStr for Class {
 }
 
 /// Count one class. The GitHub-linked class is advisory unless `strict_drain`.
-pub fn class(c: Class, legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore, strict_drain: bool) -> Evidence {
+pub fn class(
+    c: Class,
+    legacy: &[LegacyPerson],
+    snap: &Snapshot,
+    store: &PrivateStore,
+    strict_drain: bool,
+) -> Evidence {
     let people = new_people(snap);
-    let with_profile: HashSet<&str> = store.profiles.iter().map(|p| p.value.person_id.as_str()).collect();
-    let laddr_email: HashMap<i64, bool> = legacy.iter().map(|l| (l.id, l.email.is_some())).collect();
+    let with_profile: HashSet<&str> = store
+        .profiles
+        .iter()
+        .map(|p| p.value.person_id.as_str())
+        .collect();
+    let laddr_email: HashMap<i64, bool> =
+        legacy.iter().map(|l| (l.id, l.email.is_some())).collect();
     let mut found: Vec<String> = Vec::new();
     let mut note = String::new();
     match c {
@@ -216,27 +287,54 @@ pub fn class(c: Class, legacy: &[LegacyPerson], snap: &Snapshot, store: &Private
         Class::ProfilesWithoutPerson => {
             for p in &store.profiles {
                 if !people.contains_key(&p.value.person_id) {
-                    found.push(format!("{}:{}: profile for no person", crate::private::PROFILES, p.line));
+                    found.push(format!(
+                        "{}:{}: profile for no person",
+                        crate::private::PROFILES,
+                        p.line
+                    ));
                 }
             }
         }
         Class::NewsletterInconsistencies => {
             for p in &store.profiles {
-                let Some(n) = &p.value.newsletter else { continue };
-                let who = people.get(&p.value.person_id).map(|x| x.slug.as_str()).unwrap_or("?");
-                let token = n.unsubscribe_token.as_deref().is_some_and(|t| !t.is_empty());
+                let Some(n) = &p.value.newsletter else {
+                    continue;
+                };
+                let who = people
+                    .get(&p.value.person_id)
+                    .map(|x| x.slug.as_str())
+                    .unwrap_or("?");
+                let token = n
+                    .unsubscribe_token
+                    .as_deref()
+                    .is_some_and(|t| !t.is_empty());
                 if n.opted_in && !token {
-                    found.push(format!("{}:{} ({who}): opted in without an unsubscribe token", crate::private::PROFILES, p.line));
+                    found.push(format!(
+                        "{}:{} ({who}): opted in without an unsubscribe token",
+                        crate::private::PROFILES,
+                        p.line
+                    ));
                 } else if !n.opted_in && token {
-                    found.push(format!("{}:{} ({who}): unsubscribe token without opt-in", crate::private::PROFILES, p.line));
+                    found.push(format!(
+                        "{}:{} ({who}): unsubscribe token without opt-in",
+                        crate::private::PROFILES,
+                        p.line
+                    ));
                 }
             }
         }
         Class::GithubLinkedWithPassword => {
-            let holders: HashSet<&str> = store.passwords.iter().map(|p| p.value.person_id.as_str()).collect();
+            let holders: HashSet<&str> = store
+                .passwords
+                .iter()
+                .map(|p| p.value.person_id.as_str())
+                .collect();
             for (id, p) in &people {
                 if p.github_linked && holders.contains(id.as_str()) {
-                    found.push(format!("{} is linked to GitHub and still holds a legacy password", p.slug));
+                    found.push(format!(
+                        "{} is linked to GitHub and still holds a legacy password",
+                        p.slug
+                    ));
                 }
             }
         }
@@ -249,52 +347,97 @@ pub fn class(c: Class, legacy: &[LegacyPerson], snap: &Snapshot, store: &Private
         (false, false) => Outcome::Fail,
     };
     let policy = if c == Class::GithubLinkedWithPassword {
-        if strict_drain { " (policy strict-drain: must be 0)" } else { " (advisory: the account-migration rule keeps passwords after linking)" }
+        if strict_drain {
+            " (policy strict-drain: must be 0)"
+        } else {
+            " (advisory: the account-migration rule keeps passwords after linking)"
+        }
     } else {
         ""
     };
-    let mut ev = Evidence::new(format!("runbook counter: {c:?}"), outcome, format!("{} found{policy}", found.len()))
-        .observed(serde_json::json!({"count": found.len()}));
+    let mut ev = Evidence::new(
+        format!("runbook counter: {c:?}"),
+        outcome,
+        format!("{} found{policy}", found.len()),
+    )
+    .observed(serde_json::json!({"count": found.len()}));
     if !note.is_empty() {
         ev = ev.detail(note);
     }
     let problems = problems_in(store, crate::private::PROFILES);
     if !problems.is_empty() && c != Class::GithubLinkedWithPassword {
         ev.outcome = Outcome::Fail;
-        ev = ev.details(problems.iter().take(SAMPLES).map(|p| format!("unreadable {p}")));
+        ev = ev.details(
+            problems
+                .iter()
+                .take(SAMPLES)
+                .map(|p| format!("unreadable {p}")),
+        );
     }
     ev.details(found.iter().take(SAMPLES))
 }
 
 /// laddr's Newsletter (NULL reads as subscribed) against the profile's opt-in: who would
 /// stop or start receiving mail after the cutover.
-pub fn newsletter_continuity(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore) -> Evidence {
+pub fn newsletter_continuity(
+    legacy: &[LegacyPerson],
+    snap: &Snapshot,
+    store: &PrivateStore,
+) -> Evidence {
     let people = new_people(snap);
     let uuids = uuid_by_legacy(&people);
     let opted: HashMap<&str, bool> = store
         .profiles
         .iter()
-        .map(|p| (p.value.person_id.as_str(), p.value.newsletter.as_ref().is_some_and(|n| n.opted_in)))
+        .map(|p| {
+            (
+                p.value.person_id.as_str(),
+                p.value.newsletter.as_ref().is_some_and(|n| n.opted_in),
+            )
+        })
         .collect();
     let (mut stop, mut start) = (Vec::new(), Vec::new());
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for l in legacy.iter().filter(|l| l.email.is_some()) {
-        let Some(uuid) = uuids.get(&l.id) else { continue };
+        let Some(uuid) = uuids.get(&l.id) else {
+            continue;
+        };
         let was = l.newsletter.is_none_or(|n| n != 0);
         let now = opted.get(uuid).copied().unwrap_or(false);
-        *counts.entry(if was { "subscribed in laddr" } else { "opted out in laddr" }).or_default() += 1;
+        *counts
+            .entry(if was {
+                "subscribed in laddr"
+            } else {
+                "opted out in laddr"
+            })
+            .or_default() += 1;
         let slug = &people[*uuid].slug;
         match (was, now) {
-            (true, false) => stop.push(format!("legacy {} ({slug}) would stop receiving the newsletter", l.id)),
-            (false, true) => start.push(format!("legacy {} ({slug}) would start receiving the newsletter", l.id)),
+            (true, false) => stop.push(format!(
+                "legacy {} ({slug}) would stop receiving the newsletter",
+                l.id
+            )),
+            (false, true) => start.push(format!(
+                "legacy {} ({slug}) would start receiving the newsletter",
+                l.id
+            )),
             _ => {}
         }
     }
-    let outcome = if stop.is_empty() && start.is_empty() { Outcome::Pass } else { Outcome::Fail };
+    let outcome = if stop.is_empty() && start.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    };
     Evidence::new(
         "everyone subscribed in laddr stays subscribed, everyone opted out stays out",
         outcome,
-        format!("newsletter: {} would stop, {} would start ({:?})", stop.len(), start.len(), counts),
+        format!(
+            "newsletter: {} would stop, {} would start ({:?})",
+            stop.len(),
+            start.len(),
+            counts
+        ),
     )
     .observed(serde_json::json!({"stop": stop.len(), "start": start.len()}))
     .details(stop.iter().take(SAMPLES))

@@ -114,7 +114,11 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 3] = [ProviderKind::Url, ProviderKind::Container, ProviderKind::Local];
+    pub const ALL: [ProviderKind; 3] = [
+        ProviderKind::Url,
+        ProviderKind::Container,
+        ProviderKind::Local,
+    ];
 
     pub fn parse(s: &str) -> Result<Self, Error> {
         match s.trim() {
@@ -202,8 +206,11 @@ impl Profile {
             self.legacy.url = Some(v);
         }
         if let Some(v) = nonempty("CUTOVER_LEGACY_PROVIDERS") {
-            self.legacy.providers =
-                Some(v.split(',').map(ProviderKind::parse).collect::<Result<_, _>>()?);
+            self.legacy.providers = Some(
+                v.split(',')
+                    .map(ProviderKind::parse)
+                    .collect::<Result<_, _>>()?,
+            );
         }
         if let Some(v) = nonempty("CUTOVER_MARIADB_IMAGE") {
             self.legacy.image = Some(v);
@@ -265,11 +272,17 @@ impl Profile {
     }
 
     pub fn providers(&self) -> Vec<ProviderKind> {
-        self.legacy.providers.clone().unwrap_or_else(|| ProviderKind::ALL.to_vec())
+        self.legacy
+            .providers
+            .clone()
+            .unwrap_or_else(|| ProviderKind::ALL.to_vec())
     }
 
     pub fn mariadb_image(&self) -> &str {
-        self.legacy.image.as_deref().unwrap_or(DEFAULT_MARIADB_IMAGE)
+        self.legacy
+            .image
+            .as_deref()
+            .unwrap_or(DEFAULT_MARIADB_IMAGE)
     }
 
     pub fn branch(&self) -> &str {
@@ -277,7 +290,10 @@ impl Profile {
     }
 
     pub fn slack_team_host(&self) -> &str {
-        self.target.slack_team_host.as_deref().unwrap_or(DEFAULT_SLACK_TEAM_HOST)
+        self.target
+            .slack_team_host
+            .as_deref()
+            .unwrap_or(DEFAULT_SLACK_TEAM_HOST)
     }
 
     pub fn concurrency(&self) -> usize {
@@ -293,15 +309,27 @@ impl Profile {
     pub fn saml_setup(&self) -> Result<crate::saml::SamlSetup, Error> {
         let cert = |p: &Option<PathBuf>| -> Result<Option<Vec<u8>>, Error> {
             let Some(p) = p else { return Ok(None) };
-            let bytes = std::fs::read(p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
-            crate::saml::verify::certificate_der(&bytes).map(Some).map_err(|e| Error::Config(format!("{}: {e}", p.display())))
+            let bytes =
+                std::fs::read(p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
+            crate::saml::verify::certificate_der(&bytes)
+                .map(Some)
+                .map_err(|e| Error::Config(format!("{}: {e}", p.display())))
         };
         Ok(crate::saml::SamlSetup {
             team_host: self.slack_team_host().to_string(),
-            idp_entity_id: self.saml.idp_entity_id.clone().unwrap_or_else(|| crate::saml::DEFAULT_IDP_ENTITY_ID.into()),
+            idp_entity_id: self
+                .saml
+                .idp_entity_id
+                .clone()
+                .unwrap_or_else(|| crate::saml::DEFAULT_IDP_ENTITY_ID.into()),
             trusted_cert: cert(&self.saml.certificate)?,
             legacy_cert: cert(&self.saml.legacy_certificate)?,
-            captures: Some(self.saml.captures.clone().unwrap_or_else(|| PathBuf::from("fixtures/saml"))),
+            captures: Some(
+                self.saml
+                    .captures
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("fixtures/saml")),
+            ),
             jwt_key: self.jwt_signing_key().map(String::into_bytes),
             sp_sample: self.saml.sp_sample.unwrap_or(12),
         })
@@ -321,7 +349,11 @@ impl Profile {
         };
         let mocks = match (&c.github_mock, &c.resend_mock) {
             (Some(g), Some(r)) => {
-                let base = self.target.base_url.as_deref().unwrap_or("http://127.0.0.1/");
+                let base = self
+                    .target
+                    .base_url
+                    .as_deref()
+                    .unwrap_or("http://127.0.0.1/");
                 let callback = format!("{}/api/auth/github/callback", base.trim_end_matches('/'));
                 let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
                 let creds = crate::claim::mock::Credentials {
@@ -332,11 +364,18 @@ impl Profile {
                     },
                     resend_key: env("RESEND_API_KEY"),
                 };
-                let m = crate::claim::mock::Mocks::start(Some(g), Some(r), &callback, creds).await.map_err(|e| Error::Config(format!("[claim] mocks: {e}")))?;
+                let m = crate::claim::mock::Mocks::start(Some(g), Some(r), &callback, creds)
+                    .await
+                    .map_err(|e| Error::Config(format!("[claim] mocks: {e}")))?;
                 Some(std::sync::Arc::new(m))
             }
             (None, None) => None,
-            _ => return Err(Error::Config("[claim] github_mock and resend_mock go together (hint: set both, or neither)".into())),
+            _ => {
+                return Err(Error::Config(
+                    "[claim] github_mock and resend_mock go together (hint: set both, or neither)"
+                        .into(),
+                ))
+            }
         };
         let d = crate::claim::ClaimSetup::default();
         Ok(crate::claim::ClaimSetup {
@@ -351,7 +390,11 @@ impl Profile {
     }
 
     pub fn jwt_signing_key(&self) -> Option<String> {
-        let var = self.target.jwt_signing_key_env.as_deref().unwrap_or("CFP_JWT_SIGNING_KEY");
+        let var = self
+            .target
+            .jwt_signing_key_env
+            .as_deref()
+            .unwrap_or("CFP_JWT_SIGNING_KEY");
         std::env::var(var).ok().filter(|v| !v.is_empty())
     }
 }
@@ -376,7 +419,10 @@ mod tests {
         assert_eq!(p.providers(), vec![ProviderKind::Url, ProviderKind::Local]);
         assert_eq!(p.branch(), DEFAULT_BRANCH);
         assert_eq!(p.mariadb_image(), DEFAULT_MARIADB_IMAGE);
-        assert_eq!(p.target.base_url.as_deref(), Some("https://staging.example"));
+        assert_eq!(
+            p.target.base_url.as_deref(),
+            Some("https://staging.example")
+        );
     }
 
     #[test]
@@ -391,13 +437,24 @@ mod tests {
         let err = p.apply_env(|k| (k == "CUTOVER_DOCKER_NETWORK").then(|| "overlay".into()));
         assert!(err.unwrap_err().to_string().contains("bridge or host"));
 
-        std::fs::write(dir.path().join("cert.pem"), "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n").unwrap();
+        std::fs::write(
+            dir.path().join("cert.pem"),
+            "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         let mut p = Profile::default();
         p.saml.certificate = Some(dir.path().join("cert.pem"));
         let err = p.saml_setup().unwrap_err().to_string();
-        assert!(err.contains("cert.pem") && err.contains("not a PEM certificate"), "{err}");
+        assert!(
+            err.contains("cert.pem") && err.contains("not a PEM certificate"),
+            "{err}"
+        );
         p.saml.certificate = Some(dir.path().join("missing.pem"));
-        assert!(p.saml_setup().unwrap_err().to_string().contains("missing.pem"));
+        assert!(p
+            .saml_setup()
+            .unwrap_err()
+            .to_string()
+            .contains("missing.pem"));
     }
 
     #[tokio::test]
@@ -405,27 +462,54 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut p = Profile::default();
         p.claim.github_mock = Some("127.0.0.1:0".into());
-        assert!(p.claim_setup().await.unwrap_err().to_string().contains("go together"));
+        assert!(p
+            .claim_setup()
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("go together"));
         let mut p = Profile::default();
         p.claim.email_match = Some("sometimes".into());
-        assert!(p.claim_setup().await.unwrap_err().to_string().contains("claim-screen, auto-link or either"));
+        assert!(p
+            .claim_setup()
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("claim-screen, auto-link or either"));
         let mut p = Profile::default();
         std::fs::write(dir.path().join("pw.json"), "{\"personId\": 1}").unwrap();
         p.claim.passwords = Some(dir.path().join("pw.json"));
         let err = p.claim_setup().await.unwrap_err().to_string();
-        assert!(err.contains("pw.json") && err.contains("JSON array"), "{err}");
+        assert!(
+            err.contains("pw.json") && err.contains("JSON array"),
+            "{err}"
+        );
         // A free port, then both mocks on fixed addresses.
-        let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+        let free = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .to_string()
+        };
         let mut p = Profile::default();
         let (g, r) = (free(), free());
         p.claim.github_mock = Some(g.clone());
         p.claim.resend_mock = Some(r.clone());
         let setup = p.claim_setup().await.unwrap();
         let m = setup.mocks.unwrap();
-        assert_eq!((m.github.uri(), m.resend.uri()), (format!("http://{g}"), format!("http://{r}")));
+        assert_eq!(
+            (m.github.uri(), m.resend.uri()),
+            (format!("http://{g}"), format!("http://{r}"))
+        );
         let mut again = Profile::default();
         again.claim.github_mock = Some(g.clone());
         again.claim.resend_mock = Some(free());
-        assert!(again.claim_setup().await.unwrap_err().to_string().contains(&format!("cannot listen on {g}")));
+        assert!(again
+            .claim_setup()
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains(&format!("cannot listen on {g}")));
     }
 }

@@ -72,7 +72,10 @@ impl Snapshot {
 
 fn git(repo: &Path) -> Command {
     let mut c = Command::new("git");
-    c.arg("--git-dir").arg(repo).env("GIT_TERMINAL_PROMPT", "0").env_remove("GIT_DIR");
+    c.arg("--git-dir")
+        .arg(repo)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_DIR");
     c
 }
 
@@ -80,25 +83,44 @@ impl DataRepo {
     /// Open a local bare repository, or clone a remote one (`https://`, `ssh://`, `git@`,
     /// `file://`) bare into a temporary directory.
     pub fn open(location: &str, branch: &str) -> Result<Self, Error> {
-        let err = |message: String| Error::DataRepo { path: location.to_string(), message };
+        let err = |message: String| Error::DataRepo {
+            path: location.to_string(),
+            message,
+        };
         let remote = location.contains("://") || location.starts_with("git@");
         let (path, clone) = if remote {
-            let dir = tempfile::Builder::new().prefix("cutover-data-").tempdir().map_err(|e| err(e.to_string()))?;
+            let dir = tempfile::Builder::new()
+                .prefix("cutover-data-")
+                .tempdir()
+                .map_err(|e| err(e.to_string()))?;
             let out = Command::new("git")
-                .args(["clone", "--bare", "--quiet", "--single-branch", "--branch", branch, location])
+                .args([
+                    "clone",
+                    "--bare",
+                    "--quiet",
+                    "--single-branch",
+                    "--branch",
+                    branch,
+                    location,
+                ])
                 .arg(dir.path())
                 .env("GIT_TERMINAL_PROMPT", "0")
                 .output()
                 .map_err(|e| err(format!("cannot run git: {e} (hint: install git)")))?;
             if !out.status.success() {
-                return Err(err(format!("clone failed: {}", String::from_utf8_lossy(&out.stderr).trim())));
+                return Err(err(format!(
+                    "clone failed: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
             }
             (dir.path().to_path_buf(), Some(dir))
         } else {
             (PathBuf::from(location), None)
         };
         if !path.is_dir() {
-            return Err(err("no such directory (hint: CUTOVER_DATA_REPO must be a bare git repository)".into()));
+            return Err(err(
+                "no such directory (hint: CUTOVER_DATA_REPO must be a bare git repository)".into(),
+            ));
         }
         let out = git(&path)
             .args(["rev-parse", "--is-bare-repository"])
@@ -107,11 +129,18 @@ impl DataRepo {
         if !out.status.success() || String::from_utf8_lossy(&out.stdout).trim() != "true" {
             return Err(err("not a bare git repository (hint: point at the repo the new stack serves, e.g. /app/data)".into()));
         }
-        Ok(DataRepo { path, branch: branch.to_string(), _clone: clone })
+        Ok(DataRepo {
+            path,
+            branch: branch.to_string(),
+            _clone: clone,
+        })
     }
 
     fn err(&self, message: impl Into<String>) -> Error {
-        Error::DataRepo { path: self.path.display().to_string(), message: message.into() }
+        Error::DataRepo {
+            path: self.path.display().to_string(),
+            message: message.into(),
+        }
     }
 
     /// Bring a cloned remote up to date (a local repository is always current).
@@ -126,7 +155,10 @@ impl DataRepo {
             .output()
             .map_err(|e| self.err(format!("cannot run git: {e}")))?;
         if !out.status.success() {
-            return Err(self.err(format!("fetch failed: {}", String::from_utf8_lossy(&out.stderr).trim())));
+            return Err(self.err(format!(
+                "fetch failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
         }
         Ok(())
     }
@@ -139,7 +171,10 @@ impl DataRepo {
             .output()
             .map_err(|e| self.err(format!("cannot run git: {e}")))?;
         if !out.status.success() {
-            return Err(self.err(format!("no branch {:?} (hint: set CUTOVER_DATA_BRANCH)", self.branch)));
+            return Err(self.err(format!(
+                "no branch {:?} (hint: set CUTOVER_DATA_BRANCH)",
+                self.branch
+            )));
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
@@ -156,7 +191,8 @@ impl DataRepo {
         let mut entries = self.ls_tree(&commit)?;
         entries.retain(|(_, p)| p.starts_with(".gitsheets/") || keep(p));
         let blobs = self.cat_blobs(entries.iter().map(|(oid, _)| oid.as_str()))?;
-        let files: Vec<(String, Vec<u8>)> = entries.into_iter().map(|(_, p)| p).zip(blobs).collect();
+        let files: Vec<(String, Vec<u8>)> =
+            entries.into_iter().map(|(_, p)| p).zip(blobs).collect();
         Ok(parse_tree(commit, files))
     }
 
@@ -166,12 +202,17 @@ impl DataRepo {
             .output()
             .map_err(|e| self.err(format!("cannot run git: {e}")))?;
         if !out.status.success() {
-            return Err(self.err(format!("ls-tree: {}", String::from_utf8_lossy(&out.stderr).trim())));
+            return Err(self.err(format!(
+                "ls-tree: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
         }
         let mut entries = Vec::new();
         for item in out.stdout.split(|b| *b == 0).filter(|s| !s.is_empty()) {
             let text = String::from_utf8_lossy(item);
-            let (meta, path) = text.split_once('\t').ok_or_else(|| self.err("unexpected ls-tree output"))?;
+            let (meta, path) = text
+                .split_once('\t')
+                .ok_or_else(|| self.err("unexpected ls-tree output"))?;
             let mut parts = meta.split(' ');
             let (_mode, kind, oid) = (parts.next(), parts.next(), parts.next());
             if kind == Some("blob") {
@@ -199,17 +240,29 @@ impl DataRepo {
         let mut header = String::new();
         loop {
             header.clear();
-            if reader.read_line(&mut header).map_err(|e| self.err(e.to_string()))? == 0 {
+            if reader
+                .read_line(&mut header)
+                .map_err(|e| self.err(e.to_string()))?
+                == 0
+            {
                 break;
             }
             let mut parts = header.split_whitespace();
             let (oid, kind, size) = (parts.next(), parts.next(), parts.next());
             if kind == Some("missing") || size.is_none() {
-                return Err(self.err(format!("object {} missing from the repository", oid.unwrap_or("?"))));
+                return Err(self.err(format!(
+                    "object {} missing from the repository",
+                    oid.unwrap_or("?")
+                )));
             }
-            let size: usize = size.unwrap_or("0").parse().map_err(|_| self.err("bad cat-file header"))?;
+            let size: usize = size
+                .unwrap_or("0")
+                .parse()
+                .map_err(|_| self.err("bad cat-file header"))?;
             let mut data = vec![0u8; size + 1];
-            reader.read_exact(&mut data).map_err(|e| self.err(e.to_string()))?;
+            reader
+                .read_exact(&mut data)
+                .map_err(|e| self.err(e.to_string()))?;
             data.pop(); // the newline after each object
             blobs.push(data);
         }
@@ -221,9 +274,17 @@ impl DataRepo {
 
 /// Group the files of one tree into sheets and parse them.
 pub fn parse_tree(commit: String, files: Vec<(String, Vec<u8>)>) -> Snapshot {
-    let mut snap = Snapshot { commit, ..Default::default() };
+    let mut snap = Snapshot {
+        commit,
+        ..Default::default()
+    };
     for (path, data) in &files {
-        let Some(name) = path.strip_prefix(".gitsheets/").and_then(|p| p.strip_suffix(".toml")) else { continue };
+        let Some(name) = path
+            .strip_prefix(".gitsheets/")
+            .and_then(|p| p.strip_suffix(".toml"))
+        else {
+            continue;
+        };
         if name.contains('/') {
             continue;
         }
@@ -231,24 +292,51 @@ pub fn parse_tree(commit: String, files: Vec<(String, Vec<u8>)>) -> Snapshot {
             Ok(cfg) => {
                 snap.sheets.insert(name.to_string(), cfg);
             }
-            Err(p) => snap.problems.push(Problem { path: path.clone(), ..p }),
+            Err(p) => snap.problems.push(Problem {
+                path: path.clone(),
+                ..p
+            }),
         }
     }
-    let roots: Vec<(String, SheetConfig)> =
-        snap.sheets.values().map(|c| (format!("{}/", c.root), c.clone())).collect();
+    let roots: Vec<(String, SheetConfig)> = snap
+        .sheets
+        .values()
+        .map(|c| (format!("{}/", c.root), c.clone()))
+        .collect();
     for (path, data) in files {
-        let Some((_, cfg)) = roots.iter().find(|(root, _)| path.starts_with(root.as_str())) else { continue };
+        let Some((_, cfg)) = roots
+            .iter()
+            .find(|(root, _)| path.starts_with(root.as_str()))
+        else {
+            continue;
+        };
         let text = match String::from_utf8(data) {
             Ok(t) => t,
             Err(_) => {
-                snap.problems.push(Problem { path, line: None, message: "not UTF-8".into() });
+                snap.problems.push(Problem {
+                    path,
+                    line: None,
+                    message: "not UTF-8".into(),
+                });
                 continue;
             }
         };
-        let parsed = if cfg.markdown_body.is_some() { parse_markdown(&text) } else { parse_toml(&text).map(|f| (f, None)) };
+        let parsed = if cfg.markdown_body.is_some() {
+            parse_markdown(&text)
+        } else {
+            parse_toml(&text).map(|f| (f, None))
+        };
         match parsed {
-            Ok((fields, body)) => snap.records.entry(cfg.name.clone()).or_default().push(Record { path, fields, body }),
-            Err((line, message)) => snap.problems.push(Problem { path, line, message }),
+            Ok((fields, body)) => snap
+                .records
+                .entry(cfg.name.clone())
+                .or_default()
+                .push(Record { path, fields, body }),
+            Err((line, message)) => snap.problems.push(Problem {
+                path,
+                line,
+                message,
+            }),
         }
     }
     snap
@@ -256,33 +344,65 @@ pub fn parse_tree(commit: String, files: Vec<(String, Vec<u8>)>) -> Snapshot {
 
 fn parse_toml(text: &str) -> Result<toml::Table, (Option<usize>, String)> {
     text.parse::<toml::Table>().map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         (line, e.message().to_string())
     })
 }
 
 /// `+++\n<toml>\n+++\n<body>` — the blog-posts sheet's format.
 fn parse_markdown(text: &str) -> Result<(toml::Table, Option<String>), (Option<usize>, String)> {
-    let rest = text.strip_prefix("+++\n").ok_or((Some(1), "markdown record without +++ front matter".to_string()))?;
-    let end = rest.find("\n+++").ok_or((None, "front matter is not closed by +++".to_string()))?;
+    let rest = text.strip_prefix("+++\n").ok_or((
+        Some(1),
+        "markdown record without +++ front matter".to_string(),
+    ))?;
+    let end = rest
+        .find("\n+++")
+        .ok_or((None, "front matter is not closed by +++".to_string()))?;
     let fields = parse_toml(&rest[..end + 1]).map_err(|(l, m)| (l.map(|l| l + 1), m))?;
-    let body = rest[end + 4..].strip_prefix('\n').unwrap_or(&rest[end + 4..]);
+    let body = rest[end + 4..]
+        .strip_prefix('\n')
+        .unwrap_or(&rest[end + 4..]);
     Ok((fields, Some(body.to_string())))
 }
 
 fn parse_sheet_config(name: &str, data: &[u8]) -> Result<SheetConfig, Problem> {
-    let problem = |line, message: String| Problem { path: String::new(), line, message };
+    let problem = |line, message: String| Problem {
+        path: String::new(),
+        line,
+        message,
+    };
     let text = std::str::from_utf8(data).map_err(|_| problem(None, "not UTF-8".into()))?;
     let table = parse_toml(text).map_err(|(l, m)| problem(l, m))?;
-    let sheet = table.get("gitsheet").and_then(|v| v.as_table()).ok_or_else(|| problem(None, "no [gitsheet] table".into()))?;
-    let root = sheet.get("root").and_then(|v| v.as_str()).ok_or_else(|| problem(None, "no gitsheet.root".into()))?;
-    let path_template = sheet.get("path").and_then(|v| v.as_str()).ok_or_else(|| problem(None, "no gitsheet.path".into()))?;
+    let sheet = table
+        .get("gitsheet")
+        .and_then(|v| v.as_table())
+        .ok_or_else(|| problem(None, "no [gitsheet] table".into()))?;
+    let root = sheet
+        .get("root")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| problem(None, "no gitsheet.root".into()))?;
+    let path_template = sheet
+        .get("path")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| problem(None, "no gitsheet.path".into()))?;
     let markdown_body = sheet
         .get("format")
         .and_then(|f| f.as_table())
         .filter(|f| f.get("type").and_then(|t| t.as_str()) == Some("markdown"))
-        .map(|f| f.get("body").and_then(|b| b.as_str()).unwrap_or("body").to_string());
-    Ok(SheetConfig { name: name.to_string(), root: root.to_string(), path_template: path_template.to_string(), markdown_body })
+        .map(|f| {
+            f.get("body")
+                .and_then(|b| b.as_str())
+                .unwrap_or("body")
+                .to_string()
+        });
+    Ok(SheetConfig {
+        name: name.to_string(),
+        root: root.to_string(),
+        path_template: path_template.to_string(),
+        markdown_body,
+    })
 }
 
 #[cfg(test)]
@@ -305,7 +425,10 @@ mod tests {
         let snap = parse_tree("abc".into(), files());
         assert_eq!(snap.sheets.len(), 2);
         assert_eq!(snap.sheet("people").len(), 1);
-        assert_eq!(snap.sheet("people")[0].fields["legacyId"].as_integer(), Some(7));
+        assert_eq!(
+            snap.sheet("people")[0].fields["legacyId"].as_integer(),
+            Some(7)
+        );
         let post = &snap.sheet("blog-posts")[0];
         assert_eq!(post.fields["slug"].as_str(), Some("hello"));
         assert_eq!(post.body.as_deref(), Some("Hi *there*\n"));
@@ -317,7 +440,9 @@ mod tests {
     #[test]
     fn a_directory_that_is_not_a_bare_repo_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let err = DataRepo::open(dir.path().to_str().unwrap(), "main").unwrap_err().to_string();
+        let err = DataRepo::open(dir.path().to_str().unwrap(), "main")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a bare git repository"), "{err}");
     }
 }

@@ -76,7 +76,9 @@ impl Environment {
             Error::Config("no legacy database for `run` (hint: set LADDR_DATABASE_URL or [legacy] url in the profile)".into())
         })?;
         let base = profile.target.base_url.as_deref().ok_or_else(|| {
-            Error::Config("no new stack to check (hint: set CUTOVER_TARGET_URL or [target] base_url)".into())
+            Error::Config(
+                "no new stack to check (hint: set CUTOVER_TARGET_URL or [target] base_url)".into(),
+            )
         })?;
         let repo = profile.target.data_repo.as_deref().ok_or_else(|| {
             Error::Config("no data repo (hint: set CUTOVER_DATA_REPO or [target] data_repo to the bare repo or its git URL)".into())
@@ -101,7 +103,15 @@ impl Environment {
         let name = profile.name.clone().unwrap_or_else(|| "external".into());
         let saml = profile.saml_setup()?;
         let claim = profile.claim_setup().await?;
-        let mut env = Environment::new(name, legacy, target, repo, profile.target.private_store.clone(), identity).await?;
+        let mut env = Environment::new(
+            name,
+            legacy,
+            target,
+            repo,
+            profile.target.private_store.clone(),
+            identity,
+        )
+        .await?;
         env.saml = saml;
         env.claim = claim;
         Ok(env)
@@ -133,11 +143,15 @@ impl Environment {
     }
 
     /// The account-claim context: the people each scenario acts as, chosen once per run.
-    pub async fn claim_run(&self, rotate_client_ip: bool) -> Result<Arc<crate::claim::checks::ClaimRun>, Error> {
+    pub async fn claim_run(
+        &self,
+        rotate_client_ip: bool,
+    ) -> Result<Arc<crate::claim::checks::ClaimRun>, Error> {
         self.claim_run
             .get_or_try_init(|| async {
                 let snap = self.snapshot().await?;
-                let members = crate::claim::members(&self.legacy, &snap, &self.claim.passwords).await?;
+                let members =
+                    crate::claim::members(&self.legacy, &snap, &self.claim.passwords).await?;
                 let cast = crate::claim::Cast::choose(&members);
                 let run = crate::claim::checks::ClaimRun::new(
                     cast,
@@ -154,7 +168,10 @@ impl Environment {
     }
 
     /// In-scope laddr keys of one entity, read once per run.
-    pub async fn legacy_keys(&self, entity: Entity) -> Result<Arc<BTreeMap<String, String>>, Error> {
+    pub async fn legacy_keys(
+        &self,
+        entity: Entity,
+    ) -> Result<Arc<BTreeMap<String, String>>, Error> {
         if let Some(k) = self.legacy_keys.lock().await.get(&entity) {
             return Ok(k.clone());
         }
@@ -182,14 +199,22 @@ impl Environment {
     /// laddr's in-scope people with their expected fields, read once per run.
     pub async fn legacy_people(&self) -> Result<Arc<Vec<LegacyPerson>>, Error> {
         self.legacy_people
-            .get_or_try_init(|| async { Ok(Arc::new(crate::reconcile::legacy_people(&self.legacy).await?)) })
+            .get_or_try_init(|| async {
+                Ok(Arc::new(
+                    crate::reconcile::legacy_people(&self.legacy).await?,
+                ))
+            })
             .await
             .cloned()
     }
 
     /// The redirect map generated from laddr and the data repo, and every URL in it followed
     /// (once per run; each form's scenario reads its part).
-    pub async fn redirects(&self, slack_team_host: &str, concurrency: usize) -> Result<Arc<(Vec<MapRow>, Vec<Checked>)>, Error> {
+    pub async fn redirects(
+        &self,
+        slack_team_host: &str,
+        concurrency: usize,
+    ) -> Result<Arc<(Vec<MapRow>, Vec<Checked>)>, Error> {
         self.redirect_results
             .get_or_try_init(|| async {
                 let snap = self.snapshot().await?;
@@ -213,7 +238,10 @@ impl Environment {
 
     /// Every SAML flow for every eligible user, run once per run; each scenario judges its
     /// part.
-    pub async fn saml_run(&self, concurrency: usize) -> Result<Arc<crate::saml::flow::SamlRun>, Error> {
+    pub async fn saml_run(
+        &self,
+        concurrency: usize,
+    ) -> Result<Arc<crate::saml::flow::SamlRun>, Error> {
         self.saml_run
             .get_or_try_init(|| async {
                 let users = crate::saml::legacy_users(&self.legacy).await?;

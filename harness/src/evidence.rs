@@ -63,7 +63,8 @@ impl Evidence {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.details.extend(lines.into_iter().map(|l| redact(l.as_ref())));
+        self.details
+            .extend(lines.into_iter().map(|l| redact(l.as_ref())));
         self
     }
 
@@ -119,10 +120,14 @@ mod tests {
 
     #[test]
     fn failing_evidence_is_an_error_with_its_text() {
-        let err = Evidence::new("c", Outcome::Fail, "2 missing").detail("legacyId 7").into_result();
+        let err = Evidence::new("c", Outcome::Fail, "2 missing")
+            .detail("legacyId 7")
+            .into_result();
         let msg = err.unwrap_err().to_string();
         assert!(msg.contains("2 missing") && msg.contains("legacyId 7"));
-        assert!(Evidence::new("c", Outcome::Advisory, "note").into_result().is_ok());
+        assert!(Evidence::new("c", Outcome::Advisory, "note")
+            .into_result()
+            .is_ok());
     }
 }
 
@@ -185,13 +190,28 @@ impl Collector {
             .ok()
             .map(|v| redact_json(&v))
             .and_then(|v| serde_json::from_value::<Evidence>(v).ok())
-            .unwrap_or_else(|| Evidence::new(&ev.check, ev.outcome, "(evidence could not be redacted and was dropped)"));
-        self.by_scenario.lock().expect("collector lock").entry(scenario.to_string()).or_default().push(clean);
+            .unwrap_or_else(|| {
+                Evidence::new(
+                    &ev.check,
+                    ev.outcome,
+                    "(evidence could not be redacted and was dropped)",
+                )
+            });
+        self.by_scenario
+            .lock()
+            .expect("collector lock")
+            .entry(scenario.to_string())
+            .or_default()
+            .push(clean);
     }
 
     /// Everything recorded for one scenario, once.
     pub fn take(&self, scenario: &str) -> Vec<Evidence> {
-        self.by_scenario.lock().expect("collector lock").remove(scenario).unwrap_or_default()
+        self.by_scenario
+            .lock()
+            .expect("collector lock")
+            .remove(scenario)
+            .unwrap_or_default()
     }
 }
 

@@ -27,13 +27,16 @@ pub struct FreezeState {
 impl FreezeState {
     /// Read a state recorded by an earlier run (`cutover freeze --out FILE`).
     pub fn load(path: &std::path::Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("freeze file {}", path.display()), e))?;
-        serde_json::from_str(&text).map_err(|e| Error::Config(format!("freeze file {}: {e}", path.display())))
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("freeze file {}", path.display()), e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Config(format!("freeze file {}: {e}", path.display())))
     }
 
     pub fn save(&self, path: &std::path::Path) -> Result<(), Error> {
         let text = serde_json::to_string_pretty(self).expect("serialises");
-        std::fs::write(path, text + "\n").map_err(|e| Error::io(format!("freeze file {}", path.display()), e))
+        std::fs::write(path, text + "\n")
+            .map_err(|e| Error::io(format!("freeze file {}", path.display()), e))
     }
 }
 
@@ -45,11 +48,16 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
     )
     .fetch_all(db.pool())
     .await
-    .map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: format!("freeze columns: {e}") })?;
+    .map_err(|e| Error::LegacyDatabase {
+        url: db.display.clone(),
+        message: format!("freeze columns: {e}"),
+    })?;
     let mut has: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in cols {
         let t: String = c.try_get(0).unwrap_or_default();
-        has.entry(t).or_default().push(c.try_get(1).unwrap_or_default());
+        has.entry(t)
+            .or_default()
+            .push(c.try_get(1).unwrap_or_default());
     }
     let mut tables = BTreeMap::new();
     for t in db.tables().await? {
@@ -60,19 +68,37 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
                 "NULL".into()
             }
         };
-        let sql = format!("SELECT COUNT(*), {}, {} FROM {}", col("Created"), col("Modified"), quote_ident(&t));
-        let r = sqlx::query(&sql)
-            .fetch_one(db.pool())
-            .await
-            .map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: format!("freeze {t}: {e}") })?;
+        let sql = format!(
+            "SELECT COUNT(*), {}, {} FROM {}",
+            col("Created"),
+            col("Modified"),
+            quote_ident(&t)
+        );
+        let r =
+            sqlx::query(&sql)
+                .fetch_one(db.pool())
+                .await
+                .map_err(|e| Error::LegacyDatabase {
+                    url: db.display.clone(),
+                    message: format!("freeze {t}: {e}"),
+                })?;
         let rows: i64 = r.try_get(0).unwrap_or(0);
         tables.insert(
             t,
-            TableState { rows: rows as u64, max_created: r.try_get(1).ok().flatten(), max_modified: r.try_get(2).ok().flatten() },
+            TableState {
+                rows: rows as u64,
+                max_created: r.try_get(1).ok().flatten(),
+                max_modified: r.try_get(2).ok().flatten(),
+            },
         );
     }
-    let recorded_at = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    Ok(FreezeState { recorded_at, tables })
+    let recorded_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    Ok(FreezeState {
+        recorded_at,
+        tables,
+    })
 }
 
 /// Pass when nothing changed since `before`.
@@ -88,13 +114,26 @@ pub fn compare(before: &FreezeState, now: &FreezeState) -> Evidence {
             _ => {}
         }
     }
-    for t in now.tables.keys().filter(|t| !before.tables.contains_key(*t)) {
+    for t in now
+        .tables
+        .keys()
+        .filter(|t| !before.tables.contains_key(*t))
+    {
         changes.push(format!("{t}: new table"));
     }
     Evidence::new(
         "no legacy table has been written since the freeze",
-        if changes.is_empty() { Outcome::Pass } else { Outcome::Fail },
-        format!("{} tables compared, {} changed since the freeze at {}", before.tables.len(), changes.len(), before.recorded_at),
+        if changes.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        format!(
+            "{} tables compared, {} changed since the freeze at {}",
+            before.tables.len(),
+            changes.len(),
+            before.recorded_at
+        ),
     )
     .details(changes)
 }
@@ -105,14 +144,29 @@ mod tests {
 
     #[test]
     fn a_new_row_or_a_touched_record_is_named() {
-        let st = |rows, m| TableState { rows, max_created: Some(10), max_modified: m };
-        let before = FreezeState { recorded_at: String::new(), tables: BTreeMap::from([("people".into(), st(5, Some(20))), ("tags".into(), st(2, None))]) };
+        let st = |rows, m| TableState {
+            rows,
+            max_created: Some(10),
+            max_modified: m,
+        };
+        let before = FreezeState {
+            recorded_at: String::new(),
+            tables: BTreeMap::from([
+                ("people".into(), st(5, Some(20))),
+                ("tags".into(), st(2, None)),
+            ]),
+        };
         assert!(!compare(&before, &before.clone()).failed());
         let mut after = before.clone();
         after.tables.insert("people".into(), st(5, Some(21)));
         after.tables.insert("sessions".into(), st(1, None));
         let ev = compare(&before, &after);
         assert!(ev.failed());
-        assert!(ev.render().contains("people: rows 5 -> 5") && ev.render().contains("sessions: new table"), "{}", ev.render());
+        assert!(
+            ev.render().contains("people: rows 5 -> 5")
+                && ev.render().contains("sessions: new table"),
+            "{}",
+            ev.render()
+        );
     }
 }

@@ -37,7 +37,10 @@ pub struct Pace {
 
 impl Pace {
     pub fn new(per_minute: u32) -> Arc<Self> {
-        Arc::new(Pace { interval: Duration::from_secs(60) / per_minute.max(1), next: tokio::sync::Mutex::new(Instant::now()) })
+        Arc::new(Pace {
+            interval: Duration::from_secs(60) / per_minute.max(1),
+            next: tokio::sync::Mutex::new(Instant::now()),
+        })
     }
 
     async fn wait(&self) {
@@ -65,7 +68,8 @@ impl Identity {
                 let n = n.fetch_add(1, Ordering::Relaxed);
                 // 198.18.0.0/15, the benchmarking range (RFC 2544): 130,048 addresses, only
                 // ever a header value, never contacted.
-                let (second, third, host) = (18 + (n / (254 * 256)) % 2, (n / 254) % 256, n % 254 + 1);
+                let (second, third, host) =
+                    (18 + (n / (254 * 256)) % 2, (n / 254) % 256, n % 254 + 1);
                 Some(format!("198.{second}.{third}.{host}"))
             }
         }
@@ -96,7 +100,9 @@ impl Reply {
     }
 
     pub fn sets(&self, cookie: &str) -> bool {
-        self.set_cookies.iter().any(|(n, v)| n == cookie && !v.is_empty())
+        self.set_cookies
+            .iter()
+            .any(|(n, v)| n == cookie && !v.is_empty())
     }
 
     /// `HTTP 401 invalid_credentials → /x`, for evidence.
@@ -115,7 +121,10 @@ impl Reply {
     /// The path of a relative or absolute Location.
     pub fn location_path(&self) -> Option<String> {
         let l = self.location.as_deref()?;
-        let rest = l.split_once("://").map(|(_, r)| r.find('/').map_or("/", |i| &r[i..])).unwrap_or(l);
+        let rest = l
+            .split_once("://")
+            .map(|(_, r)| r.find('/').map_or("/", |i| &r[i..]))
+            .unwrap_or(l);
         Some(rest.split('?').next().unwrap_or(rest).to_string())
     }
 
@@ -150,14 +159,26 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base_url: &str, identity: Identity) -> Result<Self, crate::Error> {
-        let base = reqwest::Url::parse(base_url).map_err(|e| crate::Error::Target { url: base_url.into(), message: e.to_string() })?;
+        let base = reqwest::Url::parse(base_url).map_err(|e| crate::Error::Target {
+            url: base_url.into(),
+            message: e.to_string(),
+        })?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .build()
-            .map_err(|e| crate::Error::Target { url: base_url.into(), message: e.to_string() })?;
-        Ok(Browser { base, http, identity, max_body: MAX_BODY, jar: BTreeMap::new() })
+            .map_err(|e| crate::Error::Target {
+                url: base_url.into(),
+                message: e.to_string(),
+            })?;
+        Ok(Browser {
+            base,
+            http,
+            identity,
+            max_body: MAX_BODY,
+            jar: BTreeMap::new(),
+        })
     }
 
     /// The same browser accepting answers up to `bytes` (a list of every recipient).
@@ -168,40 +189,71 @@ impl Browser {
 
     /// A new browser (empty cookie jar) sharing this one's client and identity.
     pub fn fresh(&self) -> Self {
-        Browser { jar: BTreeMap::new(), ..self.clone() }
+        Browser {
+            jar: BTreeMap::new(),
+            ..self.clone()
+        }
     }
 
     pub fn url(&self, path: &str) -> Result<reqwest::Url, HttpError> {
-        self.base.join(path).map_err(|e| HttpError::Failed(format!("{path}: {e}")))
+        self.base
+            .join(path)
+            .map_err(|e| HttpError::Failed(format!("{path}: {e}")))
     }
 
     pub async fn get(&self, path: &str) -> Result<Reply, HttpError> {
         let url = self.url(path)?;
-        self.send(|| self.http.get(url.clone()), &format!("GET {}", path.split('?').next().unwrap_or(path))).await
+        self.send(
+            || self.http.get(url.clone()),
+            &format!("GET {}", path.split('?').next().unwrap_or(path)),
+        )
+        .await
     }
 
     /// GET an absolute URL (a redirect target); the cookie jar is not sent off-site.
     pub async fn get_absolute(&self, url: &str) -> Result<Reply, HttpError> {
-        let u = reqwest::Url::parse(url).map_err(|e| HttpError::Failed(format!("not a URL: {e}")))?;
+        let u =
+            reqwest::Url::parse(url).map_err(|e| HttpError::Failed(format!("not a URL: {e}")))?;
         let same_site = u.origin() == self.base.origin();
         let what = format!("GET {}", u.path());
         if same_site {
             self.send(|| self.http.get(u.clone()), &what).await
         } else {
-            let outsider = Browser { jar: BTreeMap::new(), ..self.clone() };
+            let outsider = Browser {
+                jar: BTreeMap::new(),
+                ..self.clone()
+            };
             outsider.send(|| self.http.get(u.clone()), &what).await
         }
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Reply, HttpError> {
         let url = self.url(path)?;
-        self.send(|| self.http.post(url.clone()).json(body), &format!("POST {path}")).await
+        self.send(
+            || self.http.post(url.clone()).json(body),
+            &format!("POST {path}"),
+        )
+        .await
     }
 
     /// POST bytes as they are (malformed or oversized bodies).
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Result<Reply, HttpError> {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Reply, HttpError> {
         let url = self.url(path)?;
-        self.send(|| self.http.post(url.clone()).header("content-type", content_type).body(body.clone()), &format!("POST {path}")).await
+        self.send(
+            || {
+                self.http
+                    .post(url.clone())
+                    .header("content-type", content_type)
+                    .body(body.clone())
+            },
+            &format!("POST {path}"),
+        )
+        .await
     }
 
     /// Keep the cookies an answer set (an empty value or `Max-Age=0` removes one).
@@ -215,7 +267,11 @@ impl Browser {
         }
     }
 
-    async fn send(&self, make: impl Fn() -> reqwest::RequestBuilder, what: &str) -> Result<Reply, HttpError> {
+    async fn send(
+        &self,
+        make: impl Fn() -> reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<Reply, HttpError> {
         let mut limited = 0;
         loop {
             let mut req = make();
@@ -223,16 +279,26 @@ impl Browser {
                 req = req.header("x-forwarded-for", ip);
             }
             if !self.jar.is_empty() {
-                let c = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+                let c = self
+                    .jar
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 req = req.header("cookie", c);
             }
             let started = Instant::now();
-            let mut resp = req.send().await.map_err(|e| HttpError::Failed(format!("{what}: {}", crate::target::describe(&e))))?;
+            let mut resp = req.send().await.map_err(|e| {
+                HttpError::Failed(format!("{what}: {}", crate::target::describe(&e)))
+            })?;
             let status = resp.status().as_u16();
             if status == 429 {
                 limited += 1;
                 if limited > RETRIES_ON_429 {
-                    return Err(HttpError::RateLimited { what: what.to_string(), tries: limited });
+                    return Err(HttpError::RateLimited {
+                        what: what.to_string(),
+                        tries: limited,
+                    });
                 }
                 let wait = resp
                     .headers()
@@ -244,25 +310,53 @@ impl Browser {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let mut set_cookies = Vec::new();
             for v in resp.headers().get_all("set-cookie") {
                 let Ok(s) = v.to_str() else { continue };
-                let expired = s.split(';').any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+                let expired = s
+                    .split(';')
+                    .any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
                 if let Some((n, v)) = s.split(';').next().and_then(|nv| nv.split_once('=')) {
-                    set_cookies.push((n.trim().to_string(), if expired { String::new() } else { v.trim().to_string() }));
+                    set_cookies.push((
+                        n.trim().to_string(),
+                        if expired {
+                            String::new()
+                        } else {
+                            v.trim().to_string()
+                        },
+                    ));
                 }
             }
             let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| HttpError::Failed(format!("{what}: reading the body: {}", crate::target::describe(&e))))? {
+            while let Some(chunk) = resp.chunk().await.map_err(|e| {
+                HttpError::Failed(format!(
+                    "{what}: reading the body: {}",
+                    crate::target::describe(&e)
+                ))
+            })? {
                 if body.len() + chunk.len() > self.max_body {
-                    return Err(HttpError::Failed(format!("{what}: the answer is larger than {} bytes", self.max_body)));
+                    return Err(HttpError::Failed(format!(
+                        "{what}: the answer is larger than {} bytes",
+                        self.max_body
+                    )));
                 }
                 body.extend_from_slice(&chunk);
             }
             let elapsed = started.elapsed();
             let json = serde_json::from_slice(&body).ok();
-            return Ok(Reply { status, location, set_cookies, json, elapsed, rate_limited: limited });
+            return Ok(Reply {
+                status,
+                location,
+                set_cookies,
+                json,
+                elapsed,
+                rate_limited: limited,
+            });
         }
     }
 }
@@ -281,11 +375,26 @@ mod tests {
             .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
             .mount(&server)
             .await;
-        Mock::given(method("POST")).and(path("/once")).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0")).up_to_n_times(1).mount(&server).await;
-        Mock::given(method("POST")).and(path("/once")).respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true}))).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path("/once"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/once"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+            .mount(&server)
+            .await;
         let b = Browser::new(&server.uri(), Identity::rotating()).unwrap();
-        let err = b.post_json("/always", &serde_json::json!({})).await.unwrap_err();
-        assert!(matches!(err, HttpError::RateLimited { tries: 3, .. }), "{err}");
+        let err = b
+            .post_json("/always", &serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, HttpError::RateLimited { tries: 3, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("rate limited (HTTP 429)"), "{err}");
         let r = b.post_json("/once", &serde_json::json!({})).await.unwrap();
         assert_eq!((r.status, r.rate_limited), (200, 1));
@@ -295,7 +404,12 @@ mod tests {
             .await
             .unwrap()
             .iter()
-            .filter_map(|r| r.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string))
+            .filter_map(|r| {
+                r.headers
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
             .collect();
         assert_eq!(ips.len(), 5);
     }
@@ -305,7 +419,11 @@ mod tests {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path("/set"))
-            .respond_with(ResponseTemplate::new(200).append_header("set-cookie", "a=1; Path=/").append_header("set-cookie", "b=2; Max-Age=0"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .append_header("set-cookie", "a=1; Path=/")
+                    .append_header("set-cookie", "b=2; Max-Age=0"),
+            )
             .mount(&server)
             .await;
         let pace = Pace::new(600); // one per 100 ms
@@ -316,7 +434,11 @@ mod tests {
             let r = b.get("/set").await.unwrap();
             b.keep(&r);
         }
-        assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(b.jar.get("a").map(String::as_str), Some("1"));
         assert!(!b.jar.contains_key("b"));
     }

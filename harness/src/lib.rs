@@ -26,10 +26,10 @@ pub mod mapping;
 pub mod preflight;
 pub mod private;
 pub mod reconcile;
-pub mod suite;
 pub mod redact;
 pub mod redirects;
 pub mod saml;
+pub mod suite;
 pub mod target;
 pub mod waiver;
 

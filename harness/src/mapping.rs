@@ -9,7 +9,10 @@ pub fn slugify(s: &str, allow_underscore: bool, max: usize) -> Option<String> {
     let mut out = String::new();
     let mut dash = false;
     for c in s.to_lowercase().chars() {
-        let ok = c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (allow_underscore && c == '_');
+        let ok = c.is_ascii_lowercase()
+            || c.is_ascii_digit()
+            || c == '-'
+            || (allow_underscore && c == '_');
         if ok {
             out.push(c);
             dash = c == '-';
@@ -18,7 +21,11 @@ pub fn slugify(s: &str, allow_underscore: bool, max: usize) -> Option<String> {
             dash = true;
         }
     }
-    let trimmed: String = out.trim_matches(|c| c == '-' || c == '_').chars().take(max).collect();
+    let trimmed: String = out
+        .trim_matches(|c| c == '-' || c == '_')
+        .chars()
+        .take(max)
+        .collect();
     let trimmed = trimmed.trim_end_matches('-').to_string();
     (trimmed.len() >= 2).then_some(trimmed)
 }
@@ -74,17 +81,30 @@ pub fn account_level(level: Option<&str>) -> &'static str {
     }
 }
 
-pub const STAGES: [&str; 7] = ["commenting", "bootstrapping", "prototyping", "testing", "maintaining", "drifting", "hibernating"];
+pub const STAGES: [&str; 7] = [
+    "commenting",
+    "bootstrapping",
+    "prototyping",
+    "testing",
+    "maintaining",
+    "drifting",
+    "hibernating",
+];
 
 /// Lower-cased; unknown or NULL → commenting.
 pub fn stage(stage: Option<&str>) -> String {
     let s = stage.unwrap_or("").to_lowercase();
-    if STAGES.contains(&s.as_str()) { s } else { "commenting".into() }
+    if STAGES.contains(&s.as_str()) {
+        s
+    } else {
+        "commenting".into()
+    }
 }
 
 /// Project URLs that are not https are dropped.
 pub fn https_only(url: Option<&str>) -> Option<String> {
-    url.filter(|u| u.starts_with("https://")).map(str::to_string)
+    url.filter(|u| u.starts_with("https://"))
+        .map(str::to_string)
 }
 
 /// Buzz URLs must be https: an http one is carried upgraded (the link is the record).
@@ -102,7 +122,8 @@ pub fn chat_channel(channel: Option<&str>) -> Option<String> {
     let ok = !b.is_empty()
         && b.len() <= 41
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter().all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || *x == b'_' || *x == b'-');
+        && b.iter()
+            .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || *x == b'_' || *x == b'-');
     ok.then(|| c.to_string())
 }
 
@@ -112,7 +133,10 @@ pub fn tag_handle(handle: &str) -> Option<(&str, String)> {
     if !["topic", "tech", "event"].contains(&ns) {
         return None;
     }
-    Some((ns, slugify(rest, false, 80).unwrap_or_else(|| rest.to_lowercase())))
+    Some((
+        ns,
+        slugify(rest, false, 80).unwrap_or_else(|| rest.to_lowercase()),
+    ))
 }
 
 #[cfg(test)]
@@ -121,10 +145,16 @@ mod tests {
 
     #[test]
     fn slugs_follow_the_importer_rule() {
-        assert_eq!(slugify("Tonimacattack", false, 50).as_deref(), Some("tonimacattack"));
+        assert_eq!(
+            slugify("Tonimacattack", false, 50).as_deref(),
+            Some("tonimacattack")
+        );
         assert_eq!(slugify("john_doe", false, 50).as_deref(), Some("john-doe"));
         assert_eq!(slugify("john.doe", false, 50).as_deref(), Some("john-doe"));
-        assert_eq!(slugify("Bike_Route_Tracker", true, 80).as_deref(), Some("bike_route_tracker"));
+        assert_eq!(
+            slugify("Bike_Route_Tracker", true, 80).as_deref(),
+            Some("bike_route_tracker")
+        );
         assert_eq!(slugify("Q", false, 50), None);
         assert_eq!(slugify("--a--", false, 50), None);
         assert_eq!(slugify(&"x".repeat(70), false, 50).unwrap().len(), 50);
@@ -137,7 +167,10 @@ mod tests {
         assert_eq!(a.person("john.doe", 4), "john-doe-2");
         assert_eq!(a.person("Q", 8), "legacy-8");
         assert_eq!(a.person(&"y".repeat(60), 9), "y".repeat(50));
-        assert_eq!(a.person(&"y".repeat(55), 10), format!("{}-2", "y".repeat(48)));
+        assert_eq!(
+            a.person(&"y".repeat(55), 10),
+            format!("{}-2", "y".repeat(48))
+        );
     }
 
     #[test]
@@ -152,7 +185,10 @@ mod tests {
         assert_eq!(buzz_url("http://n/a"), "https://n/a");
         assert_eq!(chat_channel(Some("#bikes")).as_deref(), Some("bikes"));
         assert_eq!(chat_channel(Some("#Bikes")), None);
-        assert_eq!(tag_handle("topic.Transit"), Some(("topic", "transit".to_string())));
+        assert_eq!(
+            tag_handle("topic.Transit"),
+            Some(("topic", "transit".to_string()))
+        );
         assert_eq!(tag_handle("civichacking"), None);
         assert_eq!(tag_handle("location.philly"), None);
     }

@@ -76,7 +76,12 @@ impl FromStr for Entity {
         Entity::ALL
             .into_iter()
             .find(|e| e.label() == s.trim())
-            .ok_or_else(|| format!("unknown entity {s:?} (known: {})", Entity::ALL.map(|e| e.label()).join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "unknown entity {s:?} (known: {})",
+                    Entity::ALL.map(|e| e.label()).join(", ")
+                )
+            })
     }
 }
 
@@ -136,10 +141,13 @@ pub async fn legacy_keys(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<Strin
         Entity::BlogPosts => q = q.bind(BLOG_POST_CLASS),
         _ => {}
     }
-    let rows = q.fetch_all(db.pool()).await.map_err(|e| Error::LegacyDatabase {
-        url: db.display.clone(),
-        message: format!("reading {}: {e}", entity.label()),
-    })?;
+    let rows = q
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| Error::LegacyDatabase {
+            url: db.display.clone(),
+            message: format!("reading {}: {e}", entity.label()),
+        })?;
     let mut out = BTreeMap::new();
     for r in rows {
         let key: String = r.try_get(0).unwrap_or_default();
@@ -170,7 +178,12 @@ fn text<'a>(fields: &'a toml::Table, k: &str) -> Option<&'a str> {
 pub(crate) fn legacy_ids(snap: &Snapshot, sheet: &str) -> HashMap<String, i64> {
     snap.sheet(sheet)
         .iter()
-        .filter_map(|r| Some((text(&r.fields, "id")?.to_string(), int(&r.fields, "legacyId")?)))
+        .filter_map(|r| {
+            Some((
+                text(&r.fields, "id")?.to_string(),
+                int(&r.fields, "legacyId")?,
+            ))
+        })
         .collect()
 }
 
@@ -190,8 +203,14 @@ pub fn new_keys(snap: &Snapshot, entity: Entity) -> NewKeys {
                 let u = text(&r.fields, "personId").and_then(|id| people.get(id));
                 match (p, u) {
                     (Some(p), Some(u)) => {
-                        let label = r.path.trim_start_matches("project-memberships/").trim_end_matches(".toml");
-                        out.keys.entry(membership_key(*p, *u)).or_default().push(label.to_string());
+                        let label = r
+                            .path
+                            .trim_start_matches("project-memberships/")
+                            .trim_end_matches(".toml");
+                        out.keys
+                            .entry(membership_key(*p, *u))
+                            .or_default()
+                            .push(label.to_string());
                     }
                     _ if p.is_none() && u.is_none() => out.native += 1,
                     _ => out.unkeyed.push(r.path.clone()),
@@ -214,7 +233,10 @@ pub fn new_keys(snap: &Snapshot, entity: Entity) -> NewKeys {
                     .and_then(|m| text(&r.fields, "taggableId").and_then(|id| m.get(id)));
                 match (tag, target) {
                     (Some(t), Some(x)) => {
-                        out.keys.entry(format!("tag {t} -> {kind} {x}")).or_default().push(r.path.clone());
+                        out.keys
+                            .entry(format!("tag {t} -> {kind} {x}"))
+                            .or_default()
+                            .push(r.path.clone());
                     }
                     _ => out.unkeyed.push(r.path.clone()),
                 }
@@ -241,22 +263,43 @@ pub fn compare(entity: Entity, legacy: &BTreeMap<String, String>, new: &NewKeys)
     let missing: Vec<String> = legacy
         .iter()
         .filter(|(k, _)| !new.keys.contains_key(*k))
-        .map(|(k, label)| format!("missing in the new stack: legacy {} ({label})", key_words(entity, k)))
+        .map(|(k, label)| {
+            format!(
+                "missing in the new stack: legacy {} ({label})",
+                key_words(entity, k)
+            )
+        })
         .collect();
     let extra: Vec<String> = new
         .keys
         .iter()
         .filter(|(k, _)| !legacy.contains_key(*k))
-        .map(|(k, labels)| format!("not in laddr's scope: legacy {} ({})", key_words(entity, k), labels.join(", ")))
+        .map(|(k, labels)| {
+            format!(
+                "not in laddr's scope: legacy {} ({})",
+                key_words(entity, k),
+                labels.join(", ")
+            )
+        })
         .collect();
     let dups: Vec<String> = new
         .keys
         .iter()
         .filter(|(_, labels)| labels.len() > 1)
-        .map(|(k, labels)| format!("duplicated: legacy {} in {} records ({})", key_words(entity, k), labels.len(), labels.join(", ")))
+        .map(|(k, labels)| {
+            format!(
+                "duplicated: legacy {} in {} records ({})",
+                key_words(entity, k),
+                labels.len(),
+                labels.join(", ")
+            )
+        })
         .collect();
-    let unkeyed: Vec<String> =
-        new.unkeyed.iter().map(|p| format!("cannot be matched to laddr (dangling reference): {p}")).collect();
+    let unkeyed: Vec<String> = new
+        .unkeyed
+        .iter()
+        .map(|p| format!("cannot be matched to laddr (dangling reference): {p}"))
+        .collect();
     let new_count: usize = new.keys.values().map(Vec::len).sum::<usize>() + new.unkeyed.len();
     let ok = missing.is_empty() && extra.is_empty() && dups.is_empty() && unkeyed.is_empty();
     let headline = format!(
@@ -291,22 +334,28 @@ fn key_words(entity: Entity, key: &str) -> String {
     }
 }
 
-
-
 /// The whole coverage check of one entity against an environment: laddr keys, new-stack
 /// keys, and any data-repo file of the entity's sheet that could not be read.
 pub async fn coverage(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
     let legacy = env.legacy_keys(entity).await?;
     let snap = env.snapshot().await?;
     let new = new_keys(&snap, entity);
-    Ok(with_sheet_problems(compare(entity, &legacy, &new), &snap, entity.sheet()))
+    Ok(with_sheet_problems(
+        compare(entity, &legacy, &new),
+        &snap,
+        entity.sheet(),
+    ))
 }
 
 /// Fail `ev` if any file of `sheet` could not be read, naming each file and line.
 pub fn with_sheet_problems(mut ev: Evidence, snap: &Snapshot, sheet: &str) -> Evidence {
     let prefix = format!("{sheet}/");
-    let problems: Vec<String> =
-        snap.problems.iter().filter(|p| p.path.starts_with(&prefix)).map(|p| format!("unreadable record {p}")).collect();
+    let problems: Vec<String> = snap
+        .problems
+        .iter()
+        .filter(|p| p.path.starts_with(&prefix))
+        .map(|p| format!("unreadable record {p}"))
+        .collect();
     if !problems.is_empty() {
         ev.outcome = Outcome::Fail;
         ev.headline = format!("{} — {} unreadable file(s)", ev.headline, problems.len());
@@ -342,15 +391,24 @@ mod tests {
     #[test]
     fn missing_extra_and_duplicates_are_each_named() {
         let s = snap();
-        let legacy = BTreeMap::from([("7".to_string(), "Ann".to_string()), ("9".to_string(), "Cy".to_string())]);
+        let legacy = BTreeMap::from([
+            ("7".to_string(), "Ann".to_string()),
+            ("9".to_string(), "Cy".to_string()),
+        ]);
         let new = new_keys(&s, Entity::People);
         assert_eq!(new.native, 1);
         let ev = compare(Entity::People, &legacy, &new);
         assert!(ev.failed());
         let text = ev.render();
-        assert!(text.contains("missing in the new stack: legacy id 9 (Cy)"), "{text}");
+        assert!(
+            text.contains("missing in the new stack: legacy id 9 (Cy)"),
+            "{text}"
+        );
         assert!(text.contains("not in laddr's scope: legacy id 8"), "{text}");
-        assert!(text.contains("duplicated: legacy id 8 in 2 records"), "{text}");
+        assert!(
+            text.contains("duplicated: legacy id 8 in 2 records"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -365,7 +423,10 @@ mod tests {
         let s = snap();
         let new = new_keys(&s, Entity::Memberships);
         assert!(new.keys.contains_key("project 3 / person 7"));
-        assert_eq!(new.unkeyed, vec!["project-memberships/x/ghost.toml".to_string()]);
+        assert_eq!(
+            new.unkeyed,
+            vec!["project-memberships/x/ghost.toml".to_string()]
+        );
     }
 
     #[test]

@@ -62,16 +62,26 @@ impl PrivateStore {
     }
 }
 
-fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path, name: &str, problems: &mut Vec<Problem>) -> Result<Vec<Line<T>>, Error> {
+fn read_jsonl<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    name: &str,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<Line<T>>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::PrivateStore {
         path: path.display().to_string(),
-        message: format!("cannot read: {e} (hint: CUTOVER_PRIVATE_STORE must be the directory holding {name})"),
+        message: format!(
+            "cannot read: {e} (hint: CUTOVER_PRIVATE_STORE must be the directory holding {name})"
+        ),
     })?;
     Ok(parse_jsonl(&text, name, problems))
 }
 
 /// Parse JSONL text; `name` labels problems.
-pub fn parse_jsonl<T: for<'de> Deserialize<'de>>(text: &str, name: &str, problems: &mut Vec<Problem>) -> Vec<Line<T>> {
+pub fn parse_jsonl<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    name: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Line<T>> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         if raw.trim().is_empty() {
@@ -80,7 +90,11 @@ pub fn parse_jsonl<T: for<'de> Deserialize<'de>>(text: &str, name: &str, problem
         match serde_json::from_str::<T>(raw) {
             Ok(value) => out.push(Line { line: i + 1, value }),
             // serde may quote a value; evidence redacts it where the message is used.
-            Err(e) => problems.push(Problem { path: name.to_string(), line: Some(i + 1), message: e.to_string() }),
+            Err(e) => problems.push(Problem {
+                path: name.to_string(),
+                line: Some(i + 1),
+                message: e.to_string(),
+            }),
         }
     }
     out
@@ -88,8 +102,11 @@ pub fn parse_jsonl<T: for<'de> Deserialize<'de>>(text: &str, name: &str, problem
 
 /// A hash laddr could have written: 40 lowercase hex (unsalted SHA-1) or bcrypt `$2y$`.
 pub fn is_laddr_hash(h: &str) -> bool {
-    (h.len() == 40 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        || (h.len() == 60 && (h.starts_with("$2y$") || h.starts_with("$2a$") || h.starts_with("$2b$")))
+    (h.len() == 40
+        && h.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        || (h.len() == 60
+            && (h.starts_with("$2y$") || h.starts_with("$2a$") || h.starts_with("$2b$")))
 }
 
 #[cfg(test)]
@@ -111,9 +128,15 @@ mod tests {
         let mut problems = Vec::new();
         let rows: Vec<Line<Profile>> = parse_jsonl(text, PROFILES, &mut problems);
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 5]);
-        assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), vec![Some(2), Some(3)]);
-        assert!(problems[1].message.contains("nickname"), "{}", problems[1].message);
-
+        assert_eq!(
+            problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+            vec![Some(2), Some(3)]
+        );
+        assert!(
+            problems[1].message.contains("nickname"),
+            "{}",
+            problems[1].message
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub struct LegacyPerson {
 }
 
 fn err(db: &LegacyDb, what: &str, e: sqlx::Error) -> Error {
-    Error::LegacyDatabase { url: db.display.clone(), message: format!("{what}: {e}") }
+    Error::LegacyDatabase {
+        url: db.display.clone(),
+        message: format!("{what}: {e}"),
+    }
 }
 
 fn opt_text(v: Option<String>) -> Option<String> {
@@ -61,18 +64,36 @@ pub async fn legacy_people(db: &LegacyDb) -> Result<Vec<LegacyPerson>, Error> {
     for r in rows {
         let id: i64 = r.try_get(0).map_err(|e| err(db, "people", e))?;
         let username: String = r.try_get(1).map_err(|e| err(db, "people", e))?;
-        let first: String = r.try_get::<Option<String>, _>(5).ok().flatten().unwrap_or_default();
-        let last: String = r.try_get::<Option<String>, _>(6).ok().flatten().unwrap_or_default();
+        let first: String = r
+            .try_get::<Option<String>, _>(5)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let last: String = r
+            .try_get::<Option<String>, _>(6)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let preferred: Option<String> = r.try_get(7).ok().flatten();
         let level: Option<String> = r.try_get(9).ok().flatten();
         let mut e = Map::new();
         e.insert("slug".into(), slugs.person(&username, id as u64).into());
-        e.insert("fullName".into(), mapping::full_name(preferred.as_deref(), &first, &last, &username).into());
+        e.insert(
+            "fullName".into(),
+            mapping::full_name(preferred.as_deref(), &first, &last, &username).into(),
+        );
         put(&mut e, "firstName", opt_text(Some(first)));
         put(&mut e, "lastName", opt_text(Some(last)));
         put(&mut e, "bio", opt_text(r.try_get(8).ok().flatten()));
-        e.insert("accountLevel".into(), mapping::account_level(level.as_deref()).into());
-        put(&mut e, "createdAt", r.try_get::<Option<i64>, _>(10).ok().flatten());
+        e.insert(
+            "accountLevel".into(),
+            mapping::account_level(level.as_deref()).into(),
+        );
+        put(
+            &mut e,
+            "createdAt",
+            r.try_get::<Option<i64>, _>(10).ok().flatten(),
+        );
         out.push(LegacyPerson {
             id,
             username,
@@ -86,7 +107,10 @@ pub async fn legacy_people(db: &LegacyDb) -> Result<Vec<LegacyPerson>, Error> {
 }
 
 /// Expected fields of the other entities, keyed as [`crate::preflight`] keys them.
-pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<String, Map<String, Value>>, Error> {
+pub async fn legacy_expected(
+    db: &LegacyDb,
+    entity: Entity,
+) -> Result<BTreeMap<String, Map<String, Value>>, Error> {
     let mut out = BTreeMap::new();
     match entity {
         Entity::People => {
@@ -110,21 +134,50 @@ pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<S
                 let title: String = r.try_get(2).unwrap_or_default();
                 let mut e = Map::new();
                 e.insert("slug".into(), slugs.project(&handle, id as u64).into());
-                e.insert("title".into(), title.chars().take(200).collect::<String>().into());
-                e.insert("stage".into(), mapping::stage(r.try_get::<Option<String>, _>(3).ok().flatten().as_deref()).into());
+                e.insert(
+                    "title".into(),
+                    title.chars().take(200).collect::<String>().into(),
+                );
+                e.insert(
+                    "stage".into(),
+                    mapping::stage(r.try_get::<Option<String>, _>(3).ok().flatten().as_deref())
+                        .into(),
+                );
                 let users: Option<String> = r.try_get(4).ok().flatten();
                 let devs: Option<String> = r.try_get(5).ok().flatten();
                 put(&mut e, "usersUrl", mapping::https_only(users.as_deref()));
-                put(&mut e, "developersUrl", mapping::https_only(devs.as_deref()));
+                put(
+                    &mut e,
+                    "developersUrl",
+                    mapping::https_only(devs.as_deref()),
+                );
                 // Advisory: an http URL the mapping drops. Kept out of the compared fields.
-                let dropped = [users, devs].into_iter().flatten().filter(|u| u.starts_with("http://")).count();
+                let dropped = [users, devs]
+                    .into_iter()
+                    .flatten()
+                    .filter(|u| u.starts_with("http://"))
+                    .count();
                 if dropped > 0 {
                     e.insert("~droppedHttpUrls".into(), dropped.into());
                 }
-                put(&mut e, "chatChannel", mapping::chat_channel(r.try_get::<Option<String>, _>(6).ok().flatten().as_deref()));
+                put(
+                    &mut e,
+                    "chatChannel",
+                    mapping::chat_channel(
+                        r.try_get::<Option<String>, _>(6).ok().flatten().as_deref(),
+                    ),
+                );
                 put(&mut e, "overview", opt_text(r.try_get(7).ok().flatten()));
-                put(&mut e, "maintainer", r.try_get::<Option<i64>, _>(8).ok().flatten());
-                put(&mut e, "createdAt", r.try_get::<Option<i64>, _>(9).ok().flatten());
+                put(
+                    &mut e,
+                    "maintainer",
+                    r.try_get::<Option<i64>, _>(8).ok().flatten(),
+                );
+                put(
+                    &mut e,
+                    "createdAt",
+                    r.try_get::<Option<i64>, _>(9).ok().flatten(),
+                );
                 out.insert(id.to_string(), e);
             }
         }
@@ -142,8 +195,15 @@ pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<S
                 let key: String = r.try_get(0).map_err(|e| err(db, "memberships", e))?;
                 let mut e = Map::new();
                 put(&mut e, "role", opt_text(r.try_get(1).ok().flatten()));
-                e.insert("isMaintainer".into(), (r.try_get::<i64, _>(2).unwrap_or(0) == 1).into());
-                put(&mut e, "joinedAt", r.try_get::<Option<i64>, _>(3).ok().flatten());
+                e.insert(
+                    "isMaintainer".into(),
+                    (r.try_get::<i64, _>(2).unwrap_or(0) == 1).into(),
+                );
+                put(
+                    &mut e,
+                    "joinedAt",
+                    r.try_get::<Option<i64>, _>(3).ok().flatten(),
+                );
                 out.insert(key, e);
             }
         }
@@ -161,9 +221,20 @@ pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<S
                 let mut e = Map::new();
                 e.insert("project".into(), r.try_get::<i64, _>(1).unwrap_or(0).into());
                 e.insert("number".into(), r.try_get::<i64, _>(2).unwrap_or(0).into());
-                e.insert("body".into(), r.try_get::<String, _>(3).unwrap_or_default().into());
-                put(&mut e, "author", r.try_get::<Option<i64>, _>(4).ok().flatten());
-                put(&mut e, "createdAt", r.try_get::<Option<i64>, _>(5).ok().flatten());
+                e.insert(
+                    "body".into(),
+                    r.try_get::<String, _>(3).unwrap_or_default().into(),
+                );
+                put(
+                    &mut e,
+                    "author",
+                    r.try_get::<Option<i64>, _>(4).ok().flatten(),
+                );
+                put(
+                    &mut e,
+                    "createdAt",
+                    r.try_get::<Option<i64>, _>(5).ok().flatten(),
+                );
                 out.insert(id.to_string(), e);
             }
         }
@@ -181,23 +252,41 @@ pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<S
                 let headline: String = r.try_get(3).unwrap_or_default();
                 let mut e = Map::new();
                 e.insert("project".into(), r.try_get::<i64, _>(1).unwrap_or(0).into());
-                e.insert("slug".into(), mapping::slugify(&handle, false, 80).unwrap_or_else(|| format!("legacy-{id}")).into());
-                e.insert("headline".into(), headline.chars().take(200).collect::<String>().into());
-                e.insert("url".into(), mapping::buzz_url(&r.try_get::<String, _>(4).unwrap_or_default()).into());
-                put(&mut e, "publishedAt", r.try_get::<Option<i64>, _>(5).ok().flatten());
+                e.insert(
+                    "slug".into(),
+                    mapping::slugify(&handle, false, 80)
+                        .unwrap_or_else(|| format!("legacy-{id}"))
+                        .into(),
+                );
+                e.insert(
+                    "headline".into(),
+                    headline.chars().take(200).collect::<String>().into(),
+                );
+                e.insert(
+                    "url".into(),
+                    mapping::buzz_url(&r.try_get::<String, _>(4).unwrap_or_default()).into(),
+                );
+                put(
+                    &mut e,
+                    "publishedAt",
+                    r.try_get::<Option<i64>, _>(5).ok().flatten(),
+                );
                 put(&mut e, "summary", opt_text(r.try_get(6).ok().flatten()));
                 out.insert(id.to_string(), e);
             }
         }
         Entity::Tags => {
-            let rows = sqlx::query("SELECT CAST(ID AS SIGNED), Handle, Title FROM tags ORDER BY ID")
-                .fetch_all(db.pool())
-                .await
-                .map_err(|e| err(db, "reading tags", e))?;
+            let rows =
+                sqlx::query("SELECT CAST(ID AS SIGNED), Handle, Title FROM tags ORDER BY ID")
+                    .fetch_all(db.pool())
+                    .await
+                    .map_err(|e| err(db, "reading tags", e))?;
             for r in rows {
                 let id: i64 = r.try_get(0).map_err(|e| err(db, "tags", e))?;
                 let handle: String = r.try_get(1).unwrap_or_default();
-                let Some((ns, slug)) = mapping::tag_handle(&handle) else { continue };
+                let Some((ns, slug)) = mapping::tag_handle(&handle) else {
+                    continue;
+                };
                 let mut e = Map::new();
                 e.insert("namespace".into(), ns.into());
                 e.insert("slug".into(), slug.into());
@@ -221,11 +310,27 @@ pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<S
                 let id: i64 = r.try_get(0).map_err(|e| err(db, "blog posts", e))?;
                 let handle: String = r.try_get(1).unwrap_or_default();
                 let mut e = Map::new();
-                e.insert("slug".into(), mapping::slugify(&handle, false, 80).unwrap_or_else(|| format!("legacy-{id}")).into());
-                e.insert("title".into(), r.try_get::<String, _>(2).unwrap_or_default().into());
+                e.insert(
+                    "slug".into(),
+                    mapping::slugify(&handle, false, 80)
+                        .unwrap_or_else(|| format!("legacy-{id}"))
+                        .into(),
+                );
+                e.insert(
+                    "title".into(),
+                    r.try_get::<String, _>(2).unwrap_or_default().into(),
+                );
                 put(&mut e, "summary", opt_text(r.try_get(3).ok().flatten()));
-                put(&mut e, "author", r.try_get::<Option<i64>, _>(4).ok().flatten());
-                put(&mut e, "postedAt", r.try_get::<Option<i64>, _>(5).ok().flatten());
+                put(
+                    &mut e,
+                    "author",
+                    r.try_get::<Option<i64>, _>(4).ok().flatten(),
+                );
+                put(
+                    &mut e,
+                    "postedAt",
+                    r.try_get::<Option<i64>, _>(5).ok().flatten(),
+                );
                 out.insert(id.to_string(), e);
             }
         }
@@ -237,31 +342,63 @@ pub async fn legacy_expected(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<S
 /// The whole field check of one entity against an environment.
 pub async fn fields(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
     let expected = match entity {
-        Entity::People => env.legacy_people().await?.iter().map(|p| (p.id.to_string(), p.expected.clone())).collect(),
+        Entity::People => env
+            .legacy_people()
+            .await?
+            .iter()
+            .map(|p| (p.id.to_string(), p.expected.clone()))
+            .collect(),
         _ => legacy_expected(&env.legacy, entity).await?,
     };
     let snap = env.snapshot().await?;
-    Ok(crate::preflight::with_sheet_problems(compare_fields(entity, &expected, &snap), &snap, entity.sheet()))
+    Ok(crate::preflight::with_sheet_problems(
+        compare_fields(entity, &expected, &snap),
+        &snap,
+        entity.sheet(),
+    ))
 }
-
 
 /// A new-stack record reduced to the compared fields: references become laddr ids, times
 /// become epoch seconds.
-fn actual_fields(entity: Entity, r: &Record, people: &HashMap<String, i64>, projects: &HashMap<String, i64>) -> Map<String, Value> {
+fn actual_fields(
+    entity: Entity,
+    r: &Record,
+    people: &HashMap<String, i64>,
+    projects: &HashMap<String, i64>,
+) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, v) in &r.fields {
         let value = serde_json::to_value(v).unwrap_or(Value::Null);
-        let resolve = |m: &HashMap<String, i64>| v.as_str().and_then(|id| m.get(id)).map(|n| Value::from(*n)).unwrap_or(Value::from(format!("unresolved {}", v)));
+        let resolve = |m: &HashMap<String, i64>| {
+            v.as_str()
+                .and_then(|id| m.get(id))
+                .map(|n| Value::from(*n))
+                .unwrap_or(Value::from(format!("unresolved {}", v)))
+        };
         match k.as_str() {
             "maintainerId" | "authorId" => {
-                out.insert(if k == "maintainerId" { "maintainer" } else { "author" }.into(), resolve(people));
+                out.insert(
+                    if k == "maintainerId" {
+                        "maintainer"
+                    } else {
+                        "author"
+                    }
+                    .into(),
+                    resolve(people),
+                );
             }
             "projectId" if matches!(entity, Entity::Updates | Entity::Buzz) => {
                 out.insert("project".into(), resolve(projects));
             }
             k if TIME_FIELDS.contains(&k) => {
-                let t = v.as_str().and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok());
-                out.insert(k.into(), t.map(|t| Value::from(t.unix_timestamp())).unwrap_or(value));
+                let t = v.as_str().and_then(|s| {
+                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                        .ok()
+                });
+                out.insert(
+                    k.into(),
+                    t.map(|t| Value::from(t.unix_timestamp())).unwrap_or(value),
+                );
             }
             _ => {
                 out.insert(k.clone(), value);
@@ -277,8 +414,16 @@ fn new_by_key<'a>(snap: &'a Snapshot, entity: Entity) -> BTreeMap<String, Vec<&'
     if entity == Entity::Memberships {
         let (projects, people) = (legacy_ids(snap, "projects"), legacy_ids(snap, "people"));
         for r in snap.sheet(entity.sheet()) {
-            let p = r.fields.get("projectId").and_then(|v| v.as_str()).and_then(|id| projects.get(id));
-            let u = r.fields.get("personId").and_then(|v| v.as_str()).and_then(|id| people.get(id));
+            let p = r
+                .fields
+                .get("projectId")
+                .and_then(|v| v.as_str())
+                .and_then(|id| projects.get(id));
+            let u = r
+                .fields
+                .get("personId")
+                .and_then(|v| v.as_str())
+                .and_then(|id| people.get(id));
             if let (Some(p), Some(u)) = (p, u) {
                 out.entry(membership_key(*p, *u)).or_default().push(r);
             }
@@ -298,20 +443,33 @@ fn shorten(v: &Value) -> String {
         Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
     };
-    if s.chars().count() > 60 { format!("{}…", s.chars().take(60).collect::<String>()) } else { s }
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// Compare every mapped field of `entity`.
-pub fn compare_fields(entity: Entity, expected: &BTreeMap<String, Map<String, Value>>, snap: &Snapshot) -> Evidence {
+pub fn compare_fields(
+    entity: Entity,
+    expected: &BTreeMap<String, Map<String, Value>>,
+    snap: &Snapshot,
+) -> Evidence {
     let (people, projects) = (legacy_ids(snap, "people"), legacy_ids(snap, "projects"));
     let actual = new_by_key(snap, entity);
     let mut per_field: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
     let mut first_diff: Option<String> = None;
     let (mut compared, mut advisory_urls) = (0usize, 0usize);
     for (key, exp) in expected {
-        let Some(candidates) = actual.get(key) else { continue }; // coverage reports missing records
+        let Some(candidates) = actual.get(key) else {
+            continue;
+        }; // coverage reports missing records
         compared += 1;
-        advisory_urls += exp.get("~droppedHttpUrls").and_then(Value::as_u64).unwrap_or(0) as usize;
+        advisory_urls += exp
+            .get("~droppedHttpUrls")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
         // With duplicates (which coverage reports), the twin is the closest candidate.
         let (rec, act, diffs) = candidates
             .iter()
@@ -327,15 +485,33 @@ pub fn compare_fields(entity: Entity, expected: &BTreeMap<String, Map<String, Va
             let e = per_field.entry(field.clone()).or_default();
             e.0 += 1;
             if e.1.len() < SAMPLES {
-                let want = want.as_ref().map(shorten).unwrap_or_else(|| "no value".into());
-                e.1.push(format!("{label}: {field} expected {want} got {}", shorten(got)));
+                let want = want
+                    .as_ref()
+                    .map(shorten)
+                    .unwrap_or_else(|| "no value".into());
+                e.1.push(format!(
+                    "{label}: {field} expected {want} got {}",
+                    shorten(got)
+                ));
             }
         }
         if first_diff.is_none() && !diffs.is_empty() {
-            let exp_cmp: Map<String, Value> = exp.iter().filter(|(k, _)| !k.starts_with('~')).map(|(k, v)| (k.clone(), v.clone())).collect();
-            let subset: Map<String, Value> = act.iter().filter(|(k, _)| exp_cmp.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let exp_cmp: Map<String, Value> = exp
+                .iter()
+                .filter(|(k, _)| !k.starts_with('~'))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let subset: Map<String, Value> = act
+                .iter()
+                .filter(|(k, _)| exp_cmp.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             let cfg = assert_json_diff::Config::new(assert_json_diff::CompareMode::Strict);
-            if let Err(diff) = assert_json_diff::assert_json_matches_no_panic(&Value::Object(subset), &Value::Object(exp_cmp), cfg) {
+            if let Err(diff) = assert_json_diff::assert_json_matches_no_panic(
+                &Value::Object(subset),
+                &Value::Object(exp_cmp),
+                cfg,
+            ) {
                 first_diff = Some(format!("first differing record, {label}:\n{diff}"));
             }
         }
@@ -364,7 +540,11 @@ pub fn compare_fields(entity: Entity, expected: &BTreeMap<String, Map<String, Va
 }
 
 /// (field, expected — None for "no value", actual) for every mapped field that differs.
-fn diff_record(entity: Entity, exp: &Map<String, Value>, act: &Map<String, Value>) -> Vec<(String, Option<Value>, Value)> {
+fn diff_record(
+    entity: Entity,
+    exp: &Map<String, Value>,
+    act: &Map<String, Value>,
+) -> Vec<(String, Option<Value>, Value)> {
     let mut out = Vec::new();
     for (field, want) in exp.iter().filter(|(k, _)| !k.starts_with('~')) {
         let got = act.get(field).cloned().unwrap_or(Value::Null);
@@ -386,7 +566,13 @@ fn diff_record(entity: Entity, exp: &Map<String, Value>, act: &Map<String, Value
 fn optional_fields(entity: Entity) -> &'static [&'static str] {
     match entity {
         Entity::People => &["firstName", "lastName", "bio"],
-        Entity::Projects => &["usersUrl", "developersUrl", "chatChannel", "overview", "maintainer"],
+        Entity::Projects => &[
+            "usersUrl",
+            "developersUrl",
+            "chatChannel",
+            "overview",
+            "maintainer",
+        ],
         Entity::Memberships => &["role"],
         Entity::Updates => &["author"],
         Entity::Buzz => &["summary"],
@@ -404,7 +590,10 @@ mod tests {
         parse_tree(
             "c".into(),
             vec![
-                (".gitsheets/people.toml".into(), b"[gitsheet]\nroot='people'\npath='${{ slug }}'\n".to_vec()),
+                (
+                    ".gitsheets/people.toml".into(),
+                    b"[gitsheet]\nroot='people'\npath='${{ slug }}'\n".to_vec(),
+                ),
                 ("people/ann.toml".into(), person.as_bytes().to_vec()),
             ],
         )
@@ -431,7 +620,12 @@ mod tests {
         for f in ["accountLevel=1", "fullName=1", "createdAt=1", "bio=1"] {
             assert!(ev.headline.contains(f), "{f}: {text}");
         }
-        assert!(text.contains("legacy 7 (people/ann.toml): accountLevel expected \"user\" got \"staff\""), "{text}");
+        assert!(
+            text.contains(
+                "legacy 7 (people/ann.toml): accountLevel expected \"user\" got \"staff\""
+            ),
+            "{text}"
+        );
         assert!(text.contains("json atoms at path"), "{text}");
     }
 }

@@ -16,11 +16,20 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         // e-mail addresses
         (r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", "email"),
         // JWTs (three base64url segments, the first starting with a JSON header)
-        (r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*", "jwt"),
+        (
+            r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*",
+            "jwt",
+        ),
         // PEM blocks (keys, certificates stay fingerprints too)
-        (r"-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----", "pem"),
+        (
+            r"-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----",
+            "pem",
+        ),
         // passwords in connection URLs: mysql://user:secret@host
-        (r"(?P<scheme>[a-z][a-z0-9+.\-]*://[^:/@\s]+):[^@/\s]+@", "url-password"),
+        (
+            r"(?P<scheme>[a-z][a-z0-9+.\-]*://[^:/@\s]+):[^@/\s]+@",
+            "url-password",
+        ),
     ]
     .into_iter()
     .map(|(re, kind)| (Regex::new(re).expect("redaction pattern compiles"), kind))
@@ -60,7 +69,9 @@ pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
         Value::String(s) => Value::String(redact(s)),
         Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
         Value::Object(map) => Value::Object(
-            map.iter().map(|(k, v)| (redact(k), redact_json(v))).collect(),
+            map.iter()
+                .map(|(k, v)| (redact(k), redact_json(v)))
+                .collect(),
         ),
         other => other.clone(),
     }

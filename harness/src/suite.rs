@@ -34,7 +34,11 @@ pub fn parse_budget(tag: &str) -> Option<u64> {
 /// Every `.feature` file under `dir`, sorted by path.
 pub fn describe_features(dir: &Path) -> Vec<FeatureFile> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "feature")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "feature"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
@@ -57,7 +61,11 @@ pub fn describe_features(dir: &Path) -> Vec<FeatureFile> {
                 path: p.file_name()?.to_string_lossy().into_owned(),
                 name,
                 sha256: hex::encode(Sha256::digest(&bytes)),
-                phases: tags.iter().filter(|t| t.starts_with("@T")).cloned().collect(),
+                phases: tags
+                    .iter()
+                    .filter(|t| t.starts_with("@T"))
+                    .cloned()
+                    .collect(),
                 budget_secs: tags.iter().find_map(|t| parse_budget(t)),
                 tags,
             })
@@ -95,11 +103,18 @@ mod tests {
     #[test]
     fn feature_files_are_described() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.feature"), "@T-0 @budget-2m\n@x\nFeature: A thing\n  Scenario: s\n").unwrap();
+        std::fs::write(
+            dir.path().join("a.feature"),
+            "@T-0 @budget-2m\n@x\nFeature: A thing\n  Scenario: s\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
         let f = describe_features(dir.path());
         assert_eq!(f.len(), 1);
-        assert_eq!((f[0].name.as_str(), f[0].budget_secs, f[0].phases.clone()), ("A thing", Some(120), vec!["@T-0".to_string()]));
+        assert_eq!(
+            (f[0].name.as_str(), f[0].budget_secs, f[0].phases.clone()),
+            ("A thing", Some(120), vec!["@T-0".to_string()])
+        );
         assert_eq!(f[0].sha256.len(), 64);
     }
 }

@@ -50,13 +50,23 @@ impl TargetClient {
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .build()
-            .map_err(|e| Error::Target { url: base_url.to_string(), message: e.to_string() })?;
-        Ok(TargetClient { base, http, client_ip: None })
+            .map_err(|e| Error::Target {
+                url: base_url.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(TargetClient {
+            base,
+            http,
+            client_ip: None,
+        })
     }
 
     /// The same client with its own `X-Forwarded-For` identity.
     pub fn with_client_ip(&self, ip: impl Into<String>) -> Self {
-        TargetClient { client_ip: Some(ip.into()), ..self.clone() }
+        TargetClient {
+            client_ip: Some(ip.into()),
+            ..self.clone()
+        }
     }
 
     /// The `X-Forwarded-For` identity this client sends, if any.
@@ -69,21 +79,34 @@ impl TargetClient {
     }
 
     fn err(&self, message: impl Into<String>) -> Error {
-        Error::Target { url: self.base.to_string(), message: message.into() }
+        Error::Target {
+            url: self.base.to_string(),
+            message: message.into(),
+        }
     }
 
     /// GET a path and read at most [`MAX_BODY`] bytes of the answer.
     pub async fn get(&self, path: &str) -> Result<Answer, Error> {
-        let url = self.base.join(path).map_err(|e| self.err(format!("{path}: {e}")))?;
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| self.err(format!("{path}: {e}")))?;
         let mut req = self.http.get(url).header("accept", "application/json");
         if let Some(ip) = &self.client_ip {
             req = req.header("x-forwarded-for", ip);
         }
-        let mut resp = req.send().await.map_err(|e| self.err(format!("GET {path}: {}", describe(&e))))?;
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| self.err(format!("GET {path}: {}", describe(&e))))?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
         let mut truncated = false;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.err(format!("GET {path}: {}", describe(&e))))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.err(format!("GET {path}: {}", describe(&e))))?
+        {
             let room = MAX_BODY - body.len();
             if chunk.len() > room {
                 body.extend_from_slice(&chunk[..room]);
@@ -93,8 +116,17 @@ impl TargetClient {
             body.extend_from_slice(&chunk);
         }
         let text = String::from_utf8_lossy(&body).into_owned();
-        let json = if truncated { None } else { serde_json::from_str(&text).ok() };
-        Ok(Answer { status, json, text, truncated })
+        let json = if truncated {
+            None
+        } else {
+            serde_json::from_str(&text).ok()
+        };
+        Ok(Answer {
+            status,
+            json,
+            text,
+            truncated,
+        })
     }
 
     /// `GET /api/health` → 200 with `data.status = "ok"`.
@@ -104,7 +136,8 @@ impl TargetClient {
 
     /// `GET /api/health/ready` → 200 with `data.status = "ready"`.
     pub async fn ready(&self) -> Evidence {
-        self.expect_status("/api/health/ready", "readiness", "ready").await
+        self.expect_status("/api/health/ready", "readiness", "ready")
+            .await
     }
 
     async fn expect_status(&self, path: &str, what: &str, want: &str) -> Evidence {
@@ -121,7 +154,9 @@ impl TargetClient {
                 format!(
                     "{what}: {} {} (expected 200 {want:?})",
                     a.status,
-                    a.data_status().or(a.error_code()).unwrap_or("without a status")
+                    a.data_status()
+                        .or(a.error_code())
+                        .unwrap_or("without a status")
                 ),
             )
             .detail(format!("GET {path} answered: {}", snippet(&a.text)))
@@ -142,5 +177,9 @@ pub fn describe(e: &reqwest::Error) -> String {
 
 fn snippet(text: &str) -> String {
     let t: String = text.chars().take(200).collect();
-    if t.len() < text.len() { format!("{t}…") } else { t }
+    if t.len() < text.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
 }

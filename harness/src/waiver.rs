@@ -27,15 +27,25 @@ pub struct WaiverFile {
 impl WaiverFile {
     /// `[[waiver]]` tables in TOML. Every field is required and every date must parse.
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let bad = |m: String| Error::Profile { path: path.to_path_buf(), message: m };
+        let bad = |m: String| Error::Profile {
+            path: path.to_path_buf(),
+            message: m,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
-        let file: WaiverFile = toml::from_str(&text).map_err(|e| bad(e.to_string().trim_end().to_string()))?;
+        let file: WaiverFile =
+            toml::from_str(&text).map_err(|e| bad(e.to_string().trim_end().to_string()))?;
         for w in &file.waiver {
             if parse_day(&w.expires).is_none() {
-                return Err(bad(format!("waiver for {:?}: expires {:?} is not YYYY-MM-DD", w.scenario, w.expires)));
+                return Err(bad(format!(
+                    "waiver for {:?}: expires {:?} is not YYYY-MM-DD",
+                    w.scenario, w.expires
+                )));
             }
             if w.reason.trim().is_empty() || w.owner.trim().is_empty() {
-                return Err(bad(format!("waiver for {:?}: reason and owner are required", w.scenario)));
+                return Err(bad(format!(
+                    "waiver for {:?}: reason and owner are required",
+                    w.scenario
+                )));
             }
         }
         Ok(file)
@@ -57,9 +67,16 @@ pub struct Decision {
 }
 
 /// Decide the verdict. `legacy_written` and `cannot_run` override any waiver.
-pub fn decide(scenarios: &[ScenarioResult], waivers: &[Waiver], today: time::Date, legacy_written: bool, cannot_run: bool) -> Decision {
-    let (active, expired): (Vec<&Waiver>, Vec<&Waiver>) =
-        waivers.iter().partition(|w| parse_day(&w.expires).is_some_and(|d| d >= today));
+pub fn decide(
+    scenarios: &[ScenarioResult],
+    waivers: &[Waiver],
+    today: time::Date,
+    legacy_written: bool,
+    cannot_run: bool,
+) -> Decision {
+    let (active, expired): (Vec<&Waiver>, Vec<&Waiver>) = waivers
+        .iter()
+        .partition(|w| parse_day(&w.expires).is_some_and(|d| d >= today));
     let mut applied = Vec::new();
     let mut unwaived = 0;
     for s in scenarios.iter().filter(|s| s.status == Status::Failed) {
@@ -77,7 +94,11 @@ pub fn decide(scenarios: &[ScenarioResult], waivers: &[Waiver], today: time::Dat
     } else {
         Verdict::Go
     };
-    Decision { verdict, applied, expired: expired.into_iter().cloned().collect() }
+    Decision {
+        verdict,
+        applied,
+        expired: expired.into_iter().cloned().collect(),
+    }
 }
 
 #[cfg(test)]
@@ -91,7 +112,11 @@ mod tests {
             rule: None,
             scenario: name.into(),
             tags: vec![],
-            status: if failed { Status::Failed } else { Status::Passed },
+            status: if failed {
+                Status::Failed
+            } else {
+                Status::Passed
+            },
             failed_step: None,
             message: None,
             duration_ms: 0,
@@ -101,31 +126,63 @@ mod tests {
     }
 
     fn w(scenario: &str, expires: &str) -> Waiver {
-        Waiver { scenario: scenario.into(), reason: "known".into(), owner: "staff".into(), expires: expires.into() }
+        Waiver {
+            scenario: scenario.into(),
+            reason: "known".into(),
+            owner: "staff".into(),
+            expires: expires.into(),
+        }
     }
 
     #[test]
     fn waived_failures_give_go_with_waivers_and_expired_waivers_do_not_count() {
         let today = time::macros::date!(2026 - 11 - 22);
         let runs = [sc("a", true), sc("b", false)];
-        assert_eq!(decide(&runs, &[], today, false, false).verdict, Verdict::NoGo);
+        assert_eq!(
+            decide(&runs, &[], today, false, false).verdict,
+            Verdict::NoGo
+        );
         let d = decide(&runs, &[w("a", "2026-11-22")], today, false, false);
         assert_eq!(d.verdict, Verdict::GoWithWaivers);
         assert_eq!(d.applied.len(), 1);
         let d = decide(&runs, &[w("a", "2026-11-21")], today, false, false);
         assert_eq!((d.verdict, d.expired.len()), (Verdict::NoGo, 1));
-        assert_eq!(decide(&[sc("b", false)], &[], today, false, false).verdict, Verdict::Go);
-        assert_eq!(decide(&[sc("b", false)], &[], today, true, false).verdict, Verdict::NoGo, "a legacy write is never waived");
-        assert_eq!(decide(&[], &[], today, false, false).verdict, Verdict::CannotRun);
+        assert_eq!(
+            decide(&[sc("b", false)], &[], today, false, false).verdict,
+            Verdict::Go
+        );
+        assert_eq!(
+            decide(&[sc("b", false)], &[], today, true, false).verdict,
+            Verdict::NoGo,
+            "a legacy write is never waived"
+        );
+        assert_eq!(
+            decide(&[], &[], today, false, false).verdict,
+            Verdict::CannotRun
+        );
     }
 
     #[test]
     fn a_waiver_file_needs_every_field_and_a_real_date() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.toml");
-        std::fs::write(&p, "[[waiver]]\nscenario='a'\nreason='r'\nowner='o'\nexpires='2026-13-01'\n").unwrap();
-        assert!(WaiverFile::load(&p).unwrap_err().to_string().contains("YYYY-MM-DD"));
-        std::fs::write(&p, "[[waiver]]\nscenario='a'\nreason='r'\nexpires='2026-12-01'\n").unwrap();
-        assert!(WaiverFile::load(&p).unwrap_err().to_string().contains("owner"));
+        std::fs::write(
+            &p,
+            "[[waiver]]\nscenario='a'\nreason='r'\nowner='o'\nexpires='2026-13-01'\n",
+        )
+        .unwrap();
+        assert!(WaiverFile::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("YYYY-MM-DD"));
+        std::fs::write(
+            &p,
+            "[[waiver]]\nscenario='a'\nreason='r'\nexpires='2026-12-01'\n",
+        )
+        .unwrap();
+        assert!(WaiverFile::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("owner"));
     }
 }

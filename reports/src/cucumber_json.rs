@@ -6,7 +6,10 @@ use harness::evidence::StepStatus;
 use serde_json::{json, Value};
 
 fn slug(s: &str) -> String {
-    s.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+    s.to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 pub fn render(r: &RunReport) -> String {

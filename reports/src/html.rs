@@ -35,9 +35,17 @@ fn badge(class: &str, text: &str) -> String {
 
 fn scenario(out: &mut String, s: &ScenarioResult) {
     let failed = s.status == Status::Failed;
-    let advisory = s.evidence.iter().any(|ev| ev.outcome == Outcome::Advisory) || s.evidence.iter().any(|ev| ev.details.iter().any(|d| d.starts_with("advisory")));
-    let class = format!("sc{}{}", if failed { " failed" } else { "" }, if advisory { " advisory" } else { "" });
-    let _ = write!(
+    let advisory = s.evidence.iter().any(|ev| ev.outcome == Outcome::Advisory)
+        || s.evidence
+            .iter()
+            .any(|ev| ev.details.iter().any(|d| d.starts_with("advisory")));
+    let class = format!(
+        "sc{}{}",
+        if failed { " failed" } else { "" },
+        if advisory { " advisory" } else { "" }
+    );
+    let _ =
+        write!(
         out,
         "<details class=\"{class}\"{}><summary>{}{}{} <span class=\"dur\">{} ms</span></summary>",
         if failed { " open" } else { "" },
@@ -53,7 +61,13 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
             StepStatus::Failed => badge("b-fail", "failed"),
             StepStatus::Skipped => badge("b-skip", "undefined"),
         };
-        let _ = write!(out, "<li>{b}<b>{}</b> {} <span class=\"dur\">{} ms</span>", e(&st.keyword), e(&st.text), st.duration_ms);
+        let _ = write!(
+            out,
+            "<li>{b}<b>{}</b> {} <span class=\"dur\">{} ms</span>",
+            e(&st.keyword),
+            e(&st.text),
+            st.duration_ms
+        );
         if let Some(err) = &st.error {
             let _ = write!(out, "<pre>{}</pre>", e(err));
         }
@@ -66,7 +80,12 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
             Outcome::Advisory => badge("b-adv", "advisory"),
             Outcome::Fail => badge("b-fail", "fail"),
         };
-        let _ = write!(out, "<div class=\"ev\">{b}<b>{}</b><br>{}", e(&ev.check), e(&ev.headline));
+        let _ = write!(
+            out,
+            "<div class=\"ev\">{b}<b>{}</b><br>{}",
+            e(&ev.check),
+            e(&ev.headline)
+        );
         if !ev.details.is_empty() {
             let _ = write!(out, "<pre>{}</pre>", e(&ev.details.join("\n")));
         }
@@ -96,15 +115,36 @@ pub fn render(r: &RunReport) -> String {
     );
     if !r.decision.applied.is_empty() || !r.decision.expired.is_empty() {
         out.push_str("<h2>Waivers</h2><table><tr><th>scenario</th><th>reason</th><th>owner</th><th>expires</th><th>counted</th></tr>");
-        for (w, counted) in r.decision.applied.iter().map(|w| (w, "yes")).chain(r.decision.expired.iter().map(|w| (w, "no — expired"))) {
-            let _ = write!(out, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{counted}</td></tr>", e(&w.scenario), e(&w.reason), e(&w.owner), e(&w.expires));
+        for (w, counted) in r
+            .decision
+            .applied
+            .iter()
+            .map(|w| (w, "yes"))
+            .chain(r.decision.expired.iter().map(|w| (w, "no — expired")))
+        {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{counted}</td></tr>",
+                e(&w.scenario),
+                e(&w.reason),
+                e(&w.owner),
+                e(&w.expires)
+            );
         }
         out.push_str("</table>");
     }
     for w in &r.legacy_writes {
-        let _ = write!(out, "<p><b>The legacy database changed during the run:</b> {}</p>", e(&w.to_string()));
+        let _ = write!(
+            out,
+            "<p><b>The legacy database changed during the run:</b> {}</p>",
+            e(&w.to_string())
+        );
     }
-    let failing: Vec<&ScenarioResult> = r.scenarios.iter().filter(|s| s.status == Status::Failed).collect();
+    let failing: Vec<&ScenarioResult> = r
+        .scenarios
+        .iter()
+        .filter(|s| s.status == Status::Failed)
+        .collect();
     if !failing.is_empty() {
         let _ = write!(out, "<h2>Why: {} failing scenario(s)</h2>", failing.len());
         for s in failing {
@@ -115,15 +155,34 @@ pub fn render(r: &RunReport) -> String {
     out.push_str("<h2>Features and budgets</h2>");
     out.push_str("<table><tr><th>feature</th><th>phases</th><th>budget</th><th>measured</th></tr>");
     for b in r.budgets() {
-        let phases = r.features.iter().find(|f| f.name == b.feature).map(|f| f.phases.join(" ")).unwrap_or_default();
-        let budget = b.budget_secs.map(|s| format!("{s} s")).unwrap_or_else(|| "—".into());
+        let phases = r
+            .features
+            .iter()
+            .find(|f| f.name == b.feature)
+            .map(|f| f.phases.join(" "))
+            .unwrap_or_default();
+        let budget = b
+            .budget_secs
+            .map(|s| format!("{s} s"))
+            .unwrap_or_else(|| "—".into());
         let over = if b.over { " <b>over budget</b>" } else { "" };
-        let _ = write!(out, "<tr><td>{}</td><td>{}</td><td>{budget}</td><td>{:.1} s{over}</td></tr>", e(&b.feature), e(&phases), b.measured_secs);
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{budget}</td><td>{:.1} s{over}</td></tr>",
+            e(&b.feature),
+            e(&phases),
+            b.measured_secs
+        );
     }
     out.push_str("</table><div class=\"filters\"><label><input type=\"checkbox\" id=\"f-failed\" onchange=\"apply()\"> only failed</label><label><input type=\"checkbox\" id=\"f-adv\" onchange=\"apply()\"> only advisory</label></div>");
     let mut by_phase: BTreeMap<String, BTreeMap<&str, Vec<&ScenarioResult>>> = BTreeMap::new();
     for s in &r.scenarios {
-        by_phase.entry(RunReport::phase_of(s)).or_default().entry(&s.feature).or_default().push(s);
+        by_phase
+            .entry(RunReport::phase_of(s))
+            .or_default()
+            .entry(&s.feature)
+            .or_default()
+            .push(s);
     }
     for (phase, features) in by_phase {
         let _ = write!(out, "<section class=\"phase\"><h2>Phase {}</h2>", e(&phase));
@@ -137,7 +196,11 @@ pub fn render(r: &RunReport) -> String {
     }
     out.push_str("<h2>What was checked against</h2><table><tr><th>suite commit</th><td>");
     out.push_str(&e(&r.suite_commit));
-    let _ = write!(out, "</td></tr><tr><th>identity</th><td><pre>{}</pre></td></tr></table>", e(&serde_json::to_string_pretty(&r.identity).unwrap_or_default()));
+    let _ = write!(
+        out,
+        "</td></tr><tr><th>identity</th><td><pre>{}</pre></td></tr></table>",
+        e(&serde_json::to_string_pretty(&r.identity).unwrap_or_default())
+    );
     out.push_str("</main></body></html>\n");
     out
 }

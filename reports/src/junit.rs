@@ -11,7 +11,9 @@ pub fn render(r: &RunReport) -> String {
     let mut report = Report::new(format!("cutover {}", r.suite));
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
     for s in &r.scenarios {
-        let suite = suites.entry(s.feature.as_str()).or_insert_with(|| TestSuite::new(s.feature.clone()));
+        let suite = suites
+            .entry(s.feature.as_str())
+            .or_insert_with(|| TestSuite::new(s.feature.clone()));
         let status = match s.status {
             Status::Passed => TestCaseStatus::success(),
             Status::Failed => {
@@ -19,7 +21,10 @@ pub fn render(r: &RunReport) -> String {
                 let message = s.message.as_deref().unwrap_or("");
                 st.set_message(message.lines().next().unwrap_or("failed"));
                 st.set_type("continuity");
-                st.set_description(format!("step: {}\n{message}", s.failed_step.as_deref().unwrap_or("?")));
+                st.set_description(format!(
+                    "step: {}\n{message}",
+                    s.failed_step.as_deref().unwrap_or("?")
+                ));
                 st
             }
         };
@@ -29,5 +34,7 @@ pub fn render(r: &RunReport) -> String {
         suite.add_test_case(case);
     }
     report.add_test_suites(suites.into_values());
-    report.to_string().unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->\n"))
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->\n"))
 }

@@ -50,7 +50,11 @@ pub struct BudgetLine {
 
 impl RunReport {
     pub fn counts(&self) -> (usize, usize) {
-        let failed = self.scenarios.iter().filter(|s| s.status == Status::Failed).count();
+        let failed = self
+            .scenarios
+            .iter()
+            .filter(|s| s.status == Status::Failed)
+            .count();
         (self.scenarios.len() - failed, failed)
     }
 
@@ -59,7 +63,12 @@ impl RunReport {
         self.features
             .iter()
             .map(|f| {
-                let ms: u64 = self.scenarios.iter().filter(|s| s.feature == f.name).map(|s| s.duration_ms).sum();
+                let ms: u64 = self
+                    .scenarios
+                    .iter()
+                    .filter(|s| s.feature == f.name)
+                    .map(|s| s.duration_ms)
+                    .sum();
                 let measured_secs = ms as f64 / 1000.0;
                 BudgetLine {
                     feature: f.name.clone(),
@@ -73,25 +82,44 @@ impl RunReport {
 
     /// The runbook phase of a scenario: its first `@T…` tag.
     pub fn phase_of(s: &ScenarioResult) -> String {
-        s.tags.iter().find(|t| t.starts_with("@T")).cloned().unwrap_or_else(|| "(no phase)".into())
+        s.tags
+            .iter()
+            .find(|t| t.starts_with("@T"))
+            .cloned()
+            .unwrap_or_else(|| "(no phase)".into())
     }
 }
 
 /// The artifacts every run writes, in order.
-pub const ARTIFACTS: [&str; 6] = ["results.json", "reconciliation.json", "junit.xml", "cucumber.json", "summary.md", "report.html"];
+pub const ARTIFACTS: [&str; 6] = [
+    "results.json",
+    "reconciliation.json",
+    "junit.xml",
+    "cucumber.json",
+    "summary.md",
+    "report.html",
+];
 
 /// Files steps may write during a run; signed when present. Cleared before each run.
 pub const OPTIONAL_ARTIFACTS: [&str; 3] = ["redirect-map.csv", "redirects.csv", "redirects.json"];
 
 /// Remove what an earlier run left in `dir` that this run's bundle could mistake for its own.
 pub fn clear_previous(dir: &Path) {
-    for name in OPTIONAL_ARTIFACTS.iter().chain(ARTIFACTS.iter()).chain([manifest::MANIFEST, manifest::SIGNATURE].iter()) {
+    for name in OPTIONAL_ARTIFACTS
+        .iter()
+        .chain(ARTIFACTS.iter())
+        .chain([manifest::MANIFEST, manifest::SIGNATURE].iter())
+    {
         let _ = std::fs::remove_file(dir.join(name));
     }
 }
 
 /// Write every format into `dir`, then the manifest (signed when a key is given).
-pub fn write_all(dir: &Path, report: &RunReport, key: Option<&manifest::SigningKey>) -> std::io::Result<Vec<PathBuf>> {
+pub fn write_all(
+    dir: &Path,
+    report: &RunReport,
+    key: Option<&manifest::SigningKey>,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     // A previous run's signature must never sit beside this run's manifest.
     let _ = std::fs::remove_file(dir.join(manifest::SIGNATURE));
@@ -115,5 +143,9 @@ pub fn write_all(dir: &Path, report: &RunReport, key: Option<&manifest::SigningK
 
 /// Minimal HTML/XML text escaping.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

@@ -41,13 +41,20 @@ impl SigningKey {
 
     /// From base64 of the 32-byte seed (the `.key` file's content, or CUTOVER_SIGNING_KEY).
     pub fn from_base64(text: &str) -> io::Result<Self> {
-        let bytes = B64.decode(text.trim()).map_err(|_| invalid("signing key is not base64 (hint: make one with `cutover keygen --out <prefix>`)"))?;
-        let seed: [u8; 32] = bytes.try_into().map_err(|_| invalid("signing key is not 32 bytes"))?;
+        let bytes = B64.decode(text.trim()).map_err(|_| {
+            invalid(
+                "signing key is not base64 (hint: make one with `cutover keygen --out <prefix>`)",
+            )
+        })?;
+        let seed: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| invalid("signing key is not 32 bytes"))?;
         Ok(SigningKey(ed25519_dalek::SigningKey::from_bytes(&seed)))
     }
 
     pub fn load(path: &Path) -> io::Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         Self::from_base64(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))
     }
 
@@ -64,12 +71,22 @@ impl SigningKey {
         let key = PathBuf::from(format!("{}.key", prefix.display()));
         let public = PathBuf::from(format!("{}.pub", prefix.display()));
         if key.exists() {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} exists: refusing to overwrite a key", key.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists: refusing to overwrite a key", key.display()),
+            ));
         }
         {
             use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&key)?;
-            io::Write::write_all(&mut f, format!("{}\n", B64.encode(self.0.to_bytes())).as_bytes())?;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&key)?;
+            io::Write::write_all(
+                &mut f,
+                format!("{}\n", B64.encode(self.0.to_bytes())).as_bytes(),
+            )?;
         }
         std::fs::write(&public, format!("{}\n", self.public_base64()))?;
         Ok((key, public))

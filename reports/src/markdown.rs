@@ -17,13 +17,24 @@ pub fn render(r: &RunReport) -> String {
     let (passed, failed) = r.counts();
     let mut out = String::new();
     let _ = writeln!(out, "# Cutover {}: **{}**\n", r.suite, r.verdict);
-    let _ = writeln!(out, "{passed} passed, {failed} failed — profile `{}`, {} → {}\n", r.profile, r.started, r.finished);
+    let _ = writeln!(
+        out,
+        "{passed} passed, {failed} failed — profile `{}`, {} → {}\n",
+        r.profile, r.started, r.finished
+    );
     let mut per_feature: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut per_phase: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for s in &r.scenarios {
         let ok = s.status == Status::Passed;
-        for e in [per_feature.entry(&s.feature).or_default(), per_phase.entry(RunReport::phase_of(s)).or_default()] {
-            if ok { e.0 += 1 } else { e.1 += 1 }
+        for e in [
+            per_feature.entry(&s.feature).or_default(),
+            per_phase.entry(RunReport::phase_of(s)).or_default(),
+        ] {
+            if ok {
+                e.0 += 1
+            } else {
+                e.1 += 1
+            }
         }
     }
     out.push_str("| feature | passed | failed |\n|---|---:|---:|\n");
@@ -34,24 +45,54 @@ pub fn render(r: &RunReport) -> String {
     for (ph, (p, x)) in per_phase {
         let _ = writeln!(out, "| {} | {p} | {x} |", cell(&ph));
     }
-    let budgets: Vec<_> = r.budgets().into_iter().filter(|b| b.budget_secs.is_some()).collect();
+    let budgets: Vec<_> = r
+        .budgets()
+        .into_iter()
+        .filter(|b| b.budget_secs.is_some())
+        .collect();
     if !budgets.is_empty() {
         out.push_str("\n| feature | budget | measured |\n|---|---:|---:|\n");
         for b in budgets {
             let flag = if b.over { " **over budget**" } else { "" };
-            let _ = writeln!(out, "| {} | {} s | {:.1} s{flag} |", cell(&b.feature), b.budget_secs.unwrap_or(0), b.measured_secs);
+            let _ = writeln!(
+                out,
+                "| {} | {} s | {:.1} s{flag} |",
+                cell(&b.feature),
+                b.budget_secs.unwrap_or(0),
+                b.measured_secs
+            );
         }
     }
     for w in &r.decision.applied {
-        let _ = writeln!(out, "\n> waived: **{}** — {} (owner {}, until {})", cell(&w.scenario), cell(&w.reason), cell(&w.owner), w.expires);
+        let _ = writeln!(
+            out,
+            "\n> waived: **{}** — {} (owner {}, until {})",
+            cell(&w.scenario),
+            cell(&w.reason),
+            cell(&w.owner),
+            w.expires
+        );
     }
     for w in &r.decision.expired {
-        let _ = writeln!(out, "\n> expired waiver, not counted: {} (owner {}, expired {})", cell(&w.scenario), cell(&w.owner), w.expires);
+        let _ = writeln!(
+            out,
+            "\n> expired waiver, not counted: {} (owner {}, expired {})",
+            cell(&w.scenario),
+            cell(&w.owner),
+            w.expires
+        );
     }
     for w in &r.legacy_writes {
-        let _ = writeln!(out, "\n**The legacy database changed during the run:** `{w}`");
+        let _ = writeln!(
+            out,
+            "\n**The legacy database changed during the run:** `{w}`"
+        );
     }
-    let failing: Vec<_> = r.scenarios.iter().filter(|s| s.status == Status::Failed).collect();
+    let failing: Vec<_> = r
+        .scenarios
+        .iter()
+        .filter(|s| s.status == Status::Failed)
+        .collect();
     if !failing.is_empty() {
         out.push_str("\n## Failing scenarios\n");
     }
@@ -60,8 +101,19 @@ pub fn render(r: &RunReport) -> String {
             out.push_str("\n… (truncated)\n");
             break;
         }
-        let headline = s.message.as_deref().and_then(|m| m.lines().next()).unwrap_or("");
-        let _ = writeln!(out, "\n- **{}** › {}\n  - step: `{}`\n  - {}", cell(&s.feature), cell(&s.scenario), s.failed_step.as_deref().unwrap_or("?"), cell(headline));
+        let headline = s
+            .message
+            .as_deref()
+            .and_then(|m| m.lines().next())
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "\n- **{}** › {}\n  - step: `{}`\n  - {}",
+            cell(&s.feature),
+            cell(&s.scenario),
+            s.failed_step.as_deref().unwrap_or("?"),
+            cell(headline)
+        );
     }
     out
 }

@@ -16,21 +16,34 @@ pub struct Verified {
 
 /// Read a public key file (`<prefix>.pub`: base64 of 32 bytes).
 pub fn load_public_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("public key {}: {e}", path.display()))?;
-    let bytes = B64.decode(text.trim()).map_err(|_| format!("public key {}: not base64", path.display()))?;
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| format!("public key {}: not 32 bytes", path.display()))?;
-    ed25519_dalek::VerifyingKey::from_bytes(&arr).map_err(|e| format!("public key {}: {e}", path.display()))
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("public key {}: {e}", path.display()))?;
+    let bytes = B64
+        .decode(text.trim())
+        .map_err(|_| format!("public key {}: not base64", path.display()))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| format!("public key {}: not 32 bytes", path.display()))?;
+    ed25519_dalek::VerifyingKey::from_bytes(&arr)
+        .map_err(|e| format!("public key {}: {e}", path.display()))
 }
 
 pub fn verify(dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<Verified, String> {
-    let bytes = std::fs::read(dir.join(MANIFEST)).map_err(|e| format!("{MANIFEST}: {e} (is {} a report directory?)", dir.display()))?;
-    let sig_text = std::fs::read_to_string(dir.join(SIGNATURE)).map_err(|_| format!("{SIGNATURE} missing: this report was not signed"))?;
-    let sig_bytes = B64.decode(sig_text.trim()).map_err(|_| format!("{SIGNATURE} is not base64"))?;
-    let sig = ed25519_dalek::Signature::from_slice(&sig_bytes).map_err(|_| format!("{SIGNATURE} is not an Ed25519 signature"))?;
+    let bytes = std::fs::read(dir.join(MANIFEST))
+        .map_err(|e| format!("{MANIFEST}: {e} (is {} a report directory?)", dir.display()))?;
+    let sig_text = std::fs::read_to_string(dir.join(SIGNATURE))
+        .map_err(|_| format!("{SIGNATURE} missing: this report was not signed"))?;
+    let sig_bytes = B64
+        .decode(sig_text.trim())
+        .map_err(|_| format!("{SIGNATURE} is not base64"))?;
+    let sig = ed25519_dalek::Signature::from_slice(&sig_bytes)
+        .map_err(|_| format!("{SIGNATURE} is not an Ed25519 signature"))?;
     let manifest: Option<Value> = serde_json::from_slice(&bytes).ok();
     let given = B64.encode(key.to_bytes());
     if key.verify_strict(&bytes, &sig).is_err() {
-        let claimed = manifest.as_ref().and_then(|m| m["signedBy"].as_str().map(str::to_string));
+        let claimed = manifest
+            .as_ref()
+            .and_then(|m| m["signedBy"].as_str().map(str::to_string));
         return Err(match claimed {
             Some(c) if c != given => format!("signature does not verify: the manifest names signing key {c}, but the public key given is {given} (wrong key?)"),
             _ => format!("signature does not verify with {given}: {MANIFEST} or {SIGNATURE} was changed after signing"),
@@ -43,15 +56,26 @@ pub fn verify(dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<Verified,
     if manifest["format"] != FORMAT {
         return Err(format!("{MANIFEST}: unknown format {}", manifest["format"]));
     }
-    let artifacts = manifest["artifacts"].as_object().ok_or_else(|| format!("{MANIFEST} lists no artifacts"))?;
+    let artifacts = manifest["artifacts"]
+        .as_object()
+        .ok_or_else(|| format!("{MANIFEST} lists no artifacts"))?;
     for (name, want) in artifacts {
         if name.contains('/') || name.contains("..") {
-            return Err(format!("{MANIFEST} lists an artifact outside the report directory: {name}"));
+            return Err(format!(
+                "{MANIFEST} lists an artifact outside the report directory: {name}"
+            ));
         }
-        let got = sha256_file(&dir.join(name)).map_err(|e| format!("artifact {name} missing: {e}"))?;
+        let got =
+            sha256_file(&dir.join(name)).map_err(|e| format!("artifact {name} missing: {e}"))?;
         if Some(got.as_str()) != want.as_str() {
-            return Err(format!("artifact {name} changed since signing (sha256 {got}, signed {})", want.as_str().unwrap_or("?")));
+            return Err(format!(
+                "artifact {name} changed since signing (sha256 {got}, signed {})",
+                want.as_str().unwrap_or("?")
+            ));
         }
     }
-    Ok(Verified { verdict: manifest["verdict"].as_str().unwrap_or("?").to_string(), artifacts: artifacts.len() })
+    Ok(Verified {
+        verdict: manifest["verdict"].as_str().unwrap_or("?").to_string(),
+        artifacts: artifacts.len(),
+    })
 }

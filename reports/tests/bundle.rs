@@ -1,7 +1,9 @@
 //! Writers and the signed bundle on a synthetic run: every artifact is written, `verify`
 //! passes, and each way of tampering fails with a message naming what changed.
 
-use harness::evidence::{Evidence, Outcome, ScenarioResult, Status, StepResult, StepStatus, Verdict};
+use harness::evidence::{
+    Evidence, Outcome, ScenarioResult, Status, StepResult, StepStatus, Verdict,
+};
 use harness::waiver::{Decision, Waiver};
 use reports::manifest::{SigningKey, MANIFEST, SIGNATURE};
 use reports::{verify, RunReport, ARTIFACTS};
@@ -13,12 +15,34 @@ fn scenario(name: &str, failed: bool) -> ScenarioResult {
         rule: Some("The private store".into()),
         scenario: name.into(),
         tags: vec!["@reconciliation".into(), "@T-1d".into()],
-        status: if failed { Status::Failed } else { Status::Passed },
+        status: if failed {
+            Status::Failed
+        } else {
+            Status::Passed
+        },
         failed_step: failed.then(|| "Then every one is as expected".into()),
-        message: failed.then(|| "emails: 10 checked, 1 wrong\n  legacy 7 (ann): profile email differs from laddr's".into()),
+        message: failed.then(|| {
+            "emails: 10 checked, 1 wrong\n  legacy 7 (ann): profile email differs from laddr's"
+                .into()
+        }),
         duration_ms: 12,
-        steps: vec![StepResult { keyword: "Then".into(), text: "every one is as expected".into(), status: if failed { StepStatus::Failed } else { StepStatus::Passed }, duration_ms: 3, error: None }],
-        evidence: vec![Evidence::new("emails", if failed { Outcome::Fail } else { Outcome::Pass }, "emails: 10 checked").detail("legacy 7 (ann): profile email differs")],
+        steps: vec![StepResult {
+            keyword: "Then".into(),
+            text: "every one is as expected".into(),
+            status: if failed {
+                StepStatus::Failed
+            } else {
+                StepStatus::Passed
+            },
+            duration_ms: 3,
+            error: None,
+        }],
+        evidence: vec![Evidence::new(
+            "emails",
+            if failed { Outcome::Fail } else { Outcome::Pass },
+            "emails: 10 checked",
+        )
+        .detail("legacy 7 (ann): profile email differs")],
     }
 }
 
@@ -35,9 +59,20 @@ fn report() -> RunReport {
         decision: Decision {
             verdict: Verdict::NoGo,
             applied: vec![],
-            expired: vec![Waiver { scenario: "x".into(), reason: "r".into(), owner: "o".into(), expires: "2026-01-01".into() }],
+            expired: vec![Waiver {
+                scenario: "x".into(),
+                reason: "r".into(),
+                owner: "o".into(),
+                expires: "2026-01-01".into(),
+            }],
         },
-        scenarios: vec![scenario("Every laddr email is in exactly one profile, lower-cased", true), scenario("Nobody stops or starts receiving the newsletter", false)],
+        scenarios: vec![
+            scenario(
+                "Every laddr email is in exactly one profile, lower-cased",
+                true,
+            ),
+            scenario("Nobody stops or starts receiving the newsletter", false),
+        ],
         parse_errors: vec![],
         legacy_writes: vec![],
     }
@@ -59,7 +94,10 @@ fn every_artifact_is_written_and_verifies() {
         assert!(bundle.join(a).is_file(), "{a}");
     }
     let v = verify::verify(&bundle, &public).unwrap();
-    assert_eq!((v.verdict.as_str(), v.artifacts), ("NO-GO", ARTIFACTS.len()));
+    assert_eq!(
+        (v.verdict.as_str(), v.artifacts),
+        ("NO-GO", ARTIFACTS.len())
+    );
 }
 
 #[test]
@@ -73,7 +111,10 @@ fn a_changed_byte_in_any_artifact_fails_naming_it() {
         bytes[i] ^= 0x01;
         std::fs::write(&path, bytes).unwrap();
         let err = verify::verify(&dir.path().join("bundle"), &public).unwrap_err();
-        assert!(err.contains(name) && err.contains("changed since signing"), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.contains("changed since signing"),
+            "{name}: {err}"
+        );
     }
 }
 
@@ -84,7 +125,11 @@ fn an_edited_manifest_a_wrong_key_a_missing_signature_or_artifact_fail() {
     let bundle = dir.path().join("bundle");
     let original = std::fs::read_to_string(bundle.join(MANIFEST)).unwrap();
 
-    std::fs::write(bundle.join(MANIFEST), original.replace("\"NO-GO\"", "\"GO\"")).unwrap();
+    std::fs::write(
+        bundle.join(MANIFEST),
+        original.replace("\"NO-GO\"", "\"GO\""),
+    )
+    .unwrap();
     let err = verify::verify(&bundle, &public).unwrap_err();
     assert!(err.contains("changed after signing"), "{err}");
     std::fs::write(bundle.join(MANIFEST), &original).unwrap();
@@ -111,8 +156,14 @@ fn the_key_is_never_printed_and_not_overwritten() {
     let secret = std::fs::read_to_string(&k).unwrap();
     assert!(!format!("{key:?}").contains(secret.trim()));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&k).unwrap().permissions().mode() & 0o777, 0o600);
-    assert!(key.write_pair(&dir.path().join("k")).is_err(), "an existing key is not overwritten");
+    assert_eq!(
+        std::fs::metadata(&k).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        key.write_pair(&dir.path().join("k")).is_err(),
+        "an existing key is not overwritten"
+    );
     assert!(SigningKey::from_base64("not a key").is_err());
 }
 
@@ -120,16 +171,26 @@ fn the_key_is_never_printed_and_not_overwritten() {
 fn writers_carry_the_evidence_headline_and_stay_self_contained() {
     let r = report();
     let junit = reports::junit::render(&r);
-    assert!(junit.contains("failures=\"1\"") && junit.contains("message=\"emails: 10 checked, 1 wrong\""), "{junit}");
+    assert!(
+        junit.contains("failures=\"1\"")
+            && junit.contains("message=\"emails: 10 checked, 1 wrong\""),
+        "{junit}"
+    );
     let md = reports::markdown::render(&r);
-    assert!(md.contains("NO-GO") && md.contains("| @T-1d | 1 | 1 |") && md.contains("expired waiver, not counted"), "{md}");
+    assert!(
+        md.contains("NO-GO")
+            && md.contains("| @T-1d | 1 | 1 |")
+            && md.contains("expired waiver, not counted"),
+        "{md}"
+    );
     assert!(md.len() < 1024 * 1024);
     let html = reports::html::render(&r);
     assert!(html.contains("id=\"verdict\">NO-GO<") && html.contains("only failed"));
     for external in ["src=", "href=", "http://", "https://", "@import"] {
         assert!(!html.contains(external), "no external asset ({external})");
     }
-    let cucumber: serde_json::Value = serde_json::from_str(&reports::cucumber_json::render(&r)).unwrap();
+    let cucumber: serde_json::Value =
+        serde_json::from_str(&reports::cucumber_json::render(&r)).unwrap();
     assert!(cucumber.is_array());
 }
 
@@ -137,22 +198,49 @@ fn writers_carry_the_evidence_headline_and_stay_self_contained() {
 /// failing scenario's evidence. Skipped without Chromium unless CUTOVER_REQUIRE_CHROMIUM=1.
 #[test]
 fn html_renders_in_headless_chromium() {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
     let Some(chromium) = chromium else {
-        assert!(std::env::var("CUTOVER_REQUIRE_CHROMIUM").is_err(), "CUTOVER_REQUIRE_CHROMIUM is set but no chromium is installed");
-        eprintln!("html_renders_in_headless_chromium: skipped, no chromium (apt-get install chromium)");
+        assert!(
+            std::env::var("CUTOVER_REQUIRE_CHROMIUM").is_err(),
+            "CUTOVER_REQUIRE_CHROMIUM is set but no chromium is installed"
+        );
+        eprintln!(
+            "html_renders_in_headless_chromium: skipped, no chromium (apt-get install chromium)"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, reports::html::render(&report())).unwrap();
     let out = std::process::Command::new(chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--dump-dom"])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(dom.contains("id=\"verdict\">NO-GO<"), "verdict rendered:\n{}", &dom[..dom.len().min(2000)]);
-    assert!(dom.contains("Why: 1 failing scenario(s)") && dom.contains("profile email differs"), "failing evidence rendered");
+    assert!(
+        dom.contains("id=\"verdict\">NO-GO<"),
+        "verdict rendered:\n{}",
+        &dom[..dom.len().min(2000)]
+    );
+    assert!(
+        dom.contains("Why: 1 failing scenario(s)") && dom.contains("profile email differs"),
+        "failing evidence rendered"
+    );
 }

@@ -9,7 +9,11 @@ use harness::preflight::Entity;
 async fn legacy_database(w: &mut CutoverWorld) -> Result<(), Failure> {
     let check = "the legacy laddr database answers";
     let ev = match w.env().legacy.server_version().await {
-        Ok(v) => Evidence::new(check, Outcome::Pass, format!("{} answers: server {v}", w.env().legacy.display)),
+        Ok(v) => Evidence::new(
+            check,
+            Outcome::Pass,
+            format!("{} answers: server {v}", w.env().legacy.display),
+        ),
         Err(e) => Evidence::new(check, Outcome::Fail, format!("no answer: {e}")),
     };
     w.judge(ev)
@@ -23,7 +27,12 @@ async fn read_only(w: &mut CutoverWorld) -> Result<(), Failure> {
 
 #[then(regex = r"^a checksum of every legacy table is on record for the end of the run$")]
 async fn checksums_recorded(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let tables = w.env().legacy.tables().await.map_err(|e| could_not("checksums", e))?;
+    let tables = w
+        .env()
+        .legacy
+        .tables()
+        .await
+        .map_err(|e| could_not("checksums", e))?;
     let ev = harness::legacy::checksums_cover(&w.env().checksums_at_start, &tables);
     w.judge(ev)
 }
@@ -46,7 +55,9 @@ async fn answers(w: &mut CutoverWorld) -> Result<(), Failure> {
 #[when(regex = r"^the (.+) in scope are counted in laddr and in the new stack$")]
 async fn count(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
     let entity: Entity = entity.parse().map_err(|e| could_not("coverage", e))?;
-    let ev = harness::preflight::coverage(w.env(), entity).await.map_err(|e| could_not(entity.label(), e))?;
+    let ev = harness::preflight::coverage(w.env(), entity)
+        .await
+        .map_err(|e| could_not(entity.label(), e))?;
     w.pending = Some(ev);
     Ok(())
 }

@@ -9,7 +9,9 @@ use harness::preflight::Entity;
 #[when(regex = r"^every (.+) record is compared field by field with its twin$")]
 async fn compare_fields(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
     let entity: Entity = entity.parse().map_err(|e| could_not("fields", e))?;
-    let ev = harness::reconcile::fields(w.env(), entity).await.map_err(|e| could_not(entity.label(), e))?;
+    let ev = harness::reconcile::fields(w.env(), entity)
+        .await
+        .map_err(|e| could_not(entity.label(), e))?;
     w.pending = Some(ev);
     Ok(())
 }
@@ -23,7 +25,11 @@ async fn no_field_differs(w: &mut CutoverWorld) -> Result<(), Failure> {
 async fn with_accounts(
     w: &mut CutoverWorld,
     what: &str,
-    check: impl FnOnce(&[harness::reconcile::LegacyPerson], &harness::datarepo::Snapshot, &harness::private::PrivateStore) -> Evidence,
+    check: impl FnOnce(
+        &[harness::reconcile::LegacyPerson],
+        &harness::datarepo::Snapshot,
+        &harness::private::PrivateStore,
+    ) -> Evidence,
 ) -> Result<(), Failure> {
     let env = w.env();
     let people = env.legacy_people().await.map_err(|e| could_not(what, e))?;
@@ -57,7 +63,10 @@ async fn newsletter(w: &mut CutoverWorld) -> Result<(), Failure> {
 async fn count_class(w: &mut CutoverWorld, class: String) -> Result<(), Failure> {
     let c: Class = class.parse().map_err(|e| could_not("counter", e))?;
     let strict = w.ctx.strict_drain;
-    with_accounts(w, "counter", move |l, s, p| accounts::class(c, l, s, p, strict)).await
+    with_accounts(w, "counter", move |l, s, p| {
+        accounts::class(c, l, s, p, strict)
+    })
+    .await
 }
 
 #[then(regex = r"^(?:every one is as expected|the counter is zero)$")]
@@ -69,13 +78,25 @@ async fn as_expected(w: &mut CutoverWorld) -> Result<(), Failure> {
 async fn freeze(w: &mut CutoverWorld) -> Result<(), Failure> {
     // At T-0 the freeze was recorded at T-7d by another run; otherwise record it now.
     let (state, source) = match &w.ctx.freeze_file {
-        Some(path) => (harness::freeze::FreezeState::load(path).map_err(|e| could_not("freeze", e))?, path.display().to_string()),
-        None => (harness::freeze::record(&w.env().legacy).await.map_err(|e| could_not("freeze", e))?, "this run".to_string()),
+        Some(path) => (
+            harness::freeze::FreezeState::load(path).map_err(|e| could_not("freeze", e))?,
+            path.display().to_string(),
+        ),
+        None => (
+            harness::freeze::record(&w.env().legacy)
+                .await
+                .map_err(|e| could_not("freeze", e))?,
+            "this run".to_string(),
+        ),
     };
     w.record(&Evidence::new(
         "freeze recorded",
         Outcome::Pass,
-        format!("{} tables at the freeze ({}, from {source})", state.tables.len(), state.recorded_at),
+        format!(
+            "{} tables at the freeze ({}, from {source})",
+            state.tables.len(),
+            state.recorded_at
+        ),
     ));
     w.freeze = Some(state);
     Ok(())
@@ -83,22 +104,50 @@ async fn freeze(w: &mut CutoverWorld) -> Result<(), Failure> {
 
 #[when(regex = r"^the new stack serves a person, a project and its health$")]
 async fn serve(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let snap = w.env().snapshot().await.map_err(|e| could_not("serve", e))?;
+    let snap = w
+        .env()
+        .snapshot()
+        .await
+        .map_err(|e| could_not("serve", e))?;
     let first = |sheet: &str| {
-        snap.sheet(sheet).first().and_then(|r| r.fields.get("slug")?.as_str().map(str::to_string)).unwrap_or_default()
+        snap.sheet(sheet)
+            .first()
+            .and_then(|r| r.fields.get("slug")?.as_str().map(str::to_string))
+            .unwrap_or_default()
     };
     let mut seen = Vec::new();
-    for path in ["/api/health".to_string(), format!("/api/people/{}", first("people")), format!("/api/projects/{}", first("projects"))] {
-        let status = w.target.get(&path).await.map(|a| a.status.to_string()).unwrap_or_else(|e| e.to_string());
+    for path in [
+        "/api/health".to_string(),
+        format!("/api/people/{}", first("people")),
+        format!("/api/projects/{}", first("projects")),
+    ] {
+        let status = w
+            .target
+            .get(&path)
+            .await
+            .map(|a| a.status.to_string())
+            .unwrap_or_else(|e| e.to_string());
         seen.push(format!("GET {path} -> {status}"));
     }
-    w.record(&Evidence::new("the new stack served requests", Outcome::Pass, "requests made").details(seen));
+    w.record(
+        &Evidence::new(
+            "the new stack served requests",
+            Outcome::Pass,
+            "requests made",
+        )
+        .details(seen),
+    );
     Ok(())
 }
 
 #[then(regex = r"^no legacy table has been written since the freeze$")]
 async fn nothing_written(w: &mut CutoverWorld) -> Result<(), Failure> {
-    let before = w.freeze.clone().ok_or_else(|| could_not("freeze", "no freeze was recorded first"))?;
-    let now = harness::freeze::record(&w.env().legacy).await.map_err(|e| could_not("freeze", e))?;
+    let before = w
+        .freeze
+        .clone()
+        .ok_or_else(|| could_not("freeze", "no freeze was recorded first"))?;
+    let now = harness::freeze::record(&w.env().legacy)
+        .await
+        .map_err(|e| could_not("freeze", e))?;
     w.judge(harness::freeze::compare(&before, &now))
 }

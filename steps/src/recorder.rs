@@ -22,7 +22,11 @@ struct Partial {
 
 impl Partial {
     fn step_done(&mut self, step: &gherkin::Step, status: StepStatus, error: Option<String>) {
-        let duration_ms = self.step_started.take().map(|s| s.elapsed().as_millis() as u64).unwrap_or(0);
+        let duration_ms = self
+            .step_started
+            .take()
+            .map(|s| s.elapsed().as_millis() as u64)
+            .unwrap_or(0);
         self.steps.push(StepResult {
             keyword: step.keyword.trim().to_string(),
             text: step.value.clone(),
@@ -52,16 +56,26 @@ impl Recorder {
         }
     }
 
-    fn scenario(&mut self, feature: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario, ev: Scenario<CutoverWorld>) {
+    fn scenario(
+        &mut self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        sc: &gherkin::Scenario,
+        ev: Scenario<CutoverWorld>,
+    ) {
         let key = scenario_key(&feature.name, rule.map(|r| r.name.as_str()), &sc.name);
         let part = self.partial.entry(key.clone()).or_default();
         match ev {
             Scenario::Started => part.started = Some(Instant::now()),
-            Scenario::Step(_, Step::Started) | Scenario::Background(_, Step::Started) => part.step_started = Some(Instant::now()),
-            Scenario::Step(step, Step::Passed(..)) | Scenario::Background(step, Step::Passed(..)) => {
+            Scenario::Step(_, Step::Started) | Scenario::Background(_, Step::Started) => {
+                part.step_started = Some(Instant::now())
+            }
+            Scenario::Step(step, Step::Passed(..))
+            | Scenario::Background(step, Step::Passed(..)) => {
                 part.step_done(&step, StepStatus::Passed, None)
             }
-            Scenario::Step(step, Step::Failed(_, _, _, err)) | Scenario::Background(step, Step::Failed(_, _, _, err)) => {
+            Scenario::Step(step, Step::Failed(_, _, _, err))
+            | Scenario::Background(step, Step::Failed(_, _, _, err)) => {
                 let message = describe(&err);
                 part.step_done(&step, StepStatus::Failed, Some(message.clone()));
                 if part.failed_step.is_none() {
@@ -70,14 +84,19 @@ impl Recorder {
                 }
             }
             Scenario::Step(step, Step::Skipped) | Scenario::Background(step, Step::Skipped) => {
-                part.step_done(&step, StepStatus::Skipped, Some("no step definition matches this step".into()));
+                part.step_done(
+                    &step,
+                    StepStatus::Skipped,
+                    Some("no step definition matches this step".into()),
+                );
                 if part.failed_step.is_none() {
                     part.failed_step = Some(format!("{}{}", step.keyword, step.value));
                     part.message = Some("no step definition matches this step".into());
                 }
             }
             Scenario::Hook(_, event::Hook::Failed(_, info)) => {
-                part.message.get_or_insert_with(|| format!("hook failed: {}", panic_text(&info)));
+                part.message
+                    .get_or_insert_with(|| format!("hook failed: {}", panic_text(&info)));
                 part.failed_step.get_or_insert_with(|| "(hook)".into());
             }
             Scenario::Finished => {
@@ -95,10 +114,17 @@ impl Recorder {
                     rule: rule.map(|r| r.name.clone()),
                     scenario: sc.name.clone(),
                     tags,
-                    status: if part.failed_step.is_some() { Status::Failed } else { Status::Passed },
+                    status: if part.failed_step.is_some() {
+                        Status::Failed
+                    } else {
+                        Status::Passed
+                    },
                     failed_step: part.failed_step,
                     message: part.message.map(|m| redact(&m)),
-                    duration_ms: part.started.map(|s| s.elapsed().as_millis() as u64).unwrap_or(0),
+                    duration_ms: part
+                        .started
+                        .map(|s| s.elapsed().as_millis() as u64)
+                        .unwrap_or(0),
                     steps: part.steps,
                     evidence,
                 };
@@ -117,9 +143,21 @@ fn print_line(r: &ScenarioResult, done: usize, total: usize) {
         Status::Passed => "PASS",
         Status::Failed => "FAIL",
     };
-    let rule = r.rule.as_deref().map(|x| format!(" › {x}")).unwrap_or_default();
-    let phase = r.tags.iter().find(|t| t.starts_with("@T")).map(String::as_str).unwrap_or("-");
-    println!("{status} [{done}/{total}] {phase} {}{rule} › {} ({} ms)", r.feature, r.scenario, r.duration_ms);
+    let rule = r
+        .rule
+        .as_deref()
+        .map(|x| format!(" › {x}"))
+        .unwrap_or_default();
+    let phase = r
+        .tags
+        .iter()
+        .find(|t| t.starts_with("@T"))
+        .map(String::as_str)
+        .unwrap_or("-");
+    println!(
+        "{status} [{done}/{total}] {phase} {}{rule} › {} ({} ms)",
+        r.feature, r.scenario, r.duration_ms
+    );
     if r.status == Status::Failed {
         println!("     step: {}", r.failed_step.as_deref().unwrap_or("?"));
         for line in r.message.as_deref().unwrap_or("").lines() {
@@ -141,7 +179,9 @@ fn describe(err: &event::StepError) -> String {
         event::StepError::Panic(info) => {
             let text = panic_text(info);
             // cucumber wraps a step's Err as "Step failed: ..."; keep only the evidence.
-            text.strip_prefix("Step failed: ").map(str::to_string).unwrap_or(text)
+            text.strip_prefix("Step failed: ")
+                .map(str::to_string)
+                .unwrap_or(text)
         }
         event::StepError::NotFound => "no step definition matches this step".into(),
         other => other.to_string(),
@@ -151,18 +191,30 @@ fn describe(err: &event::StepError) -> String {
 impl Writer<CutoverWorld> for Recorder {
     type Cli = cli::Empty;
 
-    async fn handle_event(&mut self, ev: parser::Result<Event<Cucumber<CutoverWorld>>>, _: &Self::Cli) {
+    async fn handle_event(
+        &mut self,
+        ev: parser::Result<Event<Cucumber<CutoverWorld>>>,
+        _: &Self::Cli,
+    ) {
         match ev {
             Err(e) => self.parse_errors.lock().expect("lock").push(e.to_string()),
             Ok(ev) => match ev.value {
-                Cucumber::ParsingFinished { scenarios, parser_errors, .. } => {
+                Cucumber::ParsingFinished {
+                    scenarios,
+                    parser_errors,
+                    ..
+                } => {
                     self.total = scenarios;
                     if parser_errors > 0 {
                         println!("{parser_errors} feature file(s) could not be parsed");
                     }
                 }
-                Cucumber::Feature(f, Feature::Scenario(s, sc)) => self.scenario(&f, None, &s, sc.event),
-                Cucumber::Feature(f, Feature::Rule(r, Rule::Scenario(s, sc))) => self.scenario(&f, Some(&r), &s, sc.event),
+                Cucumber::Feature(f, Feature::Scenario(s, sc)) => {
+                    self.scenario(&f, None, &s, sc.event)
+                }
+                Cucumber::Feature(f, Feature::Rule(r, Rule::Scenario(s, sc))) => {
+                    self.scenario(&f, Some(&r), &s, sc.event)
+                }
                 _ => {}
             },
         }

@@ -6,8 +6,13 @@ use harness::evidence::{Evidence, Failure, Outcome};
 use harness::redirects::{self, check::Checked, map};
 
 /// The map and every URL in it followed, once per run.
-async fn all(w: &CutoverWorld) -> Result<std::sync::Arc<(Vec<map::MapRow>, Vec<Checked>)>, Failure> {
-    w.env().redirects(&w.ctx.slack_team_host, w.ctx.concurrency).await.map_err(|e| could_not("redirects", e))
+async fn all(
+    w: &CutoverWorld,
+) -> Result<std::sync::Arc<(Vec<map::MapRow>, Vec<Checked>)>, Failure> {
+    w.env()
+        .redirects(&w.ctx.slack_team_host, w.ctx.concurrency)
+        .await
+        .map_err(|e| could_not("redirects", e))
 }
 
 #[given(regex = r"^the redirect map generated from laddr and the new stack's data$")]
@@ -17,9 +22,16 @@ async fn the_map(w: &mut CutoverWorld) -> Result<(), Failure> {
         // The map staff can read and edit, and every result with its hop chain.
         let _ = std::fs::write(dir.join("redirect-map.csv"), map::to_csv(&all.0));
         let _ = std::fs::write(dir.join("redirects.csv"), redirects::check::to_csv(&all.1));
-        let _ = std::fs::write(dir.join("redirects.json"), serde_json::to_string_pretty(&all.1).unwrap_or_default());
+        let _ = std::fs::write(
+            dir.join("redirects.json"),
+            serde_json::to_string_pretty(&all.1).unwrap_or_default(),
+        );
     }
-    w.record(&Evidence::new("redirect map", Outcome::Pass, format!("{} legacy URLs in the map", all.0.len())));
+    w.record(&Evidence::new(
+        "redirect map",
+        Outcome::Pass,
+        format!("{} legacy URLs in the map", all.0.len()),
+    ));
     Ok(())
 }
 

@@ -62,17 +62,33 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
     }
     let tags_filter = match &opts.tags {
         Some(t) => Some(t.parse::<gherkin::tagexpr::TagOperation>().map_err(|e| {
-            Error::Config(format!("tag expression {t:?}: {e} (hint: e.g. '@T-0 and not @slow')"))
+            Error::Config(format!(
+                "tag expression {t:?}: {e} (hint: e.g. '@T-0 and not @slow')"
+            ))
         })?),
         None => None,
     };
-    let ctx = Arc::new(RunContext::new(env.clone(), opts.vary_client_ip, opts.strict_drain, opts.freeze_file.clone())
-        .with_output(opts.report_dir.clone(), opts.slack_team_host.clone(), opts.concurrency));
+    let ctx = Arc::new(
+        RunContext::new(
+            env.clone(),
+            opts.vary_client_ip,
+            opts.strict_drain,
+            opts.freeze_file.clone(),
+        )
+        .with_output(
+            opts.report_dir.clone(),
+            opts.slack_team_host.clone(),
+            opts.concurrency,
+        ),
+    );
     env.prime().await;
     set_current(Some(ctx.clone()));
     let recorder = Recorder::new(ctx.clone());
     let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());
-    let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts { tags_filter, ..Default::default() };
+    let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts {
+        tags_filter,
+        ..Default::default()
+    };
     let started = SystemTime::now();
     CutoverWorld::cucumber()
         .max_concurrent_scenarios(opts.concurrency.max(1))
@@ -87,10 +103,27 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         .await;
     set_current(None);
     let finished = SystemTime::now();
-    let checksum_changes = env.legacy.checksums().await?.changes_since(&env.checksums_at_start);
+    let checksum_changes = env
+        .legacy
+        .checksums()
+        .await?
+        .changes_since(&env.checksums_at_start);
     let scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
     let parse_errors = std::mem::take(&mut *parse_errors.lock().expect("lock"));
     let today = time::OffsetDateTime::now_utc().date();
-    let decision = harness::waiver::decide(&scenarios, &opts.waivers, today, !checksum_changes.is_empty(), !parse_errors.is_empty());
-    Ok(RunOutcome { scenarios, parse_errors, checksum_changes, started, finished, decision })
+    let decision = harness::waiver::decide(
+        &scenarios,
+        &opts.waivers,
+        today,
+        !checksum_changes.is_empty(),
+        !parse_errors.is_empty(),
+    );
+    Ok(RunOutcome {
+        scenarios,
+        parse_errors,
+        checksum_changes,
+        started,
+        finished,
+        decision,
+    })
 }

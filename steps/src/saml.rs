@@ -8,7 +8,10 @@ use harness::saml::{capture, flow::SamlRun, judge};
 use std::sync::Arc;
 
 async fn run(w: &CutoverWorld) -> Result<Arc<SamlRun>, Failure> {
-    w.env().saml_run(w.ctx.concurrency).await.map_err(|e| could_not("SAML flows", e))
+    w.env()
+        .saml_run(w.ctx.concurrency)
+        .await
+        .map_err(|e| could_not("SAML flows", e))
 }
 
 #[given(regex = r"^every eligible laddr member has been taken through the new IdP$")]
@@ -29,13 +32,18 @@ async fn taken_through(w: &mut CutoverWorld) -> Result<(), Failure> {
 }
 
 /// Judge one aspect of the run.
-async fn judged(w: &mut CutoverWorld, f: impl FnOnce(&harness::saml::SamlSetup, &SamlRun) -> Evidence) -> Result<(), Failure> {
+async fn judged(
+    w: &mut CutoverWorld,
+    f: impl FnOnce(&harness::saml::SamlSetup, &SamlRun) -> Evidence,
+) -> Result<(), Failure> {
     let r = run(w).await?;
     let ev = f(&w.env().saml, &r);
     w.judge(ev)
 }
 
-#[then(regex = r"^it names laddr's issuer, the certificate Slack holds, persistent NameIDs and an HTTP-POST endpoint$")]
+#[then(
+    regex = r"^it names laddr's issuer, the certificate Slack holds, persistent NameIDs and an HTTP-POST endpoint$"
+)]
 async fn metadata(w: &mut CutoverWorld) -> Result<(), Failure> {
     judged(w, judge::metadata).await
 }
@@ -85,12 +93,16 @@ async fn unique(w: &mut CutoverWorld) -> Result<(), Failure> {
     judged(w, |_, r| judge::unique_name_ids(r)).await
 }
 
-#[then(regex = r"^each answer is a Success for that request, with InResponseTo and RelayState echoed$")]
+#[then(
+    regex = r"^each answer is a Success for that request, with InResponseTo and RelayState echoed$"
+)]
 async fn sp_initiated(w: &mut CutoverWorld) -> Result<(), Failure> {
     judged(w, |_, r| judge::sp_initiated(r)).await
 }
 
-#[then(regex = r"^each is sent to sign in and, once signed in, gets the answer to the original request$")]
+#[then(
+    regex = r"^each is sent to sign in and, once signed in, gets the answer to the original request$"
+)]
 async fn resume(w: &mut CutoverWorld) -> Result<(), Failure> {
     judged(w, |_, r| judge::resume(r)).await
 }
@@ -110,11 +122,15 @@ async fn refused(w: &mut CutoverWorld) -> Result<(), Failure> {
     judged(w, |_, r| judge::refused(r)).await
 }
 
-#[then(regex = r"^each capture's NameID, qualifiers, Issuer and email equal the new IdP's for that member$")]
+#[then(
+    regex = r"^each capture's NameID, qualifiers, Issuer and email equal the new IdP's for that member$"
+)]
 async fn captures(w: &mut CutoverWorld) -> Result<(), Failure> {
     let r = run(w).await?;
     let setup = w.env().saml.clone();
-    let read = tokio::task::spawn_blocking(move || capture::load(&setup)).await.map_err(|e| could_not("captures", e))?;
+    let read = tokio::task::spawn_blocking(move || capture::load(&setup))
+        .await
+        .map_err(|e| could_not("captures", e))?;
     let caps = read.map_err(|e| could_not("captured laddr assertions", e))?;
     w.judge(judge::captures(&r, &caps))
 }

@@ -26,7 +26,12 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn new(env: Arc<Environment>, vary_client_ip: bool, strict_drain: bool, freeze_file: Option<std::path::PathBuf>) -> Self {
+    pub fn new(
+        env: Arc<Environment>,
+        vary_client_ip: bool,
+        strict_drain: bool,
+        freeze_file: Option<std::path::PathBuf>,
+    ) -> Self {
         RunContext {
             env,
             evidence: Collector::default(),
@@ -40,7 +45,12 @@ impl RunContext {
         }
     }
 
-    pub fn with_output(mut self, report_dir: Option<std::path::PathBuf>, slack_team_host: String, concurrency: usize) -> Self {
+    pub fn with_output(
+        mut self,
+        report_dir: Option<std::path::PathBuf>,
+        slack_team_host: String,
+        concurrency: usize,
+    ) -> Self {
         self.report_dir = report_dir;
         self.slack_team_host = slack_team_host;
         self.concurrency = (concurrency * 8).clamp(8, 64);
@@ -72,7 +82,9 @@ pub struct CutoverWorld {
 
 impl std::fmt::Debug for CutoverWorld {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CutoverWorld").field("scenario", &self.scenario).finish()
+        f.debug_struct("CutoverWorld")
+            .field("scenario", &self.scenario)
+            .finish()
     }
 }
 
@@ -82,14 +94,24 @@ impl CutoverWorld {
             .read()
             .expect("run context lock")
             .clone()
-            .ok_or_else(|| harness::Error::Config("no run in progress: start features through steps::run".into()))?;
+            .ok_or_else(|| {
+                harness::Error::Config(
+                    "no run in progress: start features through steps::run".into(),
+                )
+            })?;
         let mut target = ctx.env.target.clone();
         if ctx.vary_client_ip {
             // TEST-NET-1 addresses: only ever a header value, never contacted.
             let n = ctx.next_client.fetch_add(1, Ordering::Relaxed);
             target = target.with_client_ip(format!("192.0.2.{}", n % 250 + 1));
         }
-        Ok(CutoverWorld { ctx, target, scenario: String::new(), pending: None, freeze: None })
+        Ok(CutoverWorld {
+            ctx,
+            target,
+            scenario: String::new(),
+            pending: None,
+            freeze: None,
+        })
     }
 
     pub fn env(&self) -> &Environment {
@@ -103,7 +125,10 @@ impl CutoverWorld {
 
     /// Judge the evidence a previous `When` left: `what` names the check if none did.
     pub fn judge_pending(&mut self, what: &str) -> Result<(), Failure> {
-        let ev = self.pending.take().ok_or_else(|| could_not(what, "no step before this one produced anything to judge"))?;
+        let ev = self
+            .pending
+            .take()
+            .ok_or_else(|| could_not(what, "no step before this one produced anything to judge"))?;
         self.judge(ev)
     }
 
@@ -116,7 +141,11 @@ impl CutoverWorld {
 
 /// A step that could not even check: a failure saying why.
 pub fn could_not(check: &str, e: impl std::fmt::Display) -> Failure {
-    Failure(Evidence::new(check, harness::evidence::Outcome::Fail, format!("could not check: {e}")))
+    Failure(Evidence::new(
+        check,
+        harness::evidence::Outcome::Fail,
+        format!("could not check: {e}"),
+    ))
 }
 
 /// The key the recorder and the World agree on.

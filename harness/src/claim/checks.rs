@@ -32,9 +32,26 @@ pub struct ClaimRun {
 }
 
 impl ClaimRun {
-    pub fn new(cast: Cast, setup: ClaimSetup, base_url: &str, rotate: bool, data_repo: Arc<DataRepo>, private_store: Option<PathBuf>) -> Result<Self, crate::Error> {
-        let identity = if rotate { Identity::rotating() } else { Identity::Paced(crate::http::Pace::new(setup.per_minute)) };
-        Ok(ClaimRun { browser: Browser::new(base_url, identity)?, cast, setup, data_repo, private_store })
+    pub fn new(
+        cast: Cast,
+        setup: ClaimSetup,
+        base_url: &str,
+        rotate: bool,
+        data_repo: Arc<DataRepo>,
+        private_store: Option<PathBuf>,
+    ) -> Result<Self, crate::Error> {
+        let identity = if rotate {
+            Identity::rotating()
+        } else {
+            Identity::Paced(crate::http::Pace::new(setup.per_minute))
+        };
+        Ok(ClaimRun {
+            browser: Browser::new(base_url, identity)?,
+            cast,
+            setup,
+            data_repo,
+            private_store,
+        })
     }
 
     fn browser(&self) -> Browser {
@@ -48,7 +65,9 @@ impl ClaimRun {
     }
 
     fn key(&self) -> Result<&[u8], String> {
-        self.setup.jwt_key.as_deref().ok_or_else(|| "no session signing key (hint: set CFP_JWT_SIGNING_KEY to the stack's key)".to_string())
+        self.setup.jwt_key.as_deref().ok_or_else(|| {
+            "no session signing key (hint: set CFP_JWT_SIGNING_KEY to the stack's key)".to_string()
+        })
     }
 
     /// What one person holds now: their record, their memberships, and updates and buzz (few
@@ -58,40 +77,82 @@ impl ClaimRun {
         let own = format!("people/{slug}.toml");
         let membership = format!("/{slug}.toml");
         let snap = self
-            .fresh_snapshot_of(move |p| p == own || (p.starts_with("project-memberships/") && p.ends_with(&membership)) || p.starts_with("project-updates/") || p.starts_with("project-buzz/"))
+            .fresh_snapshot_of(move |p| {
+                p == own
+                    || (p.starts_with("project-memberships/") && p.ends_with(&membership))
+                    || p.starts_with("project-updates/")
+                    || p.starts_with("project-buzz/")
+            })
             .await?;
         Ok(holdings(&snap, m.person_id.as_deref().unwrap_or_default()))
     }
 
     /// The data repo as it is now (the stack writes while the run goes on), the paths `keep`
     /// accepts only.
-    async fn fresh_snapshot_of(&self, keep: impl Fn(&str) -> bool + Send + 'static) -> Result<Snapshot, String> {
+    async fn fresh_snapshot_of(
+        &self,
+        keep: impl Fn(&str) -> bool + Send + 'static,
+    ) -> Result<Snapshot, String> {
         let repo = self.data_repo.clone();
-        tokio::task::spawn_blocking(move || repo.refresh().and_then(|_| repo.snapshot_of(keep))).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+        tokio::task::spawn_blocking(move || repo.refresh().and_then(|_| repo.snapshot_of(keep)))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
     }
 
     async fn fresh_store(&self) -> Result<PrivateStore, String> {
-        let dir = self.private_store.clone().ok_or("no private store (hint: set CUTOVER_PRIVATE_STORE or [target] private_store)")?;
-        tokio::task::spawn_blocking(move || PrivateStore::read(&dir)).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+        let dir = self.private_store.clone().ok_or(
+            "no private store (hint: set CUTOVER_PRIVATE_STORE or [target] private_store)",
+        )?;
+        tokio::task::spawn_blocking(move || PrivateStore::read(&dir))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
     }
 
     /// Sign in with GitHub as `who`: start, the mock's authorize page, the callback.
-    async fn github(&self, b: &mut Browser, who: GithubIdentity) -> Result<(Landed, FlowLog), String> {
+    async fn github(
+        &self,
+        b: &mut Browser,
+        who: GithubIdentity,
+    ) -> Result<(Landed, FlowLog), String> {
         let mocks = self.mocks()?;
-        let start = b.get("/api/auth/github/start?return=/welcome-back").await.map_err(|e| e.to_string())?;
+        let start = b
+            .get("/api/auth/github/start?return=/welcome-back")
+            .await
+            .map_err(|e| e.to_string())?;
         b.keep(&start);
-        let to = start.location.clone().filter(|_| matches!(start.status, 302 | 303)).ok_or_else(|| format!("GitHub start answered {} instead of a redirect", start.describe()))?;
+        let to = start
+            .location
+            .clone()
+            .filter(|_| matches!(start.status, 302 | 303))
+            .ok_or_else(|| {
+                format!(
+                    "GitHub start answered {} instead of a redirect",
+                    start.describe()
+                )
+            })?;
         let authorize = format!("{}/login/oauth/authorize", mocks.github.uri());
         if !to.starts_with(&authorize) {
             let shown = to.split('?').next().unwrap_or(&to).to_string();
             return Err(format!("GitHub start sent the browser to {shown}, not the GitHub mock (hint: start the stack with its GitHub base URL at {})", mocks.github.uri()));
         }
-        let state = reqwest::Url::parse(&to).ok().and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned())).ok_or("the authorize URL has no state")?;
+        let state = reqwest::Url::parse(&to)
+            .ok()
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .ok_or("the authorize URL has no state")?;
         mocks.github.script(&state, who);
         let consent = b.get_absolute(&to).await.map_err(|e| e.to_string())?;
         let log = mocks.github.log(&state);
         let Some(back) = consent.location.clone().filter(|_| consent.status == 302) else {
-            return Err(format!("the GitHub mock refused the authorize request: {}", log.describe()));
+            return Err(format!(
+                "the GitHub mock refused the authorize request: {}",
+                log.describe()
+            ));
         };
         let cb = b.get_absolute(&back).await.map_err(|e| e.to_string())?;
         b.keep(&cb);
@@ -100,7 +161,11 @@ impl ClaimRun {
             _ if cb.sets(SESSION_COOKIE) => Landed::SignedIn(self.me(b).await?),
             Some("/account-claim") if b.jar.contains_key(CLAIM_COOKIE) => Landed::ClaimScreen,
             _ => {
-                let code = cb.location.as_deref().and_then(|l| l.split_once("error=")).map(|(_, c)| c.split('&').next().unwrap_or(c).to_string());
+                let code = cb
+                    .location
+                    .as_deref()
+                    .and_then(|l| l.split_once("error="))
+                    .map(|(_, c)| c.split('&').next().unwrap_or(c).to_string());
                 Landed::Error(code.unwrap_or_else(|| cb.describe()))
             }
         };
@@ -120,17 +185,40 @@ impl ClaimRun {
     /// (person id, how it matched) on the claim screen.
     async fn candidates(&self, b: &Browser) -> Result<Vec<(String, String)>, String> {
         let r = b.get(CANDIDATES).await.map_err(|e| e.to_string())?;
-        let list = r.data().and_then(|d| d["candidates"].as_array()).filter(|_| r.status == 200).ok_or_else(|| format!("GET {CANDIDATES} answered {}", r.describe()))?;
-        Ok(list.iter().filter_map(|c| Some((c["personId"].as_str()?.to_string(), c["match"].as_str().unwrap_or("?").to_string()))).collect())
+        let list = r
+            .data()
+            .and_then(|d| d["candidates"].as_array())
+            .filter(|_| r.status == 200)
+            .ok_or_else(|| format!("GET {CANDIDATES} answered {}", r.describe()))?;
+        Ok(list
+            .iter()
+            .filter_map(|c| {
+                Some((
+                    c["personId"].as_str()?.to_string(),
+                    c["match"].as_str().unwrap_or("?").to_string(),
+                ))
+            })
+            .collect())
     }
 
     async fn login(&self, b: &Browser, login: &str, password: &str) -> Result<Reply, String> {
-        b.post_json(LOGIN, &json!({"usernameOrEmail": login, "password": password})).await.map_err(|e| e.to_string())
+        b.post_json(
+            LOGIN,
+            &json!({"usernameOrEmail": login, "password": password}),
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     fn staff_browser(&self) -> Result<Browser, String> {
         let reviewer = self.cast.one(Role::Reviewer)?;
-        let token = mint_session(self.key()?, reviewer.person_id.as_deref().unwrap_or_default(), reviewer.new_level.as_deref().unwrap_or("staff"), now()).map_err(|e| e.to_string())?;
+        let token = mint_session(
+            self.key()?,
+            reviewer.person_id.as_deref().unwrap_or_default(),
+            reviewer.new_level.as_deref().unwrap_or("staff"),
+            now(),
+        )
+        .map_err(|e| e.to_string())?;
         let mut b = self.browser();
         b.jar.insert(SESSION_COOKIE.into(), token);
         Ok(b)
@@ -148,7 +236,12 @@ pub enum Landed {
 impl Landed {
     fn describe(&self, who: &HashMap<String, String>) -> String {
         match self {
-            Landed::SignedIn(id) => format!("signed in as {}", who.get(id).cloned().unwrap_or_else(|| "a person of no laddr record (a fresh account)".into())),
+            Landed::SignedIn(id) => format!(
+                "signed in as {}",
+                who.get(id)
+                    .cloned()
+                    .unwrap_or_else(|| "a person of no laddr record (a fresh account)".into())
+            ),
             Landed::ClaimScreen => "the claim screen".into(),
             Landed::Error(e) => format!("/login with error {e}"),
         }
@@ -174,7 +267,11 @@ struct Finding {
 
 impl Finding {
     fn new(check: &'static str) -> Self {
-        Finding { check, failures: Vec::new(), notes: Vec::new() }
+        Finding {
+            check,
+            failures: Vec::new(),
+            notes: Vec::new(),
+        }
     }
 
     fn fail(&mut self, s: impl Into<String>) {
@@ -197,9 +294,14 @@ impl Finding {
         let (outcome, headline) = if self.failures.is_empty() {
             (Outcome::Pass, passed.to_string())
         } else {
-            (Outcome::Fail, format!("{} problem(s): {}", self.failures.len(), self.failures[0]))
+            (
+                Outcome::Fail,
+                format!("{} problem(s): {}", self.failures.len(), self.failures[0]),
+            )
         };
-        Evidence::new(self.check, outcome, headline).details(self.failures.iter().map(|f| format!("✗ {f}"))).details(self.notes)
+        Evidence::new(self.check, outcome, headline)
+            .details(self.failures.iter().map(|f| format!("✗ {f}")))
+            .details(self.notes)
     }
 
     fn could_not(check: &'static str, why: impl std::fmt::Display) -> Evidence {
@@ -208,14 +310,32 @@ impl Finding {
 }
 
 fn swap_case(s: &str) -> String {
-    s.chars().map(|c| if c.is_uppercase() { c.to_lowercase().next().unwrap_or(c) } else { c.to_uppercase().next().unwrap_or(c) }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                c.to_uppercase().next().unwrap_or(c)
+            }
+        })
+        .collect()
 }
 
 fn labels(run: &ClaimRun) -> HashMap<String, String> {
     let mut m = HashMap::new();
     for role in [
-        Role::Sha1Login, Role::BcryptLogin, Role::GithubEmail, Role::GithubUsername, Role::GithubUnverified, Role::Several,
-        Role::SeveralUnverified, Role::StaffReview, Role::Decline, Role::SecondLinked, Role::SecondOther, Role::Reset,
+        Role::Sha1Login,
+        Role::BcryptLogin,
+        Role::GithubEmail,
+        Role::GithubUsername,
+        Role::GithubUnverified,
+        Role::Several,
+        Role::SeveralUnverified,
+        Role::StaffReview,
+        Role::Decline,
+        Role::SecondLinked,
+        Role::SecondOther,
+        Role::Reset,
     ] {
         for x in run.cast.get(role).unwrap_or(&[]) {
             if let Some(id) = &x.person_id {
@@ -228,7 +348,11 @@ fn labels(run: &ClaimRun) -> HashMap<String, String> {
 
 /// A GitHub identity no laddr record matches by login (ids far above any real GitHub user's).
 fn github_identity(tag: &str, n: i64, emails: Vec<(String, bool, bool)>) -> GithubIdentity {
-    GithubIdentity { id: github_id(tag, n), login: format!("cfp-rehearsal-{tag}-{n}"), emails }
+    GithubIdentity {
+        id: github_id(tag, n),
+        login: format!("cfp-rehearsal-{tag}-{n}"),
+        emails,
+    }
 }
 
 /// A GitHub user id per (scenario tag, laddr id): distinct accounts for distinct tags.
@@ -238,7 +362,10 @@ fn github_id(tag: &str, n: i64) -> i64 {
 }
 
 fn other_email(tag: &str) -> String {
-    format!("{tag}-{}@new-address.example.invalid", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    format!(
+        "{tag}-{}@new-address.example.invalid",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -247,7 +374,11 @@ fn other_email(tag: &str) -> String {
 /// Four members of one hash kind sign in by exact username, swapped-case username, lower-case
 /// and upper-case email; each then holds an argon2id hash with `lastUsedAt`, and signs in again.
 pub async fn password_sign_in(run: &ClaimRun, role: Role, scheme: &'static str) -> Evidence {
-    let check = if role == Role::Sha1Login { "a SHA-1 member signs in by username or email in any letter case, and is rehashed" } else { "a bcrypt $2y$ member signs in by username or email in any letter case, and is rehashed" };
+    let check = if role == Role::Sha1Login {
+        "a SHA-1 member signs in by username or email in any letter case, and is rehashed"
+    } else {
+        "a bcrypt $2y$ member signs in by username or email in any letter case, and is rehashed"
+    };
     let members = match run.cast.get(role) {
         Ok(m) => m.to_vec(),
         Err(e) => return Finding::could_not(check, e),
@@ -256,8 +387,12 @@ pub async fn password_sign_in(run: &ClaimRun, role: Role, scheme: &'static str) 
     let variants: [(&str, fn(&Member) -> String); 4] = [
         ("username as stored", |m| m.username.clone()),
         ("username in swapped case", |m| swap_case(&m.username)),
-        ("email in lower case", |m| m.email.clone().unwrap_or_default().to_lowercase()),
-        ("email in upper case", |m| m.email.clone().unwrap_or_default().to_uppercase()),
+        ("email in lower case", |m| {
+            m.email.clone().unwrap_or_default().to_lowercase()
+        }),
+        ("email in upper case", |m| {
+            m.email.clone().unwrap_or_default().to_uppercase()
+        }),
     ];
     for (m, (how, login)) in members.iter().zip(variants) {
         let b = run.browser();
@@ -265,9 +400,24 @@ pub async fn password_sign_in(run: &ClaimRun, role: Role, scheme: &'static str) 
         match run.login(&b, &login(m), &pw).await {
             Err(e) => f.fail(format!("{} by {how}: {e}", m.label())),
             Ok(r) => {
-                let id = r.data().and_then(|d| d["person"]["id"].as_str()).map(str::to_string);
+                let id = r
+                    .data()
+                    .and_then(|d| d["person"]["id"].as_str())
+                    .map(str::to_string);
                 let ok = r.status == 200 && r.sets(SESSION_COOKIE) && id == m.person_id;
-                f.expect(ok, format!("{} ({scheme}) by {how}: {}{}", m.label(), r.describe(), if r.status == 200 && id != m.person_id { ", but as another person" } else { "" }));
+                f.expect(
+                    ok,
+                    format!(
+                        "{} ({scheme}) by {how}: {}{}",
+                        m.label(),
+                        r.describe(),
+                        if r.status == 200 && id != m.person_id {
+                            ", but as another person"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
             }
         }
     }
@@ -276,7 +426,11 @@ pub async fn password_sign_in(run: &ClaimRun, role: Role, scheme: &'static str) 
         Ok(store) => {
             for m in &members {
                 let pid = m.person_id.as_deref().unwrap_or_default();
-                let creds: Vec<_> = store.passwords.iter().filter(|c| c.value.person_id == pid).collect();
+                let creds: Vec<_> = store
+                    .passwords
+                    .iter()
+                    .filter(|c| c.value.person_id == pid)
+                    .collect();
                 match creds.as_slice() {
                     [c] if c.value.password_hash.starts_with("$argon2id$") && c.value.last_used_at.is_some() => f.note(format!("ok: {} now holds argon2id with lastUsedAt", m.label())),
                     [c] if c.value.password_hash.starts_with("$argon2id$") => f.fail(format!("{}: rehashed to argon2id but lastUsedAt is not set", m.label())),
@@ -290,8 +444,18 @@ pub async fn password_sign_in(run: &ClaimRun, role: Role, scheme: &'static str) 
     // The rehashed credential still takes the same password.
     for m in &members {
         let b = run.browser();
-        match run.login(&b, &m.username, m.password.as_deref().unwrap_or_default()).await {
-            Ok(r) => f.expect(r.status == 200, format!("{} signs in again after the rehash: {}", m.label(), r.describe())),
+        match run
+            .login(&b, &m.username, m.password.as_deref().unwrap_or_default())
+            .await
+        {
+            Ok(r) => f.expect(
+                r.status == 200,
+                format!(
+                    "{} signs in again after the rehash: {}",
+                    m.label(),
+                    r.describe()
+                ),
+            ),
             Err(e) => f.fail(format!("{} signing in again: {e}", m.label())),
         }
     }
@@ -305,15 +469,37 @@ pub async fn same_answer(run: &ClaimRun) -> Evidence {
     let mut tries: Vec<(String, String, String)> = Vec::new();
     for role in [Role::WrongSha1, Role::WrongBcrypt] {
         match run.cast.one(role) {
-            Ok(m) => tries.push((format!("{}: wrong password", m.label()), m.username.clone(), format!("wrong-{}", uuid::Uuid::new_v4().simple()))),
+            Ok(m) => tries.push((
+                format!("{}: wrong password", m.label()),
+                m.username.clone(),
+                format!("wrong-{}", uuid::Uuid::new_v4().simple()),
+            )),
             Err(e) => return Finding::could_not(check, e),
         }
     }
-    let nobody = format!("nobody-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    tries.push(("unknown username".into(), nobody.clone(), "whatever-password".into()));
-    tries.push(("unknown email address".into(), format!("{nobody}@example.invalid"), "whatever-password".into()));
+    let nobody = format!(
+        "nobody-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    tries.push((
+        "unknown username".into(),
+        nobody.clone(),
+        "whatever-password".into(),
+    ));
+    tries.push((
+        "unknown email address".into(),
+        format!("{nobody}@example.invalid"),
+        "whatever-password".into(),
+    ));
     match run.cast.one(Role::Foreign) {
-        Ok(m) => tries.push((format!("{}: hash in a format laddr never wrote, right password", m.label()), m.username.clone(), m.password.clone().unwrap_or_default())),
+        Ok(m) => tries.push((
+            format!(
+                "{}: hash in a format laddr never wrote, right password",
+                m.label()
+            ),
+            m.username.clone(),
+            m.password.clone().unwrap_or_default(),
+        )),
         Err(e) => return Finding::could_not(check, e),
     }
     let mut f = Finding::new(check);
@@ -322,7 +508,12 @@ pub async fn same_answer(run: &ClaimRun) -> Evidence {
         match run.login(&run.browser(), login, pw).await {
             Err(e) => f.fail(format!("{what}: {e}")),
             Ok(r) => {
-                f.expect(r.status == 401 && r.error_code() == Some("invalid_credentials") && !r.sets(SESSION_COOKIE), format!("{what}: {}", r.describe()));
+                f.expect(
+                    r.status == 401
+                        && r.error_code() == Some("invalid_credentials")
+                        && !r.sets(SESSION_COOKIE),
+                    format!("{what}: {}", r.describe()),
+                );
                 bodies.push((what.clone(), r.body_without_metadata()));
             }
         }
@@ -330,37 +521,66 @@ pub async fn same_answer(run: &ClaimRun) -> Evidence {
     if let Some((first, body)) = bodies.first() {
         for (what, b) in &bodies[1..] {
             if b != body {
-                f.fail(format!("{what} answered a different body than {first}: {}", assert_json_diff::assert_json_matches_no_panic(b, body, assert_json_diff::Config::new(assert_json_diff::CompareMode::Strict)).err().unwrap_or_default().lines().next().unwrap_or("")));
+                f.fail(format!(
+                    "{what} answered a different body than {first}: {}",
+                    assert_json_diff::assert_json_matches_no_panic(
+                        b,
+                        body,
+                        assert_json_diff::Config::new(assert_json_diff::CompareMode::Strict)
+                    )
+                    .err()
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                ));
             }
         }
     }
-    f.done(&format!("{} kinds of failure, one identical 401 invalid_credentials body", tries.len()))
+    f.done(&format!(
+        "{} kinds of failure, one identical 401 invalid_credentials body",
+        tries.len()
+    ))
 }
 
 /// Response times of unknown users against wrong passwords (SHA-1 and bcrypt members),
 /// interleaved so a busy machine slows every group alike; compared with Mann–Whitney U.
 pub async fn timing(run: &ClaimRun) -> Evidence {
     let check = "failed sign-ins cannot be told apart by their timing";
-    let (sha1, bcrypt) = match (run.cast.one(Role::WrongSha1), run.cast.one(Role::WrongBcrypt)) {
+    let (sha1, bcrypt) = match (
+        run.cast.one(Role::WrongSha1),
+        run.cast.one(Role::WrongBcrypt),
+    ) {
         (Ok(a), Ok(b)) => (a.clone(), b.clone()),
         (Err(e), _) | (_, Err(e)) => return Finding::could_not(check, e),
     };
     let n = run.setup.timing_samples.max(8);
-    let groups = ["unknown user", "wrong password, SHA-1 member", "wrong password, bcrypt member"];
+    let groups = [
+        "unknown user",
+        "wrong password, SHA-1 member",
+        "wrong password, bcrypt member",
+    ];
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); 3];
     let mut f = Finding::new(check);
     let b = run.browser();
     for round in 0..=n {
         for (g, bucket) in samples.iter_mut().enumerate() {
             let login = match g {
-                0 => format!("nobody-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+                0 => format!(
+                    "nobody-{}",
+                    &uuid::Uuid::new_v4().simple().to_string()[..12]
+                ),
                 1 => sha1.username.clone(),
                 _ => bcrypt.username.clone(),
             };
             match run.login(&b, &login, &format!("wrong-{round}-{g}")).await {
                 Err(e) => return Finding::could_not(check, e),
                 Ok(r) if r.status != 401 => {
-                    f.fail(format!("{}: answered {} instead of 401", groups[g], r.describe()));
+                    f.fail(format!(
+                        "{}: answered {} instead of 401",
+                        groups[g],
+                        r.describe()
+                    ));
                 }
                 // Round 0 warms connections and caches; it is not counted.
                 Ok(r) if round > 0 => bucket.push(r.elapsed.as_secs_f64() * 1000.0),
@@ -375,12 +595,18 @@ pub async fn timing(run: &ClaimRun) -> Evidence {
             groups[0], groups[g], c.median_a, c.median_b, c.ratio(), c.p, c.n_a, c.n_b
         );
         if c.distinguishable() {
-            f.fail(format!("{line}: distinguishable (p < {} and ratio > {})", stats::ALPHA, stats::MAX_RATIO));
+            f.fail(format!(
+                "{line}: distinguishable (p < {} and ratio > {})",
+                stats::ALPHA,
+                stats::MAX_RATIO
+            ));
         } else {
             f.note(format!("ok: {line}"));
         }
     }
-    f.done(&format!("{n} tries per group, interleaved: unknown users are answered like wrong passwords"))
+    f.done(&format!(
+        "{n} tries per group, interleaved: unknown users are answered like wrong passwords"
+    ))
 }
 
 /// Disabled and Contact members cannot sign in, even with their right password.
@@ -393,9 +619,20 @@ pub async fn refused_levels(run: &ClaimRun) -> Evidence {
             Err(e) => return Finding::could_not(check, e),
         };
         let b = run.browser();
-        match run.login(&b, &m.username, m.password.as_deref().unwrap_or_default()).await {
+        match run
+            .login(&b, &m.username, m.password.as_deref().unwrap_or_default())
+            .await
+        {
             Err(e) => f.fail(format!("{} ({}): {e}", m.label(), m.level)),
-            Ok(r) => f.expect(r.status == 401 && !r.sets(SESSION_COOKIE), format!("{} ({}, right password): {}", m.label(), m.level, r.describe())),
+            Ok(r) => f.expect(
+                r.status == 401 && !r.sets(SESSION_COOKIE),
+                format!(
+                    "{} ({}, right password): {}",
+                    m.label(),
+                    m.level,
+                    r.describe()
+                ),
+            ),
         }
     }
     f.done("a Disabled and a Contact member were refused with their right passwords")
@@ -410,7 +647,15 @@ pub async fn github_email(run: &ClaimRun) -> Evidence {
     let check = "a verified GitHub email matching a legacy person reaches that person";
     let m = or_could_not!(check, run.cast.one(Role::GithubEmail)).clone();
     let mut f = Finding::new(check);
-    let who = github_identity("email", m.laddr_id, vec![(m.email.clone().unwrap_or_default().to_uppercase(), true, true)]);
+    let who = github_identity(
+        "email",
+        m.laddr_id,
+        vec![(
+            m.email.clone().unwrap_or_default().to_uppercase(),
+            true,
+            true,
+        )],
+    );
     let mut b = run.browser();
     let (landed, log) = or_could_not!(check, run.github(&mut b, who.clone()).await);
     f.expect(log.complete(), format!("GitHub mock: {}", log.describe()));
@@ -420,20 +665,36 @@ pub async fn github_email(run: &ClaimRun) -> Evidence {
         Landed::SignedIn(id) if *id == pid => Some("auto-linked at the callback"),
         Landed::ClaimScreen => {
             match run.candidates(&b).await {
-                Ok(c) => f.expect(c.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>() == vec![pid.as_str()], format!("the claim screen lists exactly {} ({} candidate(s))", m.label(), c.len())),
+                Ok(c) => f.expect(
+                    c.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>() == vec![pid.as_str()],
+                    format!(
+                        "the claim screen lists exactly {} ({} candidate(s))",
+                        m.label(),
+                        c.len()
+                    ),
+                ),
                 Err(e) => f.fail(e),
             }
-            match b.post_json("/api/account-claim/confirm", &json!({"personId": pid})).await {
+            match b
+                .post_json("/api/account-claim/confirm", &json!({"personId": pid}))
+                .await
+            {
                 Ok(r) => {
                     b.keep(&r);
-                    f.expect(r.status == 200 && r.sets(SESSION_COOKIE), format!("confirm {}: {}", m.label(), r.describe()));
+                    f.expect(
+                        r.status == 200 && r.sets(SESSION_COOKIE),
+                        format!("confirm {}: {}", m.label(), r.describe()),
+                    );
                 }
                 Err(e) => f.fail(e.to_string()),
             }
             Some("linked through the claim screen")
         }
         other => {
-            f.fail(format!("GitHub sign-in ended at {}", other.describe(&names)));
+            f.fail(format!(
+                "GitHub sign-in ended at {}",
+                other.describe(&names)
+            ));
             None
         }
     };
@@ -444,20 +705,41 @@ pub async fn github_email(run: &ClaimRun) -> Evidence {
             EmailMatch::AutoLink => matches!(landed, Landed::SignedIn(_)),
             EmailMatch::Either => true,
         };
-        f.expect(wanted, format!("the profile expects {:?}; the site {how}", run.setup.email_match));
+        f.expect(
+            wanted,
+            format!(
+                "the profile expects {:?}; the site {how}",
+                run.setup.email_match
+            ),
+        );
         match run.me(&b).await {
-            Ok(id) => f.expect(id == pid, format!("signed in as {}", names.get(&id).cloned().unwrap_or_else(|| "another person".into()))),
+            Ok(id) => f.expect(
+                id == pid,
+                format!(
+                    "signed in as {}",
+                    names
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| "another person".into())
+                ),
+            ),
             Err(e) => f.fail(e),
         }
         linked_in_data(run, &mut f, &m, who.id).await;
         // The next GitHub sign-in goes straight in.
         let mut again = run.browser();
         match run.github(&mut again, who).await {
-            Ok((l, _)) => f.expect(l == Landed::SignedIn(pid.clone()), format!("the next GitHub sign-in: {}", l.describe(&names))),
+            Ok((l, _)) => f.expect(
+                l == Landed::SignedIn(pid.clone()),
+                format!("the next GitHub sign-in: {}", l.describe(&names)),
+            ),
             Err(e) => f.fail(format!("the next GitHub sign-in: {e}")),
         }
     }
-    f.done(&format!("{} reached through a verified GitHub email", m.label()))
+    f.done(&format!(
+        "{} reached through a verified GitHub email",
+        m.label()
+    ))
 }
 
 /// The data repo shows the person linked to `github_id`, slug kept.
@@ -466,7 +748,10 @@ async fn linked_in_data(run: &ClaimRun, f: &mut Finding, m: &Member, github_id: 
         Err(e) => f.fail(format!("reading the data repo: {e}")),
         Ok(None) => f.fail(format!("{} is no longer in the data repo", m.label())),
         Ok(Some(h)) => {
-            f.expect(h.github_id == Some(github_id), format!("{} carries the GitHub id in the data repo", m.label()));
+            f.expect(
+                h.github_id == Some(github_id),
+                format!("{} carries the GitHub id in the data repo", m.label()),
+            );
             f.expect(h.slug == m.slug, format!("{} kept its slug", m.label()));
         }
     }
@@ -479,18 +764,31 @@ pub async fn github_username(run: &ClaimRun) -> Evidence {
     let m = or_could_not!(check, run.cast.one(Role::GithubUsername)).clone();
     let mut f = Finding::new(check);
     let slug = m.slug.clone().unwrap_or_default();
-    let who = GithubIdentity { id: github_id("login", m.laddr_id), login: swap_case(&slug), emails: vec![(other_email("login"), true, true)] };
+    let who = GithubIdentity {
+        id: github_id("login", m.laddr_id),
+        login: swap_case(&slug),
+        emails: vec![(other_email("login"), true, true)],
+    };
     let mut b = run.browser();
     let (landed, log) = or_could_not!(check, run.github(&mut b, who.clone()).await);
     f.expect(log.complete(), format!("GitHub mock: {}", log.describe()));
     let names = labels(run);
     if landed != Landed::ClaimScreen {
-        f.fail(format!("a login-only match ended at {} instead of the claim screen", landed.describe(&names)));
+        f.fail(format!(
+            "a login-only match ended at {} instead of the claim screen",
+            landed.describe(&names)
+        ));
         return f.done("");
     }
     let pid = m.person_id.clone().unwrap_or_default();
     match run.candidates(&b).await {
-        Ok(c) => f.expect(c == vec![(pid.clone(), "username".to_string())], format!("the claim screen lists exactly {} as a username match", m.label())),
+        Ok(c) => f.expect(
+            c == vec![(pid.clone(), "username".to_string())],
+            format!(
+                "the claim screen lists exactly {} as a username match",
+                m.label()
+            ),
+        ),
         Err(e) => f.fail(e),
     }
     let post = |path: &'static str, body: Value| {
@@ -498,22 +796,54 @@ pub async fn github_username(run: &ClaimRun) -> Evidence {
         async move { b.post_json(path, &body).await.map_err(|e| e.to_string()) }
     };
     match post("/api/account-claim/confirm", json!({"personId": pid})).await {
-        Ok(r) => f.expect(r.status == 403 && r.error_code() == Some("email_match_required") && !r.sets(SESSION_COOKIE), format!("confirm without an email match: {}", r.describe())),
+        Ok(r) => f.expect(
+            r.status == 403
+                && r.error_code() == Some("email_match_required")
+                && !r.sets(SESSION_COOKIE),
+            format!("confirm without an email match: {}", r.describe()),
+        ),
         Err(e) => f.fail(e),
     }
-    match post("/api/account-claim/by-password", json!({"slug": slug, "password": format!("wrong-{}", uuid::Uuid::new_v4().simple())})).await {
-        Ok(r) => f.expect(r.status == 401 && r.error_code() == Some("claim_credentials_invalid") && !r.sets(SESSION_COOKIE), format!("claim with a wrong password: {}", r.describe())),
+    match post(
+        "/api/account-claim/by-password",
+        json!({"slug": slug, "password": format!("wrong-{}", uuid::Uuid::new_v4().simple())}),
+    )
+    .await
+    {
+        Ok(r) => f.expect(
+            r.status == 401
+                && r.error_code() == Some("claim_credentials_invalid")
+                && !r.sets(SESSION_COOKIE),
+            format!("claim with a wrong password: {}", r.describe()),
+        ),
         Err(e) => f.fail(e),
     }
-    match post("/api/account-claim/by-password", json!({"slug": slug, "password": m.password.clone().unwrap_or_default()})).await {
+    match post(
+        "/api/account-claim/by-password",
+        json!({"slug": slug, "password": m.password.clone().unwrap_or_default()}),
+    )
+    .await
+    {
         Ok(r) => {
             b.keep(&r);
-            f.expect(r.status == 200 && r.sets(SESSION_COOKIE), format!("claim with the old password: {}", r.describe()));
+            f.expect(
+                r.status == 200 && r.sets(SESSION_COOKIE),
+                format!("claim with the old password: {}", r.describe()),
+            );
         }
         Err(e) => f.fail(e),
     }
     match run.me(&b).await {
-        Ok(id) => f.expect(id == pid, format!("signed in as {}", names.get(&id).cloned().unwrap_or_else(|| "another person".into()))),
+        Ok(id) => f.expect(
+            id == pid,
+            format!(
+                "signed in as {}",
+                names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "another person".into())
+            ),
+        ),
         Err(e) => f.fail(e),
     }
     linked_in_data(run, &mut f, &m, who.id).await;
@@ -525,28 +855,55 @@ pub async fn github_unverified(run: &ClaimRun) -> Evidence {
     let check = "an unverified GitHub email never matches a legacy person";
     let m = or_could_not!(check, run.cast.one(Role::GithubUnverified)).clone();
     let mut f = Finding::new(check);
-    let who = github_identity("unverified", m.laddr_id, vec![(m.email.clone().unwrap_or_default(), false, true), (other_email("verified"), true, false)]);
+    let who = github_identity(
+        "unverified",
+        m.laddr_id,
+        vec![
+            (m.email.clone().unwrap_or_default(), false, true),
+            (other_email("verified"), true, false),
+        ],
+    );
     let mut b = run.browser();
     let (landed, log) = or_could_not!(check, run.github(&mut b, who).await);
     f.expect(log.complete(), format!("GitHub mock: {}", log.describe()));
     let pid = m.person_id.clone().unwrap_or_default();
     let names = labels(run);
     match &landed {
-        Landed::SignedIn(id) => f.expect(*id != pid, format!("GitHub sign-in: {}", landed.describe(&names))),
+        Landed::SignedIn(id) => f.expect(
+            *id != pid,
+            format!("GitHub sign-in: {}", landed.describe(&names)),
+        ),
         Landed::ClaimScreen => match run.candidates(&b).await {
-            Ok(c) => f.expect(!c.iter().any(|(id, _)| *id == pid), format!("the claim screen {} {}", if c.iter().any(|(id, _)| *id == pid) { "lists" } else { "does not list" }, m.label())),
+            Ok(c) => f.expect(
+                !c.iter().any(|(id, _)| *id == pid),
+                format!(
+                    "the claim screen {} {}",
+                    if c.iter().any(|(id, _)| *id == pid) {
+                        "lists"
+                    } else {
+                        "does not list"
+                    },
+                    m.label()
+                ),
+            ),
             Err(e) => f.fail(e),
         },
         Landed::Error(e) => f.fail(format!("GitHub sign-in failed: {e}")),
     }
-    f.done(&format!("{}'s address, unverified at GitHub, matched nobody", m.label()))
+    f.done(&format!(
+        "{}'s address, unverified at GitHub, matched nobody",
+        m.label()
+    ))
 }
 
 /// Two verified emails and the login each match a different person: exactly those three are
 /// listed (a fourth person's address, unverified, is not).
 pub async fn github_several(run: &ClaimRun) -> Evidence {
     let check = "several matching people are all listed, and only they";
-    let (three, extra) = match (run.cast.get(Role::Several), run.cast.one(Role::SeveralUnverified)) {
+    let (three, extra) = match (
+        run.cast.get(Role::Several),
+        run.cast.one(Role::SeveralUnverified),
+    ) {
         (Ok(t), Ok(x)) => (t.to_vec(), x.clone()),
         (Err(e), _) | (_, Err(e)) => return Finding::could_not(check, e),
     };
@@ -556,7 +913,11 @@ pub async fn github_several(run: &ClaimRun) -> Evidence {
         login: three[2].slug.clone().unwrap_or_default(),
         emails: vec![
             (three[0].email.clone().unwrap_or_default(), true, true),
-            (three[1].email.clone().unwrap_or_default().to_uppercase(), true, false),
+            (
+                three[1].email.clone().unwrap_or_default().to_uppercase(),
+                true,
+                false,
+            ),
             (extra.email.clone().unwrap_or_default(), false, false),
         ],
     };
@@ -564,23 +925,46 @@ pub async fn github_several(run: &ClaimRun) -> Evidence {
     let (landed, log) = or_could_not!(check, run.github(&mut b, who).await);
     f.expect(log.complete(), format!("GitHub mock: {}", log.describe()));
     if landed != Landed::ClaimScreen {
-        f.fail(format!("GitHub sign-in ended at {} instead of the claim screen", landed.describe(&labels(run))));
+        f.fail(format!(
+            "GitHub sign-in ended at {} instead of the claim screen",
+            landed.describe(&labels(run))
+        ));
         return f.done("");
     }
     match run.candidates(&b).await {
         Err(e) => f.fail(e),
         Ok(c) => {
             let got: BTreeSet<&str> = c.iter().map(|(id, _)| id.as_str()).collect();
-            let want: BTreeSet<&str> = three.iter().filter_map(|m| m.person_id.as_deref()).collect();
+            let want: BTreeSet<&str> = three
+                .iter()
+                .filter_map(|m| m.person_id.as_deref())
+                .collect();
             for m in &three {
-                f.expect(got.contains(m.person_id.as_deref().unwrap_or_default()), format!("{} is listed", m.label()));
+                f.expect(
+                    got.contains(m.person_id.as_deref().unwrap_or_default()),
+                    format!("{} is listed", m.label()),
+                );
             }
-            f.expect(!got.contains(extra.person_id.as_deref().unwrap_or_default()), format!("{} (address unverified at GitHub) is not listed", extra.label()));
+            f.expect(
+                !got.contains(extra.person_id.as_deref().unwrap_or_default()),
+                format!(
+                    "{} (address unverified at GitHub) is not listed",
+                    extra.label()
+                ),
+            );
             let others = got.difference(&want).count();
             f.expect(others == 0, format!("{others} other person(s) listed"));
         }
     }
-    f.done(&format!("exactly {} candidates: {}", three.len(), three.iter().map(Member::label).collect::<Vec<_>>().join(", ")))
+    f.done(&format!(
+        "exactly {} candidates: {}",
+        three.len(),
+        three
+            .iter()
+            .map(Member::label)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -598,15 +982,24 @@ struct Holdings {
 }
 
 fn holdings(snap: &Snapshot, pid: &str) -> Option<Holdings> {
-    let r = snap.sheet("people").iter().find(|r| r.fields.get("id").and_then(|v| v.as_str()) == Some(pid))?;
+    let r = snap
+        .sheet("people")
+        .iter()
+        .find(|r| r.fields.get("id").and_then(|v| v.as_str()) == Some(pid))?;
     let s = |k: &str| r.fields.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let refs = |sheet: &str, field: &str| -> Vec<String> {
-        snap.sheet(sheet).iter().filter(|r| r.fields.get(field).and_then(|v| v.as_str()) == Some(pid)).map(|r| r.path.clone()).collect()
+        snap.sheet(sheet)
+            .iter()
+            .filter(|r| r.fields.get(field).and_then(|v| v.as_str()) == Some(pid))
+            .map(|r| r.path.clone())
+            .collect()
     };
     Some(Holdings {
         slug: s("slug"),
         name_id: s("slackSamlNameId"),
-        memberships: refs("project-memberships", "personId").into_iter().collect(),
+        memberships: refs("project-memberships", "personId")
+            .into_iter()
+            .collect(),
         updates: refs("project-updates", "authorId").len(),
         buzz: refs("project-buzz", "postedById").len(),
         github_id: r.fields.get("githubUserId").and_then(|v| v.as_integer()),
@@ -624,19 +1017,34 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
     let mut f = Finding::new(check);
     let pid = m.person_id.clone().unwrap_or_default();
     let slug = m.slug.clone().unwrap_or_default();
-    let who = GithubIdentity { id: github_id("staff", m.laddr_id), login: slug.clone(), emails: vec![(other_email("dead"), true, true)] };
+    let who = GithubIdentity {
+        id: github_id("staff", m.laddr_id),
+        login: slug.clone(),
+        emails: vec![(other_email("dead"), true, true)],
+    };
     let before = match run.fresh_holdings(&m).await {
         Ok(Some(h)) => h,
-        Ok(None) => return Finding::could_not(check, format!("{} is not in the data repo", m.label())),
+        Ok(None) => {
+            return Finding::could_not(check, format!("{} is not in the data repo", m.label()))
+        }
         Err(e) => return Finding::could_not(check, e),
     };
-    f.note(format!("{} before: {} membership(s), {} update(s), {} buzz item(s)", m.label(), before.memberships.len(), before.updates, before.buzz));
+    f.note(format!(
+        "{} before: {} membership(s), {} update(s), {} buzz item(s)",
+        m.label(),
+        before.memberships.len(),
+        before.updates,
+        before.buzz
+    ));
     let mut b = run.browser();
     let (landed, log) = or_could_not!(check, run.github(&mut b, who.clone()).await);
     f.expect(log.complete(), format!("GitHub mock: {}", log.describe()));
     let names = labels(run);
     if landed != Landed::ClaimScreen {
-        f.fail(format!("GitHub sign-in with a dead email ended at {} instead of the claim screen", landed.describe(&names)));
+        f.fail(format!(
+            "GitHub sign-in with a dead email ended at {} instead of the claim screen",
+            landed.describe(&names)
+        ));
         return f.done("");
     }
     let request = match b.post_json("/api/account-claim/request-staff-review", &json!({"claimedSlug": slug, "evidence": "My old address is gone; I led the project nights in 2019."})).await {
@@ -647,33 +1055,88 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
         Err(e) => return Finding::could_not(check, e),
     };
     let queue = match staff.get("/api/staff/account-claim/queue").await {
-        Ok(r) if r.status == 200 => r.data().and_then(|d| d["requests"].as_array().cloned()).unwrap_or_default(),
-        Ok(r) => return Finding::could_not(check, format!("the staff queue answered {}", r.describe())),
+        Ok(r) if r.status == 200 => r
+            .data()
+            .and_then(|d| d["requests"].as_array().cloned())
+            .unwrap_or_default(),
+        Ok(r) => {
+            return Finding::could_not(check, format!("the staff queue answered {}", r.describe()))
+        }
         Err(e) => return Finding::could_not(check, e),
     };
-    let entry = queue.iter().find(|q| q["claimedSlug"] == slug.as_str() && q["requesterGithubId"].as_i64() == Some(who.id));
-    f.expect(entry.is_some(), format!("the request for {} is in the staff queue ({} open)", m.label(), queue.len()));
-    let Some(id) = entry.and_then(|e| e["id"].as_str()).map(str::to_string).or(request) else { return f.done("") };
-    match staff.post_json(&format!("/api/staff/account-claim/{id}/approve"), &json!({})).await {
+    let entry = queue.iter().find(|q| {
+        q["claimedSlug"] == slug.as_str() && q["requesterGithubId"].as_i64() == Some(who.id)
+    });
+    f.expect(
+        entry.is_some(),
+        format!(
+            "the request for {} is in the staff queue ({} open)",
+            m.label(),
+            queue.len()
+        ),
+    );
+    let Some(id) = entry
+        .and_then(|e| e["id"].as_str())
+        .map(str::to_string)
+        .or(request)
+    else {
+        return f.done("");
+    };
+    match staff
+        .post_json(
+            &format!("/api/staff/account-claim/{id}/approve"),
+            &json!({}),
+        )
+        .await
+    {
         Ok(r) => f.expect(r.status == 200, format!("staff approve: {}", r.describe())),
         Err(e) => f.fail(e.to_string()),
     }
     match run.fresh_holdings(&m).await {
         Ok(Some(after)) => {
-            f.expect(after.github_id == Some(who.id), format!("{} is linked to the requester's GitHub account", m.label()));
-            f.expect(after.slug == before.slug, format!("slug kept ({})", after.slug.as_deref().unwrap_or("none")));
+            f.expect(
+                after.github_id == Some(who.id),
+                format!("{} is linked to the requester's GitHub account", m.label()),
+            );
+            f.expect(
+                after.slug == before.slug,
+                format!("slug kept ({})", after.slug.as_deref().unwrap_or("none")),
+            );
             f.expect(after.name_id == before.name_id, "Slack NameID kept");
             let lost = before.memberships.difference(&after.memberships).count();
-            f.expect(lost == 0 && after.memberships.len() == before.memberships.len(), format!("memberships kept: {} of {} ({} lost)", after.memberships.len(), before.memberships.len(), lost));
-            f.expect(after.updates == before.updates, format!("updates kept: {} of {}", after.updates, before.updates));
-            f.expect(after.buzz == before.buzz, format!("buzz kept: {} of {}", after.buzz, before.buzz));
+            f.expect(
+                lost == 0 && after.memberships.len() == before.memberships.len(),
+                format!(
+                    "memberships kept: {} of {} ({} lost)",
+                    after.memberships.len(),
+                    before.memberships.len(),
+                    lost
+                ),
+            );
+            f.expect(
+                after.updates == before.updates,
+                format!("updates kept: {} of {}", after.updates, before.updates),
+            );
+            f.expect(
+                after.buzz == before.buzz,
+                format!("buzz kept: {} of {}", after.buzz, before.buzz),
+            );
         }
-        Ok(None) => f.fail(format!("{} is gone from the data repo after approval", m.label())),
+        Ok(None) => f.fail(format!(
+            "{} is gone from the data repo after approval",
+            m.label()
+        )),
         Err(e) => f.fail(format!("reading the data repo: {e}")),
     }
     let mut again = run.browser();
     match run.github(&mut again, who).await {
-        Ok((l, _)) => f.expect(l == Landed::SignedIn(pid.clone()), format!("the requester's next GitHub sign-in: {}", l.describe(&names))),
+        Ok((l, _)) => f.expect(
+            l == Landed::SignedIn(pid.clone()),
+            format!(
+                "the requester's next GitHub sign-in: {}",
+                l.describe(&names)
+            ),
+        ),
         Err(e) => f.fail(e),
     }
     f.done(&format!("{}: staff review requested, queued, approved; linked with slug, NameID, memberships, updates and buzz kept", m.label()))
@@ -684,13 +1147,22 @@ pub async fn decline(run: &ClaimRun) -> Evidence {
     let check = "declining the claim makes a fresh person";
     let m = or_could_not!(check, run.cast.one(Role::Decline)).clone();
     let mut f = Finding::new(check);
-    let who = github_identity("decline", m.laddr_id, vec![(m.email.clone().unwrap_or_default(), true, true)]);
+    let who = github_identity(
+        "decline",
+        m.laddr_id,
+        vec![(m.email.clone().unwrap_or_default(), true, true)],
+    );
     let mut b = run.browser();
     match run.github(&mut b, who).await {
-        Ok((Landed::ClaimScreen, log)) => f.expect(log.complete(), format!("GitHub mock: {}", log.describe())),
+        Ok((Landed::ClaimScreen, log)) => {
+            f.expect(log.complete(), format!("GitHub mock: {}", log.describe()))
+        }
         Ok((other, _)) => {
             // With auto-link there is no screen to decline from.
-            f.fail(format!("GitHub sign-in ended at {} instead of the claim screen", other.describe(&labels(run))));
+            f.fail(format!(
+                "GitHub sign-in ended at {} instead of the claim screen",
+                other.describe(&labels(run))
+            ));
             return f.done("");
         }
         Err(e) => return Finding::could_not(check, e),
@@ -699,9 +1171,18 @@ pub async fn decline(run: &ClaimRun) -> Evidence {
     match b.post_json("/api/account-claim/decline", &json!({})).await {
         Ok(r) => {
             b.keep(&r);
-            let new_id = r.data().and_then(|d| d["person"]["id"].as_str()).map(str::to_string);
-            f.expect(r.status == 201 && r.sets(SESSION_COOKIE), format!("decline: {}", r.describe()));
-            f.expect(new_id.as_ref().is_some_and(|n| *n != pid), "the new person is not the legacy one");
+            let new_id = r
+                .data()
+                .and_then(|d| d["person"]["id"].as_str())
+                .map(str::to_string);
+            f.expect(
+                r.status == 201 && r.sets(SESSION_COOKIE),
+                format!("decline: {}", r.describe()),
+            );
+            f.expect(
+                new_id.as_ref().is_some_and(|n| *n != pid),
+                "the new person is not the legacy one",
+            );
         }
         Err(e) => return Finding::could_not(check, e),
     }
@@ -710,59 +1191,107 @@ pub async fn decline(run: &ClaimRun) -> Evidence {
         Err(e) => f.fail(e),
     }
     match run.fresh_holdings(&m).await {
-        Ok(Some(h)) => f.expect(h.github_id.is_none(), format!("{} stays unlinked", m.label())),
+        Ok(Some(h)) => f.expect(
+            h.github_id.is_none(),
+            format!("{} stays unlinked", m.label()),
+        ),
         Ok(None) => f.fail(format!("{} is gone from the data repo", m.label())),
         Err(e) => f.fail(e),
     }
-    f.done(&format!("declining {} made a fresh person and left the legacy one unclaimed", m.label()))
+    f.done(&format!(
+        "declining {} made a fresh person and left the legacy one unclaimed",
+        m.label()
+    ))
 }
 
 /// Once linked, a person cannot be claimed again: not listed, and confirm / by-password → 409.
 pub async fn second_claim(run: &ClaimRun) -> Evidence {
     let check = "a person already linked cannot be claimed again";
-    let (p, q) = match (run.cast.one(Role::SecondLinked), run.cast.one(Role::SecondOther)) {
+    let (p, q) = match (
+        run.cast.one(Role::SecondLinked),
+        run.cast.one(Role::SecondOther),
+    ) {
         (Ok(p), Ok(q)) => (p.clone(), q.clone()),
         (Err(e), _) | (_, Err(e)) => return Finding::could_not(check, e),
     };
     let mut f = Finding::new(check);
     let pid = p.person_id.clone().unwrap_or_default();
     // First claim: P's own GitHub account links P.
-    let first = github_identity("first", p.laddr_id, vec![(p.email.clone().unwrap_or_default(), true, true)]);
+    let first = github_identity(
+        "first",
+        p.laddr_id,
+        vec![(p.email.clone().unwrap_or_default(), true, true)],
+    );
     let mut b = run.browser();
     match run.github(&mut b, first).await {
-        Ok((Landed::ClaimScreen, _)) => match b.post_json("/api/account-claim/confirm", &json!({"personId": pid})).await {
-            Ok(r) => f.expect(r.status == 200, format!("first claim of {}: {}", p.label(), r.describe())),
+        Ok((Landed::ClaimScreen, _)) => match b
+            .post_json("/api/account-claim/confirm", &json!({"personId": pid}))
+            .await
+        {
+            Ok(r) => f.expect(
+                r.status == 200,
+                format!("first claim of {}: {}", p.label(), r.describe()),
+            ),
             Err(e) => return Finding::could_not(check, e),
         },
-        Ok((Landed::SignedIn(id), _)) if id == pid => f.note(format!("first claim of {}: auto-linked", p.label())),
-        Ok((other, _)) => return Finding::could_not(check, format!("the first claim ended at {}", other.describe(&labels(run)))),
+        Ok((Landed::SignedIn(id), _)) if id == pid => {
+            f.note(format!("first claim of {}: auto-linked", p.label()))
+        }
+        Ok((other, _)) => {
+            return Finding::could_not(
+                check,
+                format!("the first claim ended at {}", other.describe(&labels(run))),
+            )
+        }
         Err(e) => return Finding::could_not(check, e),
     }
     // Second claim: another GitHub account with P's address (and Q's, so there is a screen).
-    let second = github_identity("second", p.laddr_id, vec![(p.email.clone().unwrap_or_default(), true, true), (q.email.clone().unwrap_or_default(), true, false)]);
+    let second = github_identity(
+        "second",
+        p.laddr_id,
+        vec![
+            (p.email.clone().unwrap_or_default(), true, true),
+            (q.email.clone().unwrap_or_default(), true, false),
+        ],
+    );
     let mut b = run.browser();
     match run.github(&mut b, second).await {
         Ok((Landed::ClaimScreen, _)) => {}
         Ok((other, _)) => {
-            f.fail(format!("the second GitHub account ended at {} instead of the claim screen", other.describe(&labels(run))));
+            f.fail(format!(
+                "the second GitHub account ended at {} instead of the claim screen",
+                other.describe(&labels(run))
+            ));
             return f.done("");
         }
         Err(e) => return Finding::could_not(check, e),
     }
     match run.candidates(&b).await {
-        Ok(c) => f.expect(!c.iter().any(|(id, _)| *id == pid), format!("{} (already linked) is not listed", p.label())),
+        Ok(c) => f.expect(
+            !c.iter().any(|(id, _)| *id == pid),
+            format!("{} (already linked) is not listed", p.label()),
+        ),
         Err(e) => f.fail(e),
     }
     for (path, body) in [
         ("/api/account-claim/confirm", json!({"personId": pid})),
-        ("/api/account-claim/by-password", json!({"slug": p.slug, "password": "not-needed-to-see-the-conflict"})),
+        (
+            "/api/account-claim/by-password",
+            json!({"slug": p.slug, "password": "not-needed-to-see-the-conflict"}),
+        ),
     ] {
         match b.post_json(path, &body).await {
-            Ok(r) => f.expect(r.status == 409 && !r.sets(SESSION_COOKIE), format!("{path} for {}: {}", p.label(), r.describe())),
+            Ok(r) => f.expect(
+                r.status == 409 && !r.sets(SESSION_COOKIE),
+                format!("{path} for {}: {}", p.label(), r.describe()),
+            ),
             Err(e) => f.fail(e.to_string()),
         }
     }
-    f.done(&format!("{} linked once; a second GitHub account could not claim it (409)", p.label()))
+    f.done(&format!(
+        "{} linked once; a second GitHub account could not claim it (409)",
+        p.label()
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -770,25 +1299,55 @@ pub async fn second_claim(run: &ClaimRun) -> Evidence {
 
 fn token_in(text: &str) -> Option<String> {
     let i = text.find("token=")? + "token=".len();
-    let t: String = text[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '%')).collect();
+    let t: String = text[i..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '%'))
+        .collect();
     (!t.is_empty()).then_some(t)
 }
 
 /// Always 202; a mail only when the address resolves; the token works once.
 pub async fn password_reset(run: &ClaimRun) -> Evidence {
-    let check = "a password reset is always accepted, mailed only to a known address, and works once";
-    let (r, none, mocks) = match (run.cast.one(Role::Reset), run.cast.one(Role::ResetNoEmail), run.mocks()) {
+    let check =
+        "a password reset is always accepted, mailed only to a known address, and works once";
+    let (r, none, mocks) = match (
+        run.cast.one(Role::Reset),
+        run.cast.one(Role::ResetNoEmail),
+        run.mocks(),
+    ) {
         (Ok(r), Ok(n), Ok(m)) => (r.clone(), n.clone(), m),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Finding::could_not(check, e),
     };
     let mut f = Finding::new(check);
     let email = r.email.clone().unwrap_or_default();
-    let unknown = format!("nobody-{}@example.invalid", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let unknown = format!(
+        "nobody-{}@example.invalid",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     let mark = mocks.resend.mark();
     let b = run.browser();
-    for (what, login) in [("unknown address", unknown.clone()), (format!("{} (no email) by username", none.label()).as_str(), none.username.clone()), (&format!("{} by swapped-case username", r.label()), swap_case(&r.username))] {
-        match b.post_json("/api/auth/password-reset/request", &json!({"usernameOrEmail": login})).await {
-            Ok(x) => f.expect(x.status == 202, format!("reset request for {what}: {}", x.describe())),
+    for (what, login) in [
+        ("unknown address", unknown.clone()),
+        (
+            format!("{} (no email) by username", none.label()).as_str(),
+            none.username.clone(),
+        ),
+        (
+            &format!("{} by swapped-case username", r.label()),
+            swap_case(&r.username),
+        ),
+    ] {
+        match b
+            .post_json(
+                "/api/auth/password-reset/request",
+                &json!({"usernameOrEmail": login}),
+            )
+            .await
+        {
+            Ok(x) => f.expect(
+                x.status == 202,
+                format!("reset request for {what}: {}", x.describe()),
+            ),
             Err(e) => f.fail(format!("reset request for {what}: {e}")),
         }
     }
@@ -798,30 +1357,56 @@ pub async fn password_reset(run: &ClaimRun) -> Evidence {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mine = mocks.resend.to(mark, &email);
-    f.expect(mine.len() == 1, format!("{} got {} reset mail(s)", r.label(), mine.len()));
+    f.expect(
+        mine.len() == 1,
+        format!("{} got {} reset mail(s)", r.label(), mine.len()),
+    );
     let strays = mocks.resend.to(mark, &unknown).len();
-    f.expect(strays == 0, format!("{strays} mail(s) to the unknown address"));
-    let others = mocks.resend.since(mark).into_iter().filter(|m| !m.to.iter().any(|t| t.eq_ignore_ascii_case(&email))).count();
-    f.expect(others == 0, format!("{others} other mail(s) sent by these requests"));
+    f.expect(
+        strays == 0,
+        format!("{strays} mail(s) to the unknown address"),
+    );
+    let others = mocks
+        .resend
+        .since(mark)
+        .into_iter()
+        .filter(|m| !m.to.iter().any(|t| t.eq_ignore_ascii_case(&email)))
+        .count();
+    f.expect(
+        others == 0,
+        format!("{others} other mail(s) sent by these requests"),
+    );
     let Some(token) = mine.first().and_then(|m| token_in(&m.text)) else {
         f.fail("the reset mail carries no link with a token");
         return f.done("");
     };
     let new_password = format!("New-{}", uuid::Uuid::new_v4().simple());
     let confirm = json!({"token": token, "password": new_password});
-    match b.post_json("/api/auth/password-reset/confirm", &confirm).await {
-        Ok(x) => f.expect((200..300).contains(&x.status), format!("confirm with the mailed token: {}", x.describe())),
+    match b
+        .post_json("/api/auth/password-reset/confirm", &confirm)
+        .await
+    {
+        Ok(x) => f.expect(
+            (200..300).contains(&x.status),
+            format!("confirm with the mailed token: {}", x.describe()),
+        ),
         Err(e) => f.fail(e.to_string()),
     }
     match run.login(&b, &r.username, &new_password).await {
-        Ok(x) => f.expect(x.status == 200, format!("sign in with the new password: {}", x.describe())),
+        Ok(x) => f.expect(
+            x.status == 200,
+            format!("sign in with the new password: {}", x.describe()),
+        ),
         Err(e) => f.fail(e),
     }
     match b.post_json("/api/auth/password-reset/confirm", &json!({"token": token, "password": format!("Other-{}", uuid::Uuid::new_v4().simple())})).await {
         Ok(x) => f.expect((400..500).contains(&x.status) && x.status != 429, format!("the same token again: {}", x.describe())),
         Err(e) => f.fail(e.to_string()),
     }
-    f.done(&format!("three requests, all 202; one mail (to {}), its token worked once", r.label()))
+    f.done(&format!(
+        "three requests, all 202; one mail (to {}), its token worked once",
+        r.label()
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -830,11 +1415,24 @@ pub async fn password_reset(run: &ClaimRun) -> Evidence {
 /// Who the reminder is for: legacy people, active, not linked to GitHub, never signed in since
 /// the import, with an email in their profile. (person id → email)
 fn unclaimed(snap: &Snapshot, store: &PrivateStore) -> HashMap<String, String> {
-    let email: HashMap<&str, &str> = store.profiles.iter().map(|p| (p.value.person_id.as_str(), p.value.email.as_str())).collect();
-    let signed_in: std::collections::HashSet<&str> = store.passwords.iter().filter(|c| c.value.last_used_at.is_some()).map(|c| c.value.person_id.as_str()).collect();
+    let email: HashMap<&str, &str> = store
+        .profiles
+        .iter()
+        .map(|p| (p.value.person_id.as_str(), p.value.email.as_str()))
+        .collect();
+    let signed_in: std::collections::HashSet<&str> = store
+        .passwords
+        .iter()
+        .filter(|c| c.value.last_used_at.is_some())
+        .map(|c| c.value.person_id.as_str())
+        .collect();
     snap.sheet("people")
         .iter()
-        .filter(|r| r.fields.contains_key("legacyId") && !r.fields.contains_key("deletedAt") && !r.fields.contains_key("githubUserId"))
+        .filter(|r| {
+            r.fields.contains_key("legacyId")
+                && !r.fields.contains_key("deletedAt")
+                && !r.fields.contains_key("githubUserId")
+        })
         .filter_map(|r| r.fields.get("id").and_then(|v| v.as_str()))
         .filter(|id| !signed_in.contains(id))
         .filter_map(|id| Some((id.to_string(), email.get(id)?.to_string())))
@@ -844,40 +1442,94 @@ fn unclaimed(snap: &Snapshot, store: &PrivateStore) -> HashMap<String, String> {
 /// The T+90 reminder: in dry run the list is exactly the unclaimed legacy people with an
 /// email and nothing is sent; in send mode one mail per recipient and none to anyone else.
 pub async fn mailout(run: &ClaimRun, dry_run: bool) -> Evidence {
-    let check = if dry_run { "the T+90 mailout dry run lists exactly the unclaimed legacy people with an email, and sends nothing" } else { "the T+90 mailout sends one mail to each unclaimed legacy person and to no one else" };
+    let check = if dry_run {
+        "the T+90 mailout dry run lists exactly the unclaimed legacy people with an email, and sends nothing"
+    } else {
+        "the T+90 mailout sends one mail to each unclaimed legacy person and to no one else"
+    };
     let (staff, mocks) = match (run.staff_browser(), run.mocks()) {
         (Ok(s), Ok(m)) => (s, m),
         (Err(e), _) | (_, Err(e)) => return Finding::could_not(check, e),
     };
-    let expected = match (run.fresh_snapshot_of(|p| p.starts_with("people/")).await, run.fresh_store().await) {
+    let expected = match (
+        run.fresh_snapshot_of(|p| p.starts_with("people/")).await,
+        run.fresh_store().await,
+    ) {
         (Ok(s), Ok(p)) => unclaimed(&s, &p),
         (Err(e), _) | (_, Err(e)) => return Finding::could_not(check, e),
     };
     let mut f = Finding::new(check);
-    let slug_of = |id: &str, snap: &HashMap<String, String>| snap.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let slug_of = |id: &str, snap: &HashMap<String, String>| {
+        snap.get(id).cloned().unwrap_or_else(|| id.to_string())
+    };
     let mark = mocks.resend.mark();
     // The dry run lists everyone: about 100 bytes a person, 31,000 people well inside.
     let staff = staff.with_max_body(64 * 1024 * 1024);
-    let r = match staff.post_json(&run.setup.mailout_path, &json!({"dryRun": dry_run})).await {
+    let r = match staff
+        .post_json(&run.setup.mailout_path, &json!({"dryRun": dry_run}))
+        .await
+    {
         Ok(r) if r.status == 200 => r,
-        Ok(r) => return Finding::could_not(check, format!("POST {} answered {}", run.setup.mailout_path, r.describe())),
+        Ok(r) => {
+            return Finding::could_not(
+                check,
+                format!("POST {} answered {}", run.setup.mailout_path, r.describe()),
+            )
+        }
         Err(e) => return Finding::could_not(check, e),
     };
     let slugs: HashMap<String, String> = r
         .data()
         .and_then(|d| d["recipients"].as_array())
-        .map(|a| a.iter().filter_map(|x| Some((x["personId"].as_str()?.to_string(), x["slug"].as_str().unwrap_or("?").to_string()))).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    Some((
+                        x["personId"].as_str()?.to_string(),
+                        x["slug"].as_str().unwrap_or("?").to_string(),
+                    ))
+                })
+                .collect()
+        })
         .unwrap_or_default();
     if dry_run {
         let listed: BTreeSet<&str> = slugs.keys().map(String::as_str).collect();
         let want: BTreeSet<&str> = expected.keys().map(String::as_str).collect();
-        let extra: Vec<String> = listed.difference(&want).map(|id| slug_of(id, &slugs)).collect();
+        let extra: Vec<String> = listed
+            .difference(&want)
+            .map(|id| slug_of(id, &slugs))
+            .collect();
         let missing: Vec<&str> = want.difference(&listed).copied().collect();
-        f.expect(extra.is_empty(), format!("{} listed who should not be (claimed, signed in, deactivated or without email){}", extra.len(), if extra.is_empty() { String::new() } else { format!(": {}", extra.iter().take(10).cloned().collect::<Vec<_>>().join(", ")) }));
-        f.expect(missing.is_empty(), format!("{} unclaimed people missing from the list", missing.len()));
+        f.expect(
+            extra.is_empty(),
+            format!(
+                "{} listed who should not be (claimed, signed in, deactivated or without email){}",
+                extra.len(),
+                if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ": {}",
+                        extra
+                            .iter()
+                            .take(10)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ),
+        );
+        f.expect(
+            missing.is_empty(),
+            format!("{} unclaimed people missing from the list", missing.len()),
+        );
         let sent = mocks.resend.since(mark).len();
         f.expect(sent == 0, format!("{sent} mail(s) sent during the dry run"));
-        return f.done(&format!("{} recipients listed, exactly the unclaimed legacy people with an email; nothing sent", listed.len()));
+        return f.done(&format!(
+            "{} recipients listed, exactly the unclaimed legacy people with an email; nothing sent",
+            listed.len()
+        ));
     }
     // Send mode: count per address.
     let mails = mocks.resend.since(mark);
@@ -887,14 +1539,32 @@ pub async fn mailout(run: &ClaimRun, dry_run: bool) -> Evidence {
             *per.entry(t.to_lowercase()).or_default() += 1;
         }
     }
-    let wanted: HashMap<String, &str> = expected.iter().map(|(id, e)| (e.to_lowercase(), id.as_str())).collect();
-    let missing = wanted.keys().filter(|e| per.get(*e).copied().unwrap_or(0) == 0).count();
-    let doubled = wanted.keys().filter(|e| per.get(*e).copied().unwrap_or(0) > 1).count();
+    let wanted: HashMap<String, &str> = expected
+        .iter()
+        .map(|(id, e)| (e.to_lowercase(), id.as_str()))
+        .collect();
+    let missing = wanted
+        .keys()
+        .filter(|e| per.get(*e).copied().unwrap_or(0) == 0)
+        .count();
+    let doubled = wanted
+        .keys()
+        .filter(|e| per.get(*e).copied().unwrap_or(0) > 1)
+        .count();
     let strays = per.keys().filter(|e| !wanted.contains_key(*e)).count();
-    f.expect(missing == 0, format!("{missing} unclaimed people got no mail"));
+    f.expect(
+        missing == 0,
+        format!("{missing} unclaimed people got no mail"),
+    );
     f.expect(doubled == 0, format!("{doubled} got more than one"));
-    f.expect(strays == 0, format!("{strays} address(es) mailed that are not unclaimed legacy people"));
-    f.done(&format!("{} mails, one to each unclaimed legacy person", mails.len()))
+    f.expect(
+        strays == 0,
+        format!("{strays} address(es) mailed that are not unclaimed legacy people"),
+    );
+    f.done(&format!(
+        "{} mails, one to each unclaimed legacy person",
+        mails.len()
+    ))
 }
 
 pub async fn mailout_dry_run(run: &ClaimRun) -> Evidence {
@@ -916,23 +1586,69 @@ pub async fn bad_input(run: &ClaimRun) -> Evidence {
     let b = run.browser();
     let refused = |r: &Reply, codes: &[u16]| codes.contains(&r.status) && !r.sets(SESSION_COOKIE);
     let raw: Vec<(&str, Vec<u8>, &[u16])> = vec![
-        ("malformed JSON", br#"{"usernameOrEmail": "a", "password": "#.to_vec(), &[400, 422]),
+        (
+            "malformed JSON",
+            br#"{"usernameOrEmail": "a", "password": "#.to_vec(),
+            &[400, 422],
+        ),
         ("a JSON array", b"[]".to_vec(), &[400, 422]),
-        ("a 100 KiB username", serde_json::to_vec(&json!({"usernameOrEmail": "a".repeat(100 * 1024), "password": "x"})).unwrap_or_default(), &[400, 413, 422]),
-        ("a 4 KiB password", serde_json::to_vec(&json!({"usernameOrEmail": "someone", "password": "p".repeat(4096)})).unwrap_or_default(), &[400, 401, 413, 422]),
-        ("a number for the username", br#"{"usernameOrEmail": 12, "password": "x"}"#.to_vec(), &[400, 422]),
+        (
+            "a 100 KiB username",
+            serde_json::to_vec(
+                &json!({"usernameOrEmail": "a".repeat(100 * 1024), "password": "x"}),
+            )
+            .unwrap_or_default(),
+            &[400, 413, 422],
+        ),
+        (
+            "a 4 KiB password",
+            serde_json::to_vec(
+                &json!({"usernameOrEmail": "someone", "password": "p".repeat(4096)}),
+            )
+            .unwrap_or_default(),
+            &[400, 401, 413, 422],
+        ),
+        (
+            "a number for the username",
+            br#"{"usernameOrEmail": 12, "password": "x"}"#.to_vec(),
+            &[400, 422],
+        ),
     ];
     for (what, body, codes) in raw {
         match b.post_raw(LOGIN, "application/json", body).await {
-            Ok(r) => f.expect(refused(&r, codes), format!("sign-in with {what}: {} (want one of {codes:?})", r.describe())),
+            Ok(r) => f.expect(
+                refused(&r, codes),
+                format!(
+                    "sign-in with {what}: {} (want one of {codes:?})",
+                    r.describe()
+                ),
+            ),
             Err(e) => f.fail(format!("sign-in with {what}: {e}")),
         }
     }
     // Claim cookies: garbage, signed with another key, expired (signed with the right key).
-    let victim = run.cast.one(Role::GithubEmail).ok().and_then(|m| m.person_id.clone()).unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".into());
+    let victim = run
+        .cast
+        .one(Role::GithubEmail)
+        .ok()
+        .and_then(|m| m.person_id.clone())
+        .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".into());
     let claims = |exp: i64| json!({"scope": "claim", "githubId": 9_900_000_001i64, "login": "forger", "emails": [], "byEmail": [victim], "byLogin": [], "exp": exp});
-    let sign = |key: &[u8], c: &Value| jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), c, &jsonwebtoken::EncodingKey::from_secret(key)).unwrap_or_default();
-    let mut cookies = vec![("a garbage claim cookie", "not-a-token".to_string()), ("a claim cookie signed with another key", sign(uuid::Uuid::new_v4().as_bytes(), &claims(now() + 300)))];
+    let sign = |key: &[u8], c: &Value| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            c,
+            &jsonwebtoken::EncodingKey::from_secret(key),
+        )
+        .unwrap_or_default()
+    };
+    let mut cookies = vec![
+        ("a garbage claim cookie", "not-a-token".to_string()),
+        (
+            "a claim cookie signed with another key",
+            sign(uuid::Uuid::new_v4().as_bytes(), &claims(now() + 300)),
+        ),
+    ];
     match run.key() {
         Ok(k) => cookies.push(("an expired claim cookie", sign(k, &claims(now() - 600)))),
         Err(_) => f.note("an expired claim cookie was not tried: no session signing key"),
@@ -940,13 +1656,24 @@ pub async fn bad_input(run: &ClaimRun) -> Evidence {
     for (what, value) in cookies {
         let mut c = b.fresh();
         c.jar.insert(CLAIM_COOKIE.into(), value);
-        for (path, body) in [(CANDIDATES, None), ("/api/account-claim/confirm", Some(json!({"personId": victim})))] {
+        for (path, body) in [
+            (CANDIDATES, None),
+            (
+                "/api/account-claim/confirm",
+                Some(json!({"personId": victim})),
+            ),
+        ] {
             let r = match body {
                 None => c.get(path).await,
                 Some(body) => c.post_json(path, &body).await,
             };
             match r {
-                Ok(r) => f.expect(r.status == 401 && r.error_code() == Some("claim_token_invalid") && !r.sets(SESSION_COOKIE), format!("{path} with {what}: {}", r.describe())),
+                Ok(r) => f.expect(
+                    r.status == 401
+                        && r.error_code() == Some("claim_token_invalid")
+                        && !r.sets(SESSION_COOKIE),
+                    format!("{path} with {what}: {}", r.describe()),
+                ),
                 Err(e) => f.fail(format!("{path} with {what}: {e}")),
             }
         }
@@ -955,12 +1682,21 @@ pub async fn bad_input(run: &ClaimRun) -> Evidence {
         Ok(r) => f.expect((400..500).contains(&r.status) && r.status != 429, format!("reset confirm with a forged token: {}", r.describe())),
         Err(e) => f.fail(e.to_string()),
     }
-    match b.get("/api/auth/github/callback?code=forged&state=forged").await {
-        Ok(r) => f.expect(r.status < 500 && !r.sets(SESSION_COOKIE), format!("GitHub callback without the state cookie: {}", r.describe())),
+    match b
+        .get("/api/auth/github/callback?code=forged&state=forged")
+        .await
+    {
+        Ok(r) => f.expect(
+            r.status < 500 && !r.sets(SESSION_COOKIE),
+            format!("GitHub callback without the state cookie: {}", r.describe()),
+        ),
         Err(e) => f.fail(e.to_string()),
     }
     match b.get("/api/health").await {
-        Ok(r) => f.expect(r.status == 200, format!("health afterwards: {}", r.describe())),
+        Ok(r) => f.expect(
+            r.status == 200,
+            format!("health afterwards: {}", r.describe()),
+        ),
         Err(e) => f.fail(format!("health afterwards: {e}")),
     }
     f.done("every bad request was refused with a 4xx, no session was granted, and the stack stayed healthy")
@@ -972,7 +1708,10 @@ mod tests {
 
     #[test]
     fn tokens_are_read_from_links() {
-        assert_eq!(token_in("go to http://x/reset-password?token=abc_DEF-1.\nbye").as_deref(), Some("abc_DEF-1."));
+        assert_eq!(
+            token_in("go to http://x/reset-password?token=abc_DEF-1.\nbye").as_deref(),
+            Some("abc_DEF-1.")
+        );
         assert_eq!(token_in("no link"), None);
         assert_eq!(swap_case("Tonimacattack_2"), "tONIMACATTACK_2");
     }

@@ -47,15 +47,24 @@ impl FlowLog {
         };
         format!(
             "{}; {}; /user {}; /user/emails {}",
-            part("authorize (client id, redirect URI, state, PKCE S256)", &self.authorize),
-            part("code exchange (secret, redirect URI, verifier)", &self.exchange),
+            part(
+                "authorize (client id, redirect URI, state, PKCE S256)",
+                &self.authorize
+            ),
+            part(
+                "code exchange (secret, redirect URI, verifier)",
+                &self.exchange
+            ),
             if self.user_read { "read" } else { "not read" },
             if self.emails_read { "read" } else { "not read" }
         )
     }
 
     pub fn complete(&self) -> bool {
-        self.authorize == Some(Ok(())) && self.exchange == Some(Ok(())) && self.user_read && self.emails_read
+        self.authorize == Some(Ok(()))
+            && self.exchange == Some(Ok(()))
+            && self.user_read
+            && self.emails_read
     }
 }
 
@@ -87,7 +96,9 @@ pub struct GithubMock {
 
 impl std::fmt::Debug for GithubMock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GithubMock").field("uri", &self.server.uri()).finish()
+        f.debug_struct("GithubMock")
+            .field("uri", &self.server.uri())
+            .finish()
     }
 }
 
@@ -114,16 +125,27 @@ fn token() -> String {
 fn form(body: &[u8]) -> HashMap<String, String> {
     // GitHub takes the exchange as a form or as JSON.
     if let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(body) {
-        return o.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect();
+        return o
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
+            .collect();
     }
     reqwest::Url::parse(&format!("http://x/?{}", String::from_utf8_lossy(body)))
-        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 impl Github {
     fn authorize(&self, req: &Request) -> ResponseTemplate {
-        let q: HashMap<String, String> = req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let q: HashMap<String, String> = req
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
         let state_value = get("state").to_string();
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -134,9 +156,15 @@ impl Github {
         } else if get("client_id") != self.client_id {
             Some("another client id".to_string())
         } else if get("redirect_uri") != self.redirect_uri {
-            Some(format!("redirect URI {:?} is not the registered callback", get("redirect_uri").split('?').next().unwrap_or("")))
+            Some(format!(
+                "redirect URI {:?} is not the registered callback",
+                get("redirect_uri").split('?').next().unwrap_or("")
+            ))
         } else if get("code_challenge_method") != "S256" {
-            Some(format!("code_challenge_method {:?} (S256 required)", get("code_challenge_method")))
+            Some(format!(
+                "code_challenge_method {:?} (S256 required)",
+                get("code_challenge_method")
+            ))
         } else if get("code_challenge").len() != 43 {
             Some("no S256 code challenge".to_string())
         } else {
@@ -146,13 +174,25 @@ impl Github {
             if let Some(log) = st.logs.get_mut(&state_value) {
                 log.authorize = Some(Err(p.clone()));
             }
-            return ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_request", "error_description": p}));
+            return ResponseTemplate::new(400)
+                .set_body_json(json!({"error": "invalid_request", "error_description": p}));
         }
         let code = token();
-        st.codes.insert(code.clone(), Grant { state: state_value.clone(), challenge: get("code_challenge").into(), redirect_uri: get("redirect_uri").into(), used: false });
+        st.codes.insert(
+            code.clone(),
+            Grant {
+                state: state_value.clone(),
+                challenge: get("code_challenge").into(),
+                redirect_uri: get("redirect_uri").into(),
+                used: false,
+            },
+        );
         st.logs.entry(state_value.clone()).or_default().authorize = Some(Ok(()));
-        let mut to = reqwest::Url::parse(&self.redirect_uri).expect("checked when the mock started");
-        to.query_pairs_mut().append_pair("code", &code).append_pair("state", &state_value);
+        let mut to =
+            reqwest::Url::parse(&self.redirect_uri).expect("checked when the mock started");
+        to.query_pairs_mut()
+            .append_pair("code", &code)
+            .append_pair("state", &state_value);
         ResponseTemplate::new(302).insert_header("location", to.as_str())
     }
 
@@ -160,15 +200,23 @@ impl Github {
         let f = form(&req.body);
         let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let refuse = |why: &str| ResponseTemplate::new(200).set_body_json(json!({"error": "bad_verification_code", "error_description": why}));
-        let Some(grant) = st.codes.get_mut(get("code")) else { return refuse("unknown code") };
+        let refuse = |why: &str| {
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"error": "bad_verification_code", "error_description": why}))
+        };
+        let Some(grant) = st.codes.get_mut(get("code")) else {
+            return refuse("unknown code");
+        };
         let problem = if grant.used {
             Some("the code was already exchanged".to_string())
         } else if get("client_id") != self.client_id || get("client_secret") != self.client_secret {
             Some("wrong client id or secret".to_string())
         } else if get("redirect_uri") != grant.redirect_uri {
             Some("redirect URI differs from the authorize request's".to_string())
-        } else if base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(get("code_verifier").as_bytes())) != grant.challenge {
+        } else if base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(get("code_verifier").as_bytes()))
+            != grant.challenge
+        {
             Some("PKCE verifier does not match the challenge".to_string())
         } else {
             None
@@ -182,26 +230,39 @@ impl Github {
         let t = format!("gho_{}", token());
         st.tokens.insert(t.clone(), state_value.clone());
         st.logs.entry(state_value).or_default().exchange = Some(Ok(()));
-        ResponseTemplate::new(200).set_body_json(json!({"access_token": t, "token_type": "bearer", "scope": "read:user,user:email"}))
+        ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": t, "token_type": "bearer", "scope": "read:user,user:email"}),
+        )
     }
 
     fn api(&self, req: &Request, emails: bool) -> ResponseTemplate {
-        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-        let t = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("token ")).unwrap_or("");
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let t = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("token "))
+            .unwrap_or("");
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let Some(state_value) = st.tokens.get(t).cloned() else {
             return ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"}));
         };
         let who = st.scripts.get(&state_value).cloned();
         let log = st.logs.entry(state_value).or_default();
-        let Some(who) = who else { return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})) };
+        let Some(who) = who else {
+            return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
+        };
         if emails {
             log.emails_read = true;
             let list: Vec<Value> = who.emails.iter().map(|(e, v, p)| json!({"email": e, "verified": v, "primary": p, "visibility": null})).collect();
             ResponseTemplate::new(200).set_body_json(list)
         } else {
             log.user_read = true;
-            ResponseTemplate::new(200).set_body_json(json!({"id": who.id, "login": who.login, "name": null, "type": "User"}))
+            ResponseTemplate::new(200).set_body_json(
+                json!({"id": who.id, "login": who.login, "name": null, "type": "User"}),
+            )
         }
     }
 }
@@ -221,10 +282,18 @@ async fn serve(listen: Option<&str>) -> Result<MockServer, String> {
     match listen {
         // Requests are not recorded (the mocks keep what they need): 31,000 reminder mails
         // would otherwise stay in memory twice.
-        None => Ok(MockServer::builder().disable_request_recording().start().await),
+        None => Ok(MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await),
         Some(addr) => {
-            let l = std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            Ok(MockServer::builder().listener(l).disable_request_recording().start().await)
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            Ok(MockServer::builder()
+                .listener(l)
+                .disable_request_recording()
+                .start()
+                .await)
         }
     }
 }
@@ -233,16 +302,47 @@ impl GithubMock {
     /// Start on a free loopback port, or on `listen` (an address the stack was configured with).
     /// `client`: the OAuth app's id and secret the stack was configured with (made up when
     /// the suite configures the stack itself).
-    pub async fn start(listen: Option<&str>, redirect_uri: &str, client: Option<(String, String)>) -> Result<Self, String> {
-        reqwest::Url::parse(redirect_uri).map_err(|e| format!("redirect URI {redirect_uri:?}: {e}"))?;
+    pub async fn start(
+        listen: Option<&str>,
+        redirect_uri: &str,
+        client: Option<(String, String)>,
+    ) -> Result<Self, String> {
+        reqwest::Url::parse(redirect_uri)
+            .map_err(|e| format!("redirect URI {redirect_uri:?}: {e}"))?;
         let server = serve(listen).await?;
         let state = Arc::new(Mutex::new(GithubState::default()));
-        let (client_id, client_secret) = client.unwrap_or_else(|| (format!("Iv1.{}", &uuid::Uuid::new_v4().simple().to_string()[..16]), token()));
-        for (m, p, kind) in [("GET", "/login/oauth/authorize", Route::Authorize), ("POST", "/login/oauth/access_token", Route::Token), ("GET", "/user", Route::User), ("GET", "/user/emails", Route::Emails)] {
-            let r = Github { client_id: client_id.clone(), client_secret: client_secret.clone(), redirect_uri: redirect_uri.into(), state: state.clone(), kind };
-            Mock::given(method(m)).and(path(p)).respond_with(r).mount(&server).await;
+        let (client_id, client_secret) = client.unwrap_or_else(|| {
+            (
+                format!("Iv1.{}", &uuid::Uuid::new_v4().simple().to_string()[..16]),
+                token(),
+            )
+        });
+        for (m, p, kind) in [
+            ("GET", "/login/oauth/authorize", Route::Authorize),
+            ("POST", "/login/oauth/access_token", Route::Token),
+            ("GET", "/user", Route::User),
+            ("GET", "/user/emails", Route::Emails),
+        ] {
+            let r = Github {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                redirect_uri: redirect_uri.into(),
+                state: state.clone(),
+                kind,
+            };
+            Mock::given(method(m))
+                .and(path(p))
+                .respond_with(r)
+                .mount(&server)
+                .await;
         }
-        Ok(GithubMock { server, client_id, client_secret, redirect_uri: redirect_uri.into(), state })
+        Ok(GithubMock {
+            server,
+            client_id,
+            client_secret,
+            redirect_uri: redirect_uri.into(),
+            state,
+        })
     }
 
     pub fn uri(&self) -> String {
@@ -257,7 +357,13 @@ impl GithubMock {
     }
 
     pub fn log(&self, state: &str) -> FlowLog {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).logs.get(state).cloned().unwrap_or_default()
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .logs
+            .get(state)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -277,7 +383,11 @@ struct Resend {
 
 impl Respond for Resend {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if auth != format!("Bearer {}", self.api_key) {
             return ResponseTemplate::new(401).set_body_json(json!({"statusCode": 401, "name": "missing_api_key", "message": "API key is invalid"}));
         }
@@ -286,7 +396,10 @@ impl Respond for Resend {
         };
         let to: Vec<String> = match &v["to"] {
             Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
             _ => vec![],
         };
         if to.is_empty() || v["from"].as_str().is_none() || v["subject"].as_str().is_none() {
@@ -294,8 +407,17 @@ impl Respond for Resend {
         }
         let mut mails = self.mails.lock().unwrap_or_else(|p| p.into_inner());
         let seq = mails.len();
-        let text = v["text"].as_str().or(v["html"].as_str()).unwrap_or_default().to_string();
-        mails.push(Mail { seq, to, subject: v["subject"].as_str().unwrap_or_default().into(), text });
+        let text = v["text"]
+            .as_str()
+            .or(v["html"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        mails.push(Mail {
+            seq,
+            to,
+            subject: v["subject"].as_str().unwrap_or_default().into(),
+            text,
+        });
         ResponseTemplate::new(200).set_body_json(json!({"id": uuid::Uuid::new_v4().to_string()}))
     }
 }
@@ -309,7 +431,9 @@ pub struct ResendMock {
 
 impl std::fmt::Debug for ResendMock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResendMock").field("uri", &self.server.uri()).finish()
+        f.debug_struct("ResendMock")
+            .field("uri", &self.server.uri())
+            .finish()
     }
 }
 
@@ -320,8 +444,19 @@ impl ResendMock {
         let server = serve(listen).await?;
         let mails = Arc::new(Mutex::new(Vec::new()));
         let api_key = api_key.unwrap_or_else(|| format!("re_{}", token()));
-        Mock::given(method("POST")).and(path("/emails")).respond_with(Resend { api_key: api_key.clone(), mails: mails.clone() }).mount(&server).await;
-        Ok(ResendMock { server, api_key, mails })
+        Mock::given(method("POST"))
+            .and(path("/emails"))
+            .respond_with(Resend {
+                api_key: api_key.clone(),
+                mails: mails.clone(),
+            })
+            .mount(&server)
+            .await;
+        Ok(ResendMock {
+            server,
+            api_key,
+            mails,
+        })
     }
 
     pub fn uri(&self) -> String {
@@ -335,12 +470,21 @@ impl ResendMock {
 
     /// Mails since `mark`.
     pub fn since(&self, mark: usize) -> Vec<Mail> {
-        self.mails.lock().unwrap_or_else(|p| p.into_inner()).iter().skip(mark).cloned().collect()
+        self.mails
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .skip(mark)
+            .cloned()
+            .collect()
     }
 
     /// Mails since `mark` addressed to `to` (case-insensitive).
     pub fn to(&self, mark: usize, to: &str) -> Vec<Mail> {
-        self.since(mark).into_iter().filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to))).collect()
+        self.since(mark)
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
+            .collect()
     }
 }
 
@@ -353,8 +497,16 @@ pub struct Mocks {
 
 impl Mocks {
     /// Start both, on free loopback ports or on the addresses given.
-    pub async fn start(github: Option<&str>, resend: Option<&str>, redirect_uri: &str, creds: Credentials) -> Result<Self, String> {
-        Ok(Mocks { github: GithubMock::start(github, redirect_uri, creds.github_client).await?, resend: ResendMock::start(resend, creds.resend_key).await? })
+    pub async fn start(
+        github: Option<&str>,
+        resend: Option<&str>,
+        redirect_uri: &str,
+        creds: Credentials,
+    ) -> Result<Self, String> {
+        Ok(Mocks {
+            github: GithubMock::start(github, redirect_uri, creds.github_client).await?,
+            resend: ResendMock::start(resend, creds.resend_key).await?,
+        })
     }
 }
 
@@ -370,10 +522,20 @@ mod tests {
     use super::*;
 
     fn who() -> GithubIdentity {
-        GithubIdentity { id: 42, login: "Octo".into(), emails: vec![("o@example.invalid".into(), true, true)] }
+        GithubIdentity {
+            id: 42,
+            login: "Octo".into(),
+            emails: vec![("o@example.invalid".into(), true, true)],
+        }
     }
 
-    async fn authorize(m: &GithubMock, state: &str, challenge: &str, method: &str, redirect: &str) -> reqwest::Response {
+    async fn authorize(
+        m: &GithubMock,
+        state: &str,
+        challenge: &str,
+        method: &str,
+        redirect: &str,
+    ) -> reqwest::Response {
         let mut u = reqwest::Url::parse(&format!("{}/login/oauth/authorize", m.uri())).unwrap();
         u.query_pairs_mut()
             .append_pair("client_id", &m.client_id)
@@ -381,14 +543,27 @@ mod tests {
             .append_pair("state", state)
             .append_pair("code_challenge", challenge)
             .append_pair("code_challenge_method", method);
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(u).send().await.unwrap()
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(u)
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn exchange(m: &GithubMock, code: &str, verifier: &str, redirect: &str) -> Value {
         reqwest::Client::new()
             .post(format!("{}/login/oauth/access_token", m.uri()))
             .header("accept", "application/json")
-            .form(&[("client_id", m.client_id.as_str()), ("client_secret", m.client_secret.as_str()), ("code", code), ("redirect_uri", redirect), ("code_verifier", verifier)])
+            .form(&[
+                ("client_id", m.client_id.as_str()),
+                ("client_secret", m.client_secret.as_str()),
+                ("code", code),
+                ("redirect_uri", redirect),
+                ("code_verifier", verifier),
+            ])
             .send()
             .await
             .unwrap()
@@ -399,7 +574,11 @@ mod tests {
 
     fn code_of(r: &reqwest::Response) -> String {
         let l = reqwest::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-        l.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
+        l.query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned()
     }
 
     #[tokio::test]
@@ -407,16 +586,35 @@ mod tests {
         let cb = "http://127.0.0.1:9/api/auth/github/callback";
         let m = GithubMock::start(None, cb, None).await.unwrap();
         let verifier = "a-verifier-of-enough-length-for-pkce-0123456789";
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()));
 
         // Unscripted state, plain method, another redirect URI: refused at authorize.
-        assert_eq!(authorize(&m, "nobody", &challenge, "S256", cb).await.status(), 400);
+        assert_eq!(
+            authorize(&m, "nobody", &challenge, "S256", cb)
+                .await
+                .status(),
+            400
+        );
         m.script("s1", who());
-        assert_eq!(authorize(&m, "s1", &challenge, "plain", cb).await.status(), 400);
+        assert_eq!(
+            authorize(&m, "s1", &challenge, "plain", cb).await.status(),
+            400
+        );
         assert!(m.log("s1").authorize.unwrap().unwrap_err().contains("S256"));
         m.script("s2", who());
-        assert_eq!(authorize(&m, "s2", &challenge, "S256", "http://evil.example/cb").await.status(), 400);
-        assert!(m.log("s2").authorize.unwrap().unwrap_err().contains("redirect URI"));
+        assert_eq!(
+            authorize(&m, "s2", &challenge, "S256", "http://evil.example/cb")
+                .await
+                .status(),
+            400
+        );
+        assert!(m
+            .log("s2")
+            .authorize
+            .unwrap()
+            .unwrap_err()
+            .contains("redirect URI"));
 
         // A wrong verifier is refused, and the code cannot be used again.
         m.script("s3", who());
@@ -426,19 +624,46 @@ mod tests {
         let v = exchange(&m, &code, "another-verifier", cb).await;
         assert_eq!(v["error"], "bad_verification_code");
         assert!(m.log("s3").exchange.unwrap().unwrap_err().contains("PKCE"));
-        assert_eq!(exchange(&m, &code, verifier, cb).await["error"], "bad_verification_code");
+        assert_eq!(
+            exchange(&m, &code, verifier, cb).await["error"],
+            "bad_verification_code"
+        );
 
         // The right verifier gets a token that reads the scripted identity.
         m.script("s4", who());
         let code = code_of(&authorize(&m, "s4", &challenge, "S256", cb).await);
         let v = exchange(&m, &code, verifier, cb).await;
         let t = v["access_token"].as_str().unwrap().to_string();
-        let user: Value = reqwest::Client::new().get(format!("{}/user", m.uri())).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
-        assert_eq!((user["id"].as_i64(), user["login"].as_str()), (Some(42), Some("Octo")));
-        let emails: Value = reqwest::Client::new().get(format!("{}/user/emails", m.uri())).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+        let user: Value = reqwest::Client::new()
+            .get(format!("{}/user", m.uri()))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (user["id"].as_i64(), user["login"].as_str()),
+            (Some(42), Some("Octo"))
+        );
+        let emails: Value = reqwest::Client::new()
+            .get(format!("{}/user/emails", m.uri()))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(emails[0]["verified"], true);
         assert!(m.log("s4").complete(), "{}", m.log("s4").describe());
-        let bad = reqwest::Client::new().get(format!("{}/user", m.uri())).bearer_auth("gho_forged").send().await.unwrap();
+        let bad = reqwest::Client::new()
+            .get(format!("{}/user", m.uri()))
+            .bearer_auth("gho_forged")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(bad.status(), 401);
     }
 
@@ -447,10 +672,37 @@ mod tests {
         let m = ResendMock::start(None, None).await.unwrap();
         let c = reqwest::Client::new();
         let mail = json!({"from": "a@example.invalid", "to": ["B@example.invalid"], "subject": "s", "text": "t"});
-        assert_eq!(c.post(format!("{}/emails", m.uri())).bearer_auth("re_wrong").json(&mail).send().await.unwrap().status(), 401);
-        assert_eq!(c.post(format!("{}/emails", m.uri())).bearer_auth(&m.api_key).body("{").send().await.unwrap().status(), 422);
+        assert_eq!(
+            c.post(format!("{}/emails", m.uri()))
+                .bearer_auth("re_wrong")
+                .json(&mail)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+        assert_eq!(
+            c.post(format!("{}/emails", m.uri()))
+                .bearer_auth(&m.api_key)
+                .body("{")
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            422
+        );
         let mark = m.mark();
-        assert_eq!(c.post(format!("{}/emails", m.uri())).bearer_auth(&m.api_key).json(&mail).send().await.unwrap().status(), 200);
+        assert_eq!(
+            c.post(format!("{}/emails", m.uri()))
+                .bearer_auth(&m.api_key)
+                .json(&mail)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
         assert_eq!(m.to(mark, "b@example.invalid").len(), 1);
         assert_eq!(m.since(mark + 1).len(), 0);
     }

@@ -50,7 +50,9 @@ impl std::str::FromStr for EmailMatch {
             "claim-screen" => Ok(EmailMatch::ClaimScreen),
             "auto-link" => Ok(EmailMatch::AutoLink),
             "either" => Ok(EmailMatch::Either),
-            o => Err(format!("email_match {o:?}: expected claim-screen, auto-link or either")),
+            o => Err(format!(
+                "email_match {o:?}: expected claim-screen, auto-link or either"
+            )),
         }
     }
 }
@@ -74,7 +76,8 @@ impl std::fmt::Debug for KnownPassword {
 
 /// Read a known-passwords file: a JSON array of `{personId, username, scheme?, plaintext}`.
 pub fn read_passwords(path: &std::path::Path) -> Result<Vec<KnownPassword>, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Config(format!("known passwords {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("known passwords {}: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| {
         Error::Config(format!("known passwords {}: not a JSON array of {{personId, username, plaintext}}: line {} column {}", path.display(), e.line(), e.column()))
     })
@@ -125,9 +128,17 @@ impl HashKind {
     pub fn of(hash: Option<&str>) -> Self {
         match hash {
             None | Some("") => HashKind::None,
-            Some(h) if h.len() == 40 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => HashKind::Sha1,
+            Some(h)
+                if h.len() == 40
+                    && h.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+            {
+                HashKind::Sha1
+            }
             Some(h) if h.len() == 60 && h.starts_with("$2y$") => HashKind::Bcrypt2y,
-            Some(h) if h.len() == 60 && (h.starts_with("$2a$") || h.starts_with("$2b$")) => HashKind::Bcrypt,
+            Some(h) if h.len() == 60 && (h.starts_with("$2a$") || h.starts_with("$2b$")) => {
+                HashKind::Bcrypt
+            }
             Some(_) => HashKind::Foreign,
         }
     }
@@ -162,7 +173,11 @@ impl std::fmt::Debug for Member {
 impl Member {
     /// `legacy 123 (slug)`: how evidence names a person.
     pub fn label(&self) -> String {
-        format!("legacy {} ({})", self.laddr_id, self.slug.as_deref().unwrap_or("no twin"))
+        format!(
+            "legacy {} ({})",
+            self.laddr_id,
+            self.slug.as_deref().unwrap_or("no twin")
+        )
     }
 
     /// Carried, active and not yet linked to GitHub.
@@ -171,7 +186,11 @@ impl Member {
     }
 
     fn signs_in(&self) -> bool {
-        self.is_user && matches!(self.level.as_str(), "User" | "Staff" | "Administrator" | "Developer")
+        self.is_user
+            && matches!(
+                self.level.as_str(),
+                "User" | "Staff" | "Administrator" | "Developer"
+            )
     }
 }
 
@@ -225,11 +244,24 @@ impl Cast {
         sorted.sort_by_key(|m| std::cmp::Reverse(m.laddr_id));
         let mut used: HashSet<i64> = HashSet::new();
         let mut cast = Cast::default();
-        let mut pick = |cast: &mut Cast, role: Role, n: usize, what: &str, pred: &dyn Fn(&Member) -> bool, exclusive: bool| {
+        let mut pick = |cast: &mut Cast,
+                        role: Role,
+                        n: usize,
+                        what: &str,
+                        pred: &dyn Fn(&Member) -> bool,
+                        exclusive: bool| {
             // A non-exclusive role (the staff reviewer) only acts on others, so anyone fits.
-            let found: Vec<Member> = sorted.iter().filter(|m| (!exclusive || !used.contains(&m.laddr_id)) && pred(m)).take(n).map(|m| (*m).clone()).collect();
+            let found: Vec<Member> = sorted
+                .iter()
+                .filter(|m| (!exclusive || !used.contains(&m.laddr_id)) && pred(m))
+                .take(n)
+                .map(|m| (*m).clone())
+                .collect();
             let r = if found.len() < n {
-                Err(format!("laddr has {} of the {n} member(s) needed who {what}", found.len()))
+                Err(format!(
+                    "laddr has {} of the {n} member(s) needed who {what}",
+                    found.len()
+                ))
             } else {
                 if exclusive {
                     used.extend(found.iter().map(|m| m.laddr_id));
@@ -238,43 +270,213 @@ impl Cast {
             };
             cast.roles.insert(role, r);
         };
-        let login = |k: HashKind| move |m: &Member| m.open() && m.signs_in() && m.email.is_some() && m.hash == k && m.password.is_some();
-        pick(&mut cast, Role::Sha1Login, 4, "sign in with a known SHA-1 password and have an email", &login(HashKind::Sha1), true);
-        pick(&mut cast, Role::BcryptLogin, 4, "sign in with a known bcrypt $2y$ password and have an email", &login(HashKind::Bcrypt2y), true);
-        pick(&mut cast, Role::WrongSha1, 1, "have a SHA-1 hash", &|m| m.open() && m.signs_in() && m.hash == HashKind::Sha1, true);
-        pick(&mut cast, Role::WrongBcrypt, 1, "have a bcrypt $2y$ hash", &|m| m.open() && m.signs_in() && m.hash == HashKind::Bcrypt2y, true);
-        pick(&mut cast, Role::Foreign, 1, "have a hash in a format laddr never wrote, with a known password", &|m| m.person_id.is_some() && !m.deleted && m.hash == HashKind::Foreign && m.password.is_some(), true);
-        pick(&mut cast, Role::Disabled, 1, "are Disabled with a known password", &|m| m.level == "Disabled" && m.password.is_some(), true);
-        pick(&mut cast, Role::Contact, 1, "are Contact level with a Username and a known password", &|m| m.level == "Contact" && m.password.is_some(), true);
+        let login = |k: HashKind| {
+            move |m: &Member| {
+                m.open() && m.signs_in() && m.email.is_some() && m.hash == k && m.password.is_some()
+            }
+        };
+        pick(
+            &mut cast,
+            Role::Sha1Login,
+            4,
+            "sign in with a known SHA-1 password and have an email",
+            &login(HashKind::Sha1),
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::BcryptLogin,
+            4,
+            "sign in with a known bcrypt $2y$ password and have an email",
+            &login(HashKind::Bcrypt2y),
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::WrongSha1,
+            1,
+            "have a SHA-1 hash",
+            &|m| m.open() && m.signs_in() && m.hash == HashKind::Sha1,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::WrongBcrypt,
+            1,
+            "have a bcrypt $2y$ hash",
+            &|m| m.open() && m.signs_in() && m.hash == HashKind::Bcrypt2y,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::Foreign,
+            1,
+            "have a hash in a format laddr never wrote, with a known password",
+            &|m| {
+                m.person_id.is_some()
+                    && !m.deleted
+                    && m.hash == HashKind::Foreign
+                    && m.password.is_some()
+            },
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::Disabled,
+            1,
+            "are Disabled with a known password",
+            &|m| m.level == "Disabled" && m.password.is_some(),
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::Contact,
+            1,
+            "are Contact level with a Username and a known password",
+            &|m| m.level == "Contact" && m.password.is_some(),
+            true,
+        );
         let with_email = |m: &Member| m.open() && m.email.is_some();
-        pick(&mut cast, Role::GithubEmail, 1, "have an email", &with_email, true);
-        pick(&mut cast, Role::GithubUsername, 1, "have a known SHA-1 password and a slug", &|m| m.open() && m.signs_in() && m.hash == HashKind::Sha1 && m.password.is_some() && m.slug.as_ref().is_some_and(|s| s.len() >= 2), true);
-        pick(&mut cast, Role::GithubUnverified, 1, "have an email", &with_email, true);
-        pick(&mut cast, Role::Several, 3, "have an email", &with_email, true);
-        pick(&mut cast, Role::SeveralUnverified, 1, "have an email", &with_email, true);
+        pick(
+            &mut cast,
+            Role::GithubEmail,
+            1,
+            "have an email",
+            &with_email,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::GithubUsername,
+            1,
+            "have a known SHA-1 password and a slug",
+            &|m| {
+                m.open()
+                    && m.signs_in()
+                    && m.hash == HashKind::Sha1
+                    && m.password.is_some()
+                    && m.slug.as_ref().is_some_and(|s| s.len() >= 2)
+            },
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::GithubUnverified,
+            1,
+            "have an email",
+            &with_email,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::Several,
+            3,
+            "have an email",
+            &with_email,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::SeveralUnverified,
+            1,
+            "have an email",
+            &with_email,
+            true,
+        );
         // Prefer someone with memberships and authored updates or buzz (most to lose).
         let refs = |m: &Member| m.open() && m.email.is_some() && m.memberships > 0;
-        pick(&mut cast, Role::StaffReview, 1, "have memberships and authored updates or buzz", &|m| refs(m) && m.authored > 0, true);
-        if cast.roles.get(&Role::StaffReview).is_some_and(|r| r.is_err()) {
-            pick(&mut cast, Role::StaffReview, 1, "have project memberships", &refs, true);
+        pick(
+            &mut cast,
+            Role::StaffReview,
+            1,
+            "have memberships and authored updates or buzz",
+            &|m| refs(m) && m.authored > 0,
+            true,
+        );
+        if cast
+            .roles
+            .get(&Role::StaffReview)
+            .is_some_and(|r| r.is_err())
+        {
+            pick(
+                &mut cast,
+                Role::StaffReview,
+                1,
+                "have project memberships",
+                &refs,
+                true,
+            );
         }
-        pick(&mut cast, Role::Decline, 1, "have an email", &with_email, true);
-        pick(&mut cast, Role::SecondLinked, 1, "have an email", &with_email, true);
-        pick(&mut cast, Role::SecondOther, 1, "have an email", &with_email, true);
-        pick(&mut cast, Role::Reset, 1, "have an email", &with_email, true);
-        pick(&mut cast, Role::ResetNoEmail, 1, "have no email", &|m| m.open() && m.email.is_none(), true);
-        pick(&mut cast, Role::Reviewer, 1, "are staff in the new stack", &|m| m.person_id.is_some() && !m.deleted && matches!(m.new_level.as_deref(), Some("staff" | "administrator")), false);
+        pick(
+            &mut cast,
+            Role::Decline,
+            1,
+            "have an email",
+            &with_email,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::SecondLinked,
+            1,
+            "have an email",
+            &with_email,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::SecondOther,
+            1,
+            "have an email",
+            &with_email,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::Reset,
+            1,
+            "have an email",
+            &with_email,
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::ResetNoEmail,
+            1,
+            "have no email",
+            &|m| m.open() && m.email.is_none(),
+            true,
+        );
+        pick(
+            &mut cast,
+            Role::Reviewer,
+            1,
+            "are staff in the new stack",
+            &|m| {
+                m.person_id.is_some()
+                    && !m.deleted
+                    && matches!(m.new_level.as_deref(), Some("staff" | "administrator"))
+            },
+            false,
+        );
         cast
     }
 }
 
 /// laddr's members with a Username, joined to the data repo and the known passwords.
-pub async fn members(db: &LegacyDb, snap: &Snapshot, passwords: &[KnownPassword]) -> Result<Vec<Member>, Error> {
+pub async fn members(
+    db: &LegacyDb,
+    snap: &Snapshot,
+    passwords: &[KnownPassword],
+) -> Result<Vec<Member>, Error> {
     let rows = sqlx::query("SELECT CAST(ID AS SIGNED), Class, Username, Email, Password, CAST(AccountLevel AS CHAR) FROM people WHERE Username IS NOT NULL AND Username <> '' ORDER BY ID")
         .fetch_all(db.pool())
         .await
         .map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: format!("reading people for sign-in: {e}") })?;
-    let known: HashMap<i64, &str> = passwords.iter().map(|p| (p.person_id, p.plaintext.as_str())).collect();
+    let known: HashMap<i64, &str> = passwords
+        .iter()
+        .map(|p| (p.person_id, p.plaintext.as_str()))
+        .collect();
     let mut by_legacy: HashMap<i64, &crate::datarepo::Record> = HashMap::new();
     for r in snap.sheet("people") {
         if let Some(l) = r.fields.get("legacyId").and_then(|v| v.as_integer()) {
@@ -295,18 +497,37 @@ pub async fn members(db: &LegacyDb, snap: &Snapshot, passwords: &[KnownPassword]
     let buzz = count("project-buzz", "postedById");
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let id: i64 = r.try_get(0).map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: e.to_string() })?;
+        let id: i64 = r.try_get(0).map_err(|e| Error::LegacyDatabase {
+            url: db.display.clone(),
+            message: e.to_string(),
+        })?;
         let class: String = r.try_get(1).unwrap_or_default();
         let hash: Option<String> = r.try_get::<Option<String>, _>(4).ok().flatten();
         let twin = by_legacy.get(&id);
-        let s = |k: &str| twin.and_then(|t| t.fields.get(k)).and_then(|v| v.as_str()).map(str::to_string);
+        let s = |k: &str| {
+            twin.and_then(|t| t.fields.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
         let person_id = s("id");
         let pid = person_id.clone().unwrap_or_default();
         out.push(Member {
             laddr_id: id,
-            username: r.try_get::<Option<String>, _>(2).ok().flatten().unwrap_or_default(),
-            email: r.try_get::<Option<String>, _>(3).ok().flatten().filter(|e| !e.is_empty()),
-            level: r.try_get::<Option<String>, _>(5).ok().flatten().unwrap_or_else(|| "User".into()),
+            username: r
+                .try_get::<Option<String>, _>(2)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            email: r
+                .try_get::<Option<String>, _>(3)
+                .ok()
+                .flatten()
+                .filter(|e| !e.is_empty()),
+            level: r
+                .try_get::<Option<String>, _>(5)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "User".into()),
             is_user: class.ends_with("\\User"),
             hash: HashKind::of(hash.as_deref()),
             password: known.get(&id).map(|p| p.to_string()),
@@ -315,7 +536,8 @@ pub async fn members(db: &LegacyDb, snap: &Snapshot, passwords: &[KnownPassword]
             deleted: twin.is_some_and(|t| t.fields.contains_key("deletedAt")),
             linked: twin.is_some_and(|t| t.fields.contains_key("githubUserId")),
             memberships: memberships.get(&pid).copied().unwrap_or(0),
-            authored: updates.get(&pid).copied().unwrap_or(0) + buzz.get(&pid).copied().unwrap_or(0),
+            authored: updates.get(&pid).copied().unwrap_or(0)
+                + buzz.get(&pid).copied().unwrap_or(0),
             person_id,
         });
     }
@@ -347,21 +569,59 @@ mod tests {
 
     #[test]
     fn hash_kinds() {
-        assert_eq!(HashKind::of(Some("d033e22ae348aeb5660fc2140aec35850c4da997")), HashKind::Sha1);
-        assert_eq!(HashKind::of(Some(&format!("$2y$10${}", "a".repeat(53)))), HashKind::Bcrypt2y);
-        assert_eq!(HashKind::of(Some("{SHA}0DPiKuNIrrVmD8IUCuw1hQxNqZc=")), HashKind::Foreign);
+        assert_eq!(
+            HashKind::of(Some("d033e22ae348aeb5660fc2140aec35850c4da997")),
+            HashKind::Sha1
+        );
+        assert_eq!(
+            HashKind::of(Some(&format!("$2y$10${}", "a".repeat(53)))),
+            HashKind::Bcrypt2y
+        );
+        assert_eq!(
+            HashKind::of(Some("{SHA}0DPiKuNIrrVmD8IUCuw1hQxNqZc=")),
+            HashKind::Foreign
+        );
         assert_eq!(HashKind::of(None), HashKind::None);
     }
 
     #[test]
     fn roles_take_distinct_people_from_the_top_and_say_who_is_missing() {
-        let mut people: Vec<Member> = (1..=60).map(|i| m(i, if i % 2 == 0 { HashKind::Sha1 } else { HashKind::Bcrypt2y }, i % 7 != 0, true)).collect();
-        people.push(Member { level: "Staff".into(), new_level: Some("staff".into()), ..m(61, HashKind::None, true, false) });
+        let mut people: Vec<Member> = (1..=60)
+            .map(|i| {
+                m(
+                    i,
+                    if i % 2 == 0 {
+                        HashKind::Sha1
+                    } else {
+                        HashKind::Bcrypt2y
+                    },
+                    i % 7 != 0,
+                    true,
+                )
+            })
+            .collect();
+        people.push(Member {
+            level: "Staff".into(),
+            new_level: Some("staff".into()),
+            ..m(61, HashKind::None, true, false)
+        });
         let cast = Cast::choose(&people);
         let sha1 = cast.get(Role::Sha1Login).unwrap();
-        assert_eq!(sha1.iter().map(|m| m.laddr_id).collect::<Vec<_>>(), vec![60, 58, 54, 52], "56 has no email");
+        assert_eq!(
+            sha1.iter().map(|m| m.laddr_id).collect::<Vec<_>>(),
+            vec![60, 58, 54, 52],
+            "56 has no email"
+        );
         let mut seen = HashSet::new();
-        for role in [Role::Sha1Login, Role::BcryptLogin, Role::GithubEmail, Role::Several, Role::StaffReview, Role::Reset, Role::ResetNoEmail] {
+        for role in [
+            Role::Sha1Login,
+            Role::BcryptLogin,
+            Role::GithubEmail,
+            Role::Several,
+            Role::StaffReview,
+            Role::Reset,
+            Role::ResetNoEmail,
+        ] {
             for x in cast.get(role).unwrap() {
                 assert!(seen.insert(x.laddr_id), "{x:?} used twice");
             }
@@ -369,6 +629,9 @@ mod tests {
         assert!(cast.get(Role::StaffReview).unwrap()[0].memberships > 0);
         assert_eq!(cast.one(Role::Reviewer).unwrap().laddr_id, 61);
         let err = cast.get(Role::Foreign).unwrap_err();
-        assert!(err.contains("0 of the 1") && err.contains("format laddr never wrote"), "{err}");
+        assert!(
+            err.contains("0 of the 1") && err.contains("format laddr never wrote"),
+            "{err}"
+        );
     }
 }

@@ -20,8 +20,16 @@ pub struct Comparison {
 impl Comparison {
     /// The larger median over the smaller.
     pub fn ratio(&self) -> f64 {
-        let (lo, hi) = if self.median_a < self.median_b { (self.median_a, self.median_b) } else { (self.median_b, self.median_a) };
-        if lo <= 0.0 { f64::INFINITY } else { hi / lo }
+        let (lo, hi) = if self.median_a < self.median_b {
+            (self.median_a, self.median_b)
+        } else {
+            (self.median_b, self.median_a)
+        };
+        if lo <= 0.0 {
+            f64::INFINITY
+        } else {
+            hi / lo
+        }
     }
 
     pub fn distinguishable(&self) -> bool {
@@ -36,13 +44,21 @@ pub fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     let m = v.len() / 2;
-    if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
 }
 
 /// Mann–Whitney U of `a` against `b`.
 pub fn compare(a: &[f64], b: &[f64]) -> Comparison {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let mut all: Vec<(f64, usize)> = a.iter().map(|&x| (x, 0)).chain(b.iter().map(|&x| (x, 1))).collect();
+    let mut all: Vec<(f64, usize)> = a
+        .iter()
+        .map(|&x| (x, 0))
+        .chain(b.iter().map(|&x| (x, 1)))
+        .collect();
     all.sort_by(|x, y| x.0.total_cmp(&y.0));
     // Average ranks over ties; collect the tie correction term.
     let mut ranks = vec![0.0; all.len()];
@@ -61,7 +77,12 @@ pub fn compare(a: &[f64], b: &[f64]) -> Comparison {
         tie_term += t * t * t - t;
         i = j + 1;
     }
-    let r1: f64 = all.iter().zip(&ranks).filter(|((_, g), _)| *g == 0).map(|(_, r)| r).sum();
+    let r1: f64 = all
+        .iter()
+        .zip(&ranks)
+        .filter(|((_, g), _)| *g == 0)
+        .map(|(_, r)| r)
+        .sum();
     let u1 = r1 - n1 * (n1 + 1.0) / 2.0;
     let n = n1 + n2;
     let mean = n1 * n2 / 2.0;
@@ -73,7 +94,13 @@ pub fn compare(a: &[f64], b: &[f64]) -> Comparison {
         let z = ((u1 - mean).abs() - 0.5).max(0.0) / var.sqrt();
         (2.0 * normal_sf(z)).min(1.0)
     };
-    Comparison { n_a: a.len(), n_b: b.len(), median_a: median(a), median_b: median(b), p }
+    Comparison {
+        n_a: a.len(),
+        n_b: b.len(),
+        median_a: median(a),
+        median_b: median(b),
+        p,
+    }
 }
 
 /// P(Z > z) for the standard normal, via erfc (Numerical Recipes' rational approximation,
@@ -85,13 +112,22 @@ fn normal_sf(z: f64) -> f64 {
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06 + t * (0.278_868_07 + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
 }
 
 #[cfg(test)]
@@ -114,7 +150,10 @@ mod tests {
         let fast: Vec<f64> = (0..25).map(|i| 1.0 + (i % 5) as f64 * 0.1).collect();
         let slow: Vec<f64> = (0..25).map(|i| 50.0 + (i % 7) as f64).collect();
         let c = compare(&fast, &slow);
-        assert!(c.p < 1e-8 && c.ratio() > 40.0 && c.distinguishable(), "{c:?}");
+        assert!(
+            c.p < 1e-8 && c.ratio() > 40.0 && c.distinguishable(),
+            "{c:?}"
+        );
         // The same distribution, interleaved: not distinguishable.
         let a: Vec<f64> = (0..25).map(|i| 50.0 + ((i * 7) % 11) as f64).collect();
         let b: Vec<f64> = (0..25).map(|i| 50.0 + ((i * 5 + 3) % 11) as f64).collect();

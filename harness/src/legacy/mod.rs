@@ -54,11 +54,18 @@ impl LegacyDb {
     /// catches one. Never used by the suite itself.
     #[doc(hidden)]
     pub async fn connect_writable_for_tests(url: &str) -> Result<Self, Error> {
-        let pool = MySqlPoolOptions::new().max_connections(1).connect(url).await.map_err(|e| Error::LegacyDatabase {
-            url: display_url(url),
-            message: e.to_string(),
-        })?;
-        Ok(LegacyDb { pool, display: display_url(url) })
+        let pool = MySqlPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .map_err(|e| Error::LegacyDatabase {
+                url: display_url(url),
+                message: e.to_string(),
+            })?;
+        Ok(LegacyDb {
+            pool,
+            display: display_url(url),
+        })
     }
 
     pub fn pool(&self) -> &MySqlPool {
@@ -66,7 +73,10 @@ impl LegacyDb {
     }
 
     fn err(&self, what: &str, e: sqlx::Error) -> Error {
-        Error::LegacyDatabase { url: self.display.clone(), message: format!("{what}: {e}") }
+        Error::LegacyDatabase {
+            url: self.display.clone(),
+            message: format!("{what}: {e}"),
+        }
     }
 
     /// `SELECT VERSION()`, for the report's identity of the legacy database.
@@ -75,7 +85,8 @@ impl LegacyDb {
             .fetch_one(&self.pool)
             .await
             .map_err(|e| self.err("server version", e))?;
-        row.try_get::<String, _>(0).map_err(|e| self.err("server version", e))
+        row.try_get::<String, _>(0)
+            .map_err(|e| self.err("server version", e))
     }
 
     /// Base tables of the current database, sorted.
@@ -88,7 +99,10 @@ impl LegacyDb {
         .await
         .map_err(|e| self.err("list tables", e))?;
         rows.iter()
-            .map(|r| r.try_get::<String, _>(0).map_err(|e| self.err("list tables", e)))
+            .map(|r| {
+                r.try_get::<String, _>(0)
+                    .map_err(|e| self.err("list tables", e))
+            })
             .collect()
     }
 
@@ -97,7 +111,11 @@ impl LegacyDb {
         let tables = self.tables().await?;
         let mut sums = BTreeMap::new();
         for chunk in tables.chunks(64) {
-            let list = chunk.iter().map(|t| quote_ident(t)).collect::<Vec<_>>().join(", ");
+            let list = chunk
+                .iter()
+                .map(|t| quote_ident(t))
+                .collect::<Vec<_>>()
+                .join(", ");
             let rows = sqlx::query(&format!("CHECKSUM TABLE {list}"))
                 .fetch_all(&self.pool)
                 .await
@@ -106,7 +124,10 @@ impl LegacyDb {
                 let qualified: String = row.try_get(0).map_err(|e| self.err("checksum", e))?;
                 let sum: Option<i64> = row.try_get(1).map_err(|e| self.err("checksum", e))?;
                 let sum = sum.map(|s| s as u64);
-                let table = qualified.rsplit_once('.').map(|(_, t)| t.to_string()).unwrap_or(qualified);
+                let table = qualified
+                    .rsplit_once('.')
+                    .map(|(_, t)| t.to_string())
+                    .unwrap_or(qualified);
                 sums.insert(table, sum);
             }
         }
@@ -150,7 +171,11 @@ impl Checksums {
             let b = before.0.get(t).copied().flatten();
             let a = self.0.get(t).copied().flatten();
             if before.0.contains_key(t) != self.0.contains_key(t) || a != b {
-                out.push(ChecksumChange { table: t.clone(), before: b, after: a });
+                out.push(ChecksumChange {
+                    table: t.clone(),
+                    before: b,
+                    after: a,
+                });
             }
         }
         out
@@ -167,14 +192,17 @@ pub fn display_url(url: &str) -> String {
     crate::redact::redact(url)
 }
 
-
-
 /// The same server with other credentials and database: `mysql://user:pw@host:port/db`.
 pub fn rewrite_url(url: &str, user: &str, password: &str, database: &str) -> Result<String, Error> {
-    let bad = |m: String| Error::LegacyDatabase { url: display_url(url), message: m };
+    let bad = |m: String| Error::LegacyDatabase {
+        url: display_url(url),
+        message: m,
+    };
     let mut u = reqwest::Url::parse(url).map_err(|e| bad(format!("not a URL: {e}")))?;
-    u.set_username(user).map_err(|_| bad("cannot set user".into()))?;
-    u.set_password(Some(password)).map_err(|_| bad("cannot set password".into()))?;
+    u.set_username(user)
+        .map_err(|_| bad("cannot set user".into()))?;
+    u.set_password(Some(password))
+        .map_err(|_| bad("cannot set password".into()))?;
     u.set_path(&format!("/{database}"));
     Ok(u.to_string())
 }
@@ -184,18 +212,32 @@ pub fn rewrite_url(url: &str, user: &str, password: &str, database: &str) -> Res
 pub async fn prove_read_only(db: &LegacyDb) -> crate::evidence::Evidence {
     use crate::evidence::{Evidence, Outcome};
     let check = "a write through the suite's connection is refused by the server";
-    match sqlx::query("DELETE FROM people WHERE 1 = 0").execute(db.pool()).await {
-        Ok(_) => Evidence::new(check, Outcome::Fail, "the server accepted a DELETE through the suite's connection: it is not read-only"),
+    match sqlx::query("DELETE FROM people WHERE 1 = 0")
+        .execute(db.pool())
+        .await
+    {
+        Ok(_) => Evidence::new(
+            check,
+            Outcome::Fail,
+            "the server accepted a DELETE through the suite's connection: it is not read-only",
+        ),
         Err(sqlx::Error::Database(e)) => {
             let code = e.code().map(|c| c.to_string()).unwrap_or_default();
-            let why = match e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number()) {
+            let why = match e
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .map(|m| m.number())
+            {
                 Some(1792) => "the session is in a read-only transaction (error 1792)",
                 Some(1142) => "the account may only SELECT (error 1142)",
                 Some(1290) | Some(1836) => "the server is read-only (error 1290/1836)",
                 _ => "",
             };
             if why.is_empty() {
-                Evidence::new(check, Outcome::Fail, format!("the write failed for another reason ({code}): {e}"))
+                Evidence::new(
+                    check,
+                    Outcome::Fail,
+                    format!("the write failed for another reason ({code}): {e}"),
+                )
             } else {
                 Evidence::new(check, Outcome::Pass, format!("refused: {why}"))
             }
@@ -213,11 +255,19 @@ pub fn checksums_cover(sums: &Checksums, tables: &[String]) -> crate::evidence::
         return Evidence::new(check, Outcome::Fail, "the legacy database has no tables");
     }
     if missing.is_empty() {
-        Evidence::new(check, Outcome::Pass, format!("{} tables checksummed at start", sums.0.len()))
-            .observed(serde_json::to_value(&sums.0).unwrap_or_default())
+        Evidence::new(
+            check,
+            Outcome::Pass,
+            format!("{} tables checksummed at start", sums.0.len()),
+        )
+        .observed(serde_json::to_value(&sums.0).unwrap_or_default())
     } else {
-        Evidence::new(check, Outcome::Fail, format!("{} tables without a checksum", missing.len()))
-            .details(missing.iter().map(|t| format!("no checksum: {t}")))
+        Evidence::new(
+            check,
+            Outcome::Fail,
+            format!("{} tables without a checksum", missing.len()),
+        )
+        .details(missing.iter().map(|t| format!("no checksum: {t}")))
     }
 }
 
@@ -227,7 +277,10 @@ mod tests {
 
     #[test]
     fn checksum_changes_name_the_table() {
-        let before = Checksums(BTreeMap::from([("people".into(), Some(1)), ("tags".into(), Some(2))]));
+        let before = Checksums(BTreeMap::from([
+            ("people".into(), Some(1)),
+            ("tags".into(), Some(2)),
+        ]));
         let same = before.clone();
         assert!(same.changes_since(&before).is_empty());
         let after = Checksums(BTreeMap::from([
@@ -235,12 +288,19 @@ mod tests {
             ("tags".into(), Some(2)),
             ("sessions".into(), Some(0)),
         ]));
-        let changed: Vec<_> = after.changes_since(&before).into_iter().map(|c| c.table).collect();
+        let changed: Vec<_> = after
+            .changes_since(&before)
+            .into_iter()
+            .map(|c| c.table)
+            .collect();
         assert_eq!(changed, vec!["people", "sessions"]);
     }
 
     #[test]
     fn display_url_hides_the_password() {
-        assert_eq!(display_url("mysql://root:s3cret@127.0.0.1:3306/laddr"), "mysql://root:***@127.0.0.1:3306/laddr");
+        assert_eq!(
+            display_url("mysql://root:s3cret@127.0.0.1:3306/laddr"),
+            "mysql://root:***@127.0.0.1:3306/laddr"
+        );
     }
 }

@@ -32,7 +32,10 @@ enum Guard {
 
 impl std::fmt::Debug for LegacyServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LegacyServer").field("kind", &self.kind).field("description", &self.description).finish()
+        f.debug_struct("LegacyServer")
+            .field("kind", &self.kind)
+            .field("description", &self.description)
+            .finish()
     }
 }
 
@@ -61,7 +64,10 @@ impl Drop for LegacyServer {
         if let Guard::Container(c) = std::mem::replace(&mut self.guard, Guard::None) {
             if tokio::runtime::Handle::try_current().is_ok() {
                 drop(c);
-            } else if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            } else if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 rt.block_on(async move {
                     let _ = c.rm().await;
                 });
@@ -84,7 +90,9 @@ pub async fn provision(profile: &Profile) -> Result<LegacyServer, Error> {
             Err(why) => tried.push(format!("  - {}: {why}", name(kind))),
         }
     }
-    Err(Error::NoLegacyDatabase { tried: tried.join("\n") })
+    Err(Error::NoLegacyDatabase {
+        tried: tried.join("\n"),
+    })
 }
 
 fn name(kind: ProviderKind) -> &'static str {
@@ -98,7 +106,10 @@ fn name(kind: ProviderKind) -> &'static str {
 fn from_url(profile: &Profile) -> Result<LegacyServer, String> {
     let url = profile.legacy.url.clone().ok_or("not set")?;
     if !url.starts_with("mysql://") && !url.starts_with("mariadb://") {
-        return Err(format!("{} is not a mysql:// URL", super::display_url(&url)));
+        return Err(format!(
+            "{} is not a mysql:// URL",
+            super::display_url(&url)
+        ));
     }
     let url = url.replacen("mariadb://", "mysql://", 1);
     Ok(LegacyServer {
@@ -135,7 +146,9 @@ async fn docker_answers(endpoint: &str) -> Result<(), String> {
         Ok::<_, std::io::Error>(())
     };
     match tokio::time::timeout(Duration::from_secs(3), io).await {
-        Err(_) => Err(format!("no answer from the Docker daemon at {endpoint} within 3 s")),
+        Err(_) => Err(format!(
+            "no answer from the Docker daemon at {endpoint} within 3 s"
+        )),
         Ok(Err(e)) => Err(format!("no Docker daemon at {endpoint} ({e})")),
         Ok(Ok(())) if String::from_utf8_lossy(&reply).ends_with("OK") => Ok(()),
         Ok(Ok(())) => Err(format!("{endpoint} did not answer like a Docker daemon")),
@@ -167,8 +180,15 @@ async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
                 .start()
                 .await
                 .map_err(|e| format!("cannot start {image}: {e}"))?;
-            let port = c.get_host_port_ipv4(3306.tcp()).await.map_err(|e| format!("{image}: no mapped port: {e}"))?;
-            let host = c.get_host().await.map_err(|e| format!("{image}: no host: {e}"))?.to_string();
+            let port = c
+                .get_host_port_ipv4(3306.tcp())
+                .await
+                .map_err(|e| format!("{image}: no mapped port: {e}"))?;
+            let host = c
+                .get_host()
+                .await
+                .map_err(|e| format!("{image}: no host: {e}"))?
+                .to_string();
             (c, host, port)
         }
         ContainerNetwork::Host => {
@@ -178,7 +198,10 @@ async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
             let c = base
                 .with_network("host")
                 .with_env_var("MARIADB_ROOT_PASSWORD", &password)
-                .with_cmd([format!("--port={port}"), "--bind-address=127.0.0.1".to_string()])
+                .with_cmd([
+                    format!("--port={port}"),
+                    "--bind-address=127.0.0.1".to_string(),
+                ])
                 .with_startup_timeout(STARTUP_TIMEOUT)
                 .start()
                 .await
@@ -194,7 +217,8 @@ async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
     Ok(LegacyServer {
         url,
         kind: ProviderKind::Container,
-        description: format!("container {image} ({network:?} network) at {host}:{port}").to_lowercase(),
+        description: format!("container {image} ({network:?} network) at {host}:{port}")
+            .to_lowercase(),
         guard: Guard::Container(Box::new(container)),
     })
 }
@@ -204,7 +228,16 @@ async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
 fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/usr/libexec", "/usr/bin", "/usr/local/bin"].map(PathBuf::from))
+        .chain(
+            [
+                "/usr/sbin",
+                "/usr/local/sbin",
+                "/usr/libexec",
+                "/usr/bin",
+                "/usr/local/bin",
+            ]
+            .map(PathBuf::from),
+        )
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
@@ -225,7 +258,11 @@ impl Drop for LocalServer {
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -245,7 +282,10 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
         .or_else(|| find_program("mariadb-install-db"))
         .or_else(|| find_program("mysql_install_db"))
         .ok_or("mariadbd found but no mariadb-install-db to initialise a data directory")?;
-    let dir = tempfile::Builder::new().prefix("cutover-mariadb-").tempdir().map_err(|e| e.to_string())?;
+    let dir = tempfile::Builder::new()
+        .prefix("cutover-mariadb-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
     let data = dir.path().join("data");
     let root_user = running_as_root();
     let mut init = Command::new(&install_db);
@@ -264,7 +304,10 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
         return Err(format!(
             "{} failed: {}",
             install_db.display(),
-            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
         ));
     }
     let port = free_port().map_err(|e| format!("no free port: {e}"))?;
@@ -273,8 +316,14 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
     let mut cmd = Command::new(&mariadbd);
     cmd.arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
-        .arg(format!("--socket={}", dir.path().join("mysqld.sock").display()))
-        .arg(format!("--pid-file={}", dir.path().join("mysqld.pid").display()))
+        .arg(format!(
+            "--socket={}",
+            dir.path().join("mysqld.sock").display()
+        ))
+        .arg(format!(
+            "--pid-file={}",
+            dir.path().join("mysqld.pid").display()
+        ))
         .arg(format!("--port={port}"))
         .arg("--bind-address=127.0.0.1")
         .arg("--skip-name-resolve")
@@ -285,7 +334,9 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
     if root_user {
         cmd.arg("--user=root");
     }
-    let child = cmd.spawn().map_err(|e| format!("{}: {e}", mariadbd.display()))?;
+    let child = cmd
+        .spawn()
+        .map_err(|e| format!("{}: {e}", mariadbd.display()))?;
     let mut local = LocalServer { child, _dir: dir };
     let url = format!("mysql://root@127.0.0.1:{port}/mysql");
     let started = wait_until_accepting(&url, STARTUP_TIMEOUT, || match local.child.try_wait() {
@@ -299,9 +350,16 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
     // Give root a password so the server is not open to other local users while it runs.
     let password = random_token();
     let admin = format!("mysql://root:{password}@127.0.0.1:{port}/mysql");
-    set_root_password(&url, &password).await.map_err(|e| format!("cannot secure root: {e}"))?;
+    set_root_password(&url, &password)
+        .await
+        .map_err(|e| format!("cannot secure root: {e}"))?;
     let description = format!("local {} on 127.0.0.1:{port}", mariadbd.display());
-    Ok(LegacyServer { url: admin, kind: ProviderKind::Local, description, guard: Guard::Local(local) })
+    Ok(LegacyServer {
+        url: admin,
+        kind: ProviderKind::Local,
+        description,
+        guard: Guard::Local(local),
+    })
 }
 
 async fn set_root_password(url: &str, password: &str) -> Result<(), sqlx::Error> {
@@ -323,7 +381,16 @@ async fn set_root_password(url: &str, password: &str) -> Result<(), sqlx::Error>
 
 fn tail(path: &Path) -> String {
     std::fs::read_to_string(path)
-        .map(|s| s.lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | "))
+        .map(|s| {
+            s.lines()
+                .rev()
+                .take(3)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
         .unwrap_or_default()
 }
 
@@ -338,7 +405,9 @@ async fn wait_until_accepting(
     let mut last = String::new();
     while start.elapsed() < timeout {
         alive()?;
-        match tokio::time::timeout(Duration::from_secs(5), sqlx::MySqlConnection::connect(url)).await {
+        match tokio::time::timeout(Duration::from_secs(5), sqlx::MySqlConnection::connect(url))
+            .await
+        {
             Ok(Ok(conn)) => {
                 let _ = conn.close().await;
                 return Ok(());
@@ -348,12 +417,17 @@ async fn wait_until_accepting(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    Err(format!("not accepting connections after {} s ({last})", timeout.as_secs()))
+    Err(format!(
+        "not accepting connections after {} s ({last})",
+        timeout.as_secs()
+    ))
 }
 
 /// A free TCP port on 127.0.0.1 (asked of the kernel, then released for the server).
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// 24 random hex characters from the OS, for throwaway passwords.
@@ -372,9 +446,18 @@ mod tests {
 
     #[test]
     fn image_names_split_at_the_tag() {
-        assert_eq!(split_image("mariadb:11.4"), ("mariadb".into(), "11.4".into()));
-        assert_eq!(split_image("reg:5000/x/mariadb"), ("reg:5000/x/mariadb".into(), "latest".into()));
-        assert_eq!(split_image("cutover/mariadb:local"), ("cutover/mariadb".into(), "local".into()));
+        assert_eq!(
+            split_image("mariadb:11.4"),
+            ("mariadb".into(), "11.4".into())
+        );
+        assert_eq!(
+            split_image("reg:5000/x/mariadb"),
+            ("reg:5000/x/mariadb".into(), "latest".into())
+        );
+        assert_eq!(
+            split_image("cutover/mariadb:local"),
+            ("cutover/mariadb".into(), "local".into())
+        );
     }
 
     #[tokio::test]

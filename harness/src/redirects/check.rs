@@ -89,29 +89,57 @@ fn is_redirect(s: u16) -> bool {
 }
 
 impl Checker {
-    pub fn new(base: &str, host_limit: usize, client_ip: Option<String>) -> Result<Self, crate::Error> {
+    pub fn new(
+        base: &str,
+        host_limit: usize,
+        client_ip: Option<String>,
+    ) -> Result<Self, crate::Error> {
         Self::with_timeout(base, host_limit, client_ip, DEFAULT_TIMEOUT)
     }
 
     /// As [`Checker::new`], with another limit on each request (a stalled answer is a
     /// server error once it passes).
-    pub fn with_timeout(base: &str, host_limit: usize, client_ip: Option<String>, timeout: Duration) -> Result<Self, crate::Error> {
-        let base = Url::parse(base).map_err(|e| crate::Error::Target { url: base.into(), message: e.to_string() })?;
+    pub fn with_timeout(
+        base: &str,
+        host_limit: usize,
+        client_ip: Option<String>,
+        timeout: Duration,
+    ) -> Result<Self, crate::Error> {
+        let base = Url::parse(base).map_err(|e| crate::Error::Target {
+            url: base.into(),
+            message: e.to_string(),
+        })?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(host_limit)
             .build()
-            .map_err(|e| crate::Error::Target { url: base.to_string(), message: e.to_string() })?;
-        Ok(Checker { base, http, per_host: Arc::default(), host_limit: host_limit.max(1), memo: Arc::default(), client_ip })
+            .map_err(|e| crate::Error::Target {
+                url: base.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(Checker {
+            base,
+            http,
+            per_host: Arc::default(),
+            host_limit: host_limit.max(1),
+            memo: Arc::default(),
+            client_ip,
+        })
     }
 
     /// One GET, headers only (the body is dropped unread, however large). Retries only
     /// connection errors; honours 429 Retry-After.
     async fn get(&self, url: &Url) -> Result<Hop, String> {
         let host = url.host_str().unwrap_or("").to_string();
-        let sem = self.per_host.lock().await.entry(host).or_insert_with(|| Arc::new(Semaphore::new(self.host_limit))).clone();
+        let sem = self
+            .per_host
+            .lock()
+            .await
+            .entry(host)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.host_limit)))
+            .clone();
         let _permit = sem.acquire_owned().await.map_err(|e| e.to_string())?;
         let (mut connect_tries, mut throttled) = (0, 0);
         loop {
@@ -122,12 +150,27 @@ impl Checker {
             match req.send().await {
                 Ok(resp) if resp.status().as_u16() == 429 && throttled < 3 => {
                     throttled += 1;
-                    let wait = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(1);
+                    let wait = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(1);
                     tokio::time::sleep(Duration::from_secs(wait.min(30))).await;
                 }
                 Ok(resp) => {
-                    let h = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
-                    return Ok(Hop { url: path_of(url), status: resp.status().as_u16(), location: h("location"), cache_control: h("cache-control") });
+                    let h = |n: &str| {
+                        resp.headers()
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string)
+                    };
+                    return Ok(Hop {
+                        url: path_of(url),
+                        status: resp.status().as_u16(),
+                        location: h("location"),
+                        cache_control: h("cache-control"),
+                    });
                 }
                 Err(e) if e.is_connect() && connect_tries < 2 => {
                     connect_tries += 1;
@@ -155,14 +198,20 @@ impl Checker {
             Some(api) => match self.base.join(&api) {
                 Ok(u) => match self.get(&u).await {
                     Ok(h) if h.status == 200 => Ok(()),
-                    Ok(h) => Err(format!("the page shows no record: {api} answered {}", h.status)),
+                    Ok(h) => Err(format!(
+                        "the page shows no record: {api} answered {}",
+                        h.status
+                    )),
                     Err(e) => Err(format!("{api}: {e}")),
                 },
                 Err(e) => Err(e.to_string()),
             },
             None => Ok(()),
         };
-        self.memo.lock().await.insert(path.to_string(), result.clone());
+        self.memo
+            .lock()
+            .await
+            .insert(path.to_string(), result.clone());
         result
     }
 
@@ -177,7 +226,11 @@ impl Checker {
             hops: Vec::new(),
         };
         if row.expected_target.is_empty() && !matches!(row.expected_status, 404 | 410) {
-            return finish(out, Class::WrongTarget, "the laddr record has no twin in the new stack (no record with its legacyId)");
+            return finish(
+                out,
+                Class::WrongTarget,
+                "the laddr record has no twin in the new stack (no record with its legacyId)",
+            );
         }
         let Ok(mut url) = self.base.join(&row.url) else {
             return finish(out, Class::WrongTarget, "the map's URL is not a valid path");
@@ -186,7 +239,11 @@ impl Checker {
         let mut external = None;
         loop {
             if !seen.insert(url.to_string()) {
-                return finish(out, Class::Loop, "the redirects come back to a URL already visited");
+                return finish(
+                    out,
+                    Class::Loop,
+                    "the redirects come back to a URL already visited",
+                );
             }
             if out.hops.len() >= MAX_HOPS {
                 return finish(out, Class::Loop, &format!("more than {MAX_HOPS} hops"));
@@ -200,16 +257,35 @@ impl Checker {
             if !is_redirect(status) {
                 break;
             }
-            let Some(loc) = location else { return finish(out, Class::DeadEnd, "a redirect without a Location") };
+            let Some(loc) = location else {
+                return finish(out, Class::DeadEnd, "a redirect without a Location");
+            };
             if loc.len() > MAX_LOCATION {
-                return finish(out, Class::DeadEnd, &format!("a Location of {} characters (limit {MAX_LOCATION})", loc.len()));
+                return finish(
+                    out,
+                    Class::DeadEnd,
+                    &format!(
+                        "a Location of {} characters (limit {MAX_LOCATION})",
+                        loc.len()
+                    ),
+                );
             }
             let next = match url.join(&loc) {
                 Ok(n) if n.scheme() == "http" || n.scheme() == "https" => n,
-                Ok(n) => return finish(out, Class::DeadEnd, &format!("a Location with scheme {:?} is never followed", n.scheme())),
-                Err(e) => return finish(out, Class::DeadEnd, &format!("an unparsable Location: {e}")),
+                Ok(n) => {
+                    return finish(
+                        out,
+                        Class::DeadEnd,
+                        &format!("a Location with scheme {:?} is never followed", n.scheme()),
+                    )
+                }
+                Err(e) => {
+                    return finish(out, Class::DeadEnd, &format!("an unparsable Location: {e}"))
+                }
             };
-            if next.host_str() != self.base.host_str() || next.port_or_known_default() != self.base.port_or_known_default() {
+            if next.host_str() != self.base.host_str()
+                || next.port_or_known_default() != self.base.port_or_known_default()
+            {
                 external = Some(next.to_string());
                 break;
             }
@@ -223,7 +299,11 @@ impl Checker {
                 finish(out, Class::WrongTarget, &format!("left the site for {ext}"))
             } else if out.hops[0].status != row.expected_status {
                 let s = out.hops[0].status;
-                finish(out, Class::WrongStatus, &format!("{s} where {} is required", row.expected_status))
+                finish(
+                    out,
+                    Class::WrongStatus,
+                    &format!("{s} where {} is required", row.expected_status),
+                )
             } else if redirects > 1 {
                 finish(out, Class::ExtraHops, &format!("{redirects} hops"))
             } else {
@@ -231,44 +311,80 @@ impl Checker {
             };
         }
         if last >= 500 {
-            return finish(out, Class::ServerError, &format!("the server answered {last}"));
+            return finish(
+                out,
+                Class::ServerError,
+                &format!("the server answered {last}"),
+            );
         }
         match row.expected_status {
             404 | 410 => {
                 if last == row.expected_status && redirects == 0 {
                     out
                 } else if last == 404 || last == 410 {
-                    finish(out, Class::WrongStatus, &format!("{last} where {} is expected", row.expected_status))
+                    finish(
+                        out,
+                        Class::WrongStatus,
+                        &format!("{last} where {} is expected", row.expected_status),
+                    )
                 } else {
                     let final_path = out.hops.last().map(|h| h.url.clone()).unwrap_or_default();
                     match self.resolve(&final_path).await {
                         // A 200 page that shows no record is the SPA's not-found: acceptable for 404.
                         Err(_) if row.expected_status == 404 && last == 200 => out,
-                        _ => finish(out, Class::WrongStatus, &format!("{last} where {} is expected", row.expected_status)),
+                        _ => finish(
+                            out,
+                            Class::WrongStatus,
+                            &format!("{last} where {} is expected", row.expected_status),
+                        ),
                     }
                 }
             }
             _ => {
                 let final_path = out.hops.last().map(|h| h.url.clone()).unwrap_or_default();
                 if last == 404 || last == 410 {
-                    return finish(out, Class::DeadEnd, &format!("ended on {last} at {final_path}"));
+                    return finish(
+                        out,
+                        Class::DeadEnd,
+                        &format!("ended on {last} at {final_path}"),
+                    );
                 }
                 if final_path != row.expected_target {
-                    return finish(out, Class::WrongTarget, &format!("ended at {final_path}, expected {}", row.expected_target));
+                    return finish(
+                        out,
+                        Class::WrongTarget,
+                        &format!("ended at {final_path}, expected {}", row.expected_target),
+                    );
                 }
                 if let Err(e) = self.resolve(&final_path).await {
                     return finish(out, Class::WrongTarget, &e);
                 }
-                if let Some(h) = out.hops.iter().find(|h| is_redirect(h.status) && h.status != 301) {
+                if let Some(h) = out
+                    .hops
+                    .iter()
+                    .find(|h| is_redirect(h.status) && h.status != 301)
+                {
                     let s = h.status;
-                    return finish(out, Class::WrongStatus, &format!("{s} where a permanent 301 is required"));
+                    return finish(
+                        out,
+                        Class::WrongStatus,
+                        &format!("{s} where a permanent 301 is required"),
+                    );
                 }
                 let wanted_hops = usize::from(row.expected_status == 301);
                 if redirects > wanted_hops {
-                    return finish(out, Class::ExtraHops, &format!("{redirects} hops where {wanted_hops} is expected"));
+                    return finish(
+                        out,
+                        Class::ExtraHops,
+                        &format!("{redirects} hops where {wanted_hops} is expected"),
+                    );
                 }
                 if redirects < wanted_hops {
-                    return finish(out, Class::WrongStatus, &format!("{last} where a 301 is expected"));
+                    return finish(
+                        out,
+                        Class::WrongStatus,
+                        &format!("{last} where a 301 is expected"),
+                    );
                 }
                 out
             }
@@ -312,10 +428,29 @@ pub fn summary(results: &[Checked]) -> BTreeMap<Class, usize> {
 /// Results as CSV: url, form, class, detail, hop chain.
 pub fn to_csv(results: &[Checked]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["form", "url", "expected_status", "expected_target", "class", "detail", "hops"]);
+    let _ = w.write_record([
+        "form",
+        "url",
+        "expected_status",
+        "expected_target",
+        "class",
+        "detail",
+        "hops",
+    ]);
     for r in results {
-        let class = serde_json::to_value(r.class).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let _ = w.write_record([&r.form, &r.url, &r.expected_status.to_string(), &r.expected_target, &class, &r.detail, &r.chain()]);
+        let class = serde_json::to_value(r.class)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = w.write_record([
+            &r.form,
+            &r.url,
+            &r.expected_status.to_string(),
+            &r.expected_target,
+            &class,
+            &r.detail,
+            &r.chain(),
+        ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -333,13 +468,19 @@ mod tests {
         tokio::spawn(async move {
             let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
             for _ in 0..100 {
-                let Ok(Ok((mut sock, _))) = tokio::time::timeout_at(deadline, listener.accept()).await else { return };
+                let Ok(Ok((mut sock, _))) =
+                    tokio::time::timeout_at(deadline, listener.accept()).await
+                else {
+                    return;
+                };
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 4096];
                     let n = sock.read(&mut buf).await.unwrap_or(0);
                     let req = String::from_utf8_lossy(&buf[..n]).to_string();
                     let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    let redirect = |code: u16, loc: &str| format!("HTTP/1.1 {code} X\r\nLocation: {loc}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    let redirect = |code: u16, loc: &str| {
+                        format!("HTTP/1.1 {code} X\r\nLocation: {loc}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    };
                     let resp = match path.as_str() {
                         "/ok" => redirect(301, "/target"),
                         "/two" => redirect(301, "/ok"),
@@ -349,7 +490,10 @@ mod tests {
                         "/other-host" => redirect(301, "https://evil.example.net/x"),
                         "/js" => redirect(301, "javascript:alert(1)"),
                         "/long" => redirect(301, &format!("/{}", "a".repeat(5000))),
-                        "/broken" => "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+                        "/broken" => {
+                            "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                                .into()
+                        }
                         "/stall" => {
                             tokio::time::sleep(Duration::from_secs(5)).await;
                             return;
@@ -365,7 +509,8 @@ mod tests {
                             }
                             return;
                         }
-                        _ => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".into(),
+                        _ => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                            .into(),
                     };
                     let _ = sock.write_all(resp.as_bytes()).await;
                 });
@@ -375,7 +520,12 @@ mod tests {
     }
 
     fn row(url: &str) -> MapRow {
-        MapRow { form: "t".into(), url: url.into(), expected_status: 301, expected_target: "/target".into() }
+        MapRow {
+            form: "t".into(),
+            url: url.into(),
+            expected_status: 301,
+            expected_target: "/target".into(),
+        }
     }
 
     #[tokio::test]
@@ -400,9 +550,24 @@ mod tests {
         for ((url, want), got) in cases.iter().zip(&results) {
             assert_eq!(got.class, *want, "{url}: {} ({})", got.chain(), got.detail);
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "nothing hangs: {:?}", started.elapsed());
-        assert_eq!(results[1].chain(), "/two --301--> /ok --301--> /target --200");
-        assert!(results[6].detail.contains("5001 characters"), "{}", results[6].detail);
-        assert!(results[5].detail.contains("javascript"), "{}", results[5].detail);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "nothing hangs: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            results[1].chain(),
+            "/two --301--> /ok --301--> /target --200"
+        );
+        assert!(
+            results[6].detail.contains("5001 characters"),
+            "{}",
+            results[6].detail
+        );
+        assert!(
+            results[5].detail.contains("javascript"),
+            "{}",
+            results[5].detail
+        );
     }
 }

@@ -24,7 +24,12 @@ pub struct MapRow {
 
 impl MapRow {
     fn new(form: &str, url: String, status: u16, target: String) -> Self {
-        MapRow { form: form.into(), url, expected_status: status, expected_target: target }
+        MapRow {
+            form: form.into(),
+            url,
+            expected_status: status,
+            expected_target: target,
+        }
     }
 }
 
@@ -41,7 +46,11 @@ pub fn seg(s: &str) -> String {
     out
 }
 
-fn by_legacy(snap: &Snapshot, sheet: &str, f: impl Fn(&crate::datarepo::Record) -> Option<String>) -> HashMap<i64, String> {
+fn by_legacy(
+    snap: &Snapshot,
+    sheet: &str,
+    f: impl Fn(&crate::datarepo::Record) -> Option<String>,
+) -> HashMap<i64, String> {
     snap.sheet(sheet)
         .iter()
         .filter_map(|r| Some((r.fields.get("legacyId")?.as_integer()?, f(r)?)))
@@ -56,13 +65,38 @@ fn field(r: &crate::datarepo::Record, k: &str) -> Option<String> {
 pub const RETIRED: [&str; 4] = ["/checkin", "/bigscreen", "/search", "/exports/people.csv"];
 
 /// Build the map from laddr and the new stack's data repo.
-pub async fn generate(db: &LegacyDb, snap: &Snapshot, slack_team_host: &str) -> Result<Vec<MapRow>, Error> {
-    let fail = |what: &str, e: sqlx::Error| Error::LegacyDatabase { url: db.display.clone(), message: format!("{what}: {e}") };
+pub async fn generate(
+    db: &LegacyDb,
+    snap: &Snapshot,
+    slack_team_host: &str,
+) -> Result<Vec<MapRow>, Error> {
+    let fail = |what: &str, e: sqlx::Error| Error::LegacyDatabase {
+        url: db.display.clone(),
+        message: format!("{what}: {e}"),
+    };
     let people = by_legacy(snap, "people", |r| field(r, "slug"));
     let projects = by_legacy(snap, "projects", |r| field(r, "slug"));
-    let updates = by_legacy(snap, "project-updates", |r| Some(format!("{}/updates/{}", field(r, "projectSlug")?, r.fields.get("number")?.as_integer()?)));
-    let buzz = by_legacy(snap, "project-buzz", |r| Some(format!("/projects/{}/buzz/{}", field(r, "projectSlug")?, field(r, "slug")?)));
-    let tags = by_legacy(snap, "tags", |r| Some(format!("/tags/{}/{}", field(r, "namespace")?, field(r, "slug")?)));
+    let updates = by_legacy(snap, "project-updates", |r| {
+        Some(format!(
+            "{}/updates/{}",
+            field(r, "projectSlug")?,
+            r.fields.get("number")?.as_integer()?
+        ))
+    });
+    let buzz = by_legacy(snap, "project-buzz", |r| {
+        Some(format!(
+            "/projects/{}/buzz/{}",
+            field(r, "projectSlug")?,
+            field(r, "slug")?
+        ))
+    });
+    let tags = by_legacy(snap, "tags", |r| {
+        Some(format!(
+            "/tags/{}/{}",
+            field(r, "namespace")?,
+            field(r, "slug")?
+        ))
+    });
     let posts = by_legacy(snap, "blog-posts", |r| field(r, "slug"));
     let mut rows = Vec::new();
 
@@ -70,37 +104,92 @@ pub async fn generate(db: &LegacyDb, snap: &Snapshot, slack_team_host: &str) -> 
         "SELECT CAST(u.ID AS SIGNED), u.Username, CAST(({PERSON_IN_SCOPE}) AS SIGNED) FROM people u \
          WHERE u.Username IS NOT NULL AND u.Username <> '' ORDER BY u.ID"
     );
-    for r in sqlx::query(&q).fetch_all(db.pool()).await.map_err(|e| fail("people", e))? {
-        let (id, username): (i64, String) = (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+    for r in sqlx::query(&q)
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| fail("people", e))?
+    {
+        let (id, username): (i64, String) =
+            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
         let public = r.try_get::<i64, _>(2).unwrap_or(0) == 1;
         if !public {
             // Disabled: laddr answered 404, so must the new site.
-            rows.push(MapRow::new("disabled", format!("/people/{}", seg(&username)), 404, String::new()));
+            rows.push(MapRow::new(
+                "disabled",
+                format!("/people/{}", seg(&username)),
+                404,
+                String::new(),
+            ));
             continue;
         }
         // No twin in the new stack: an empty target, which no answer can satisfy.
-        let target = people.get(&id).map(|slug| format!("/members/{slug}")).unwrap_or_default();
-        rows.push(MapRow::new("username", format!("/people/{}", seg(&username)), 301, target.clone()));
+        let target = people
+            .get(&id)
+            .map(|slug| format!("/members/{slug}"))
+            .unwrap_or_default();
+        rows.push(MapRow::new(
+            "username",
+            format!("/people/{}", seg(&username)),
+            301,
+            target.clone(),
+        ));
         if username.chars().any(|c| c.is_ascii_uppercase()) {
-            rows.push(MapRow::new("username-case", format!("/people/{}", seg(&username.to_lowercase())), 301, target.clone()));
-            rows.push(MapRow::new("username-case", format!("/people/{}", seg(&username.to_uppercase())), 301, target.clone()));
+            rows.push(MapRow::new(
+                "username-case",
+                format!("/people/{}", seg(&username.to_lowercase())),
+                301,
+                target.clone(),
+            ));
+            rows.push(MapRow::new(
+                "username-case",
+                format!("/people/{}", seg(&username.to_uppercase())),
+                301,
+                target.clone(),
+            ));
         }
-        rows.push(MapRow::new("person-id", format!("/people/{id}"), 301, target.clone()));
+        rows.push(MapRow::new(
+            "person-id",
+            format!("/people/{id}"),
+            301,
+            target.clone(),
+        ));
         let alias = format!("/members/{}", seg(&username));
         let status = if alias == target { 200 } else { 301 };
         rows.push(MapRow::new("members-alias", alias, status, target));
     }
 
-    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM projects ORDER BY ID").fetch_all(db.pool()).await.map_err(|e| fail("projects", e))?;
+    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM projects ORDER BY ID")
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| fail("projects", e))?;
     let mut handles = HashMap::new();
     for r in rs {
-        let (id, handle): (i64, String) = (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+        let (id, handle): (i64, String) =
+            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
         handles.insert(id, handle.clone());
-        let target = projects.get(&id).map(|slug| format!("/projects/{slug}")).unwrap_or_default();
+        let target = projects
+            .get(&id)
+            .map(|slug| format!("/projects/{slug}"))
+            .unwrap_or_default();
         let url = format!("/projects/{}", seg(&handle));
-        rows.push(MapRow::new("project-handle", url.clone(), if url == target { 200 } else { 301 }, target.clone()));
-        rows.push(MapRow::new("project-id", format!("/projects/{id}"), 301, target.clone()));
-        rows.push(MapRow::new("project-query-id", format!("/projects?ID={id}"), 301, target));
+        rows.push(MapRow::new(
+            "project-handle",
+            url.clone(),
+            if url == target { 200 } else { 301 },
+            target.clone(),
+        ));
+        rows.push(MapRow::new(
+            "project-id",
+            format!("/projects/{id}"),
+            301,
+            target.clone(),
+        ));
+        rows.push(MapRow::new(
+            "project-query-id",
+            format!("/projects?ID={id}"),
+            301,
+            target,
+        ));
     }
 
     let rs = sqlx::query("SELECT CAST(ID AS SIGNED), CAST(ProjectID AS SIGNED), CAST(Number AS SIGNED) FROM project_updates ORDER BY ID")
@@ -109,37 +198,89 @@ pub async fn generate(db: &LegacyDb, snap: &Snapshot, slack_team_host: &str) -> 
         .map_err(|e| fail("updates", e))?;
     let mut with_updates = std::collections::BTreeSet::new();
     for r in rs {
-        let (id, pid, n): (i64, i64, i64) = (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or(0), r.try_get(2).unwrap_or(0));
-        let Some(handle) = handles.get(&pid) else { continue };
-        let target = updates.get(&id).map(|u| format!("/projects/{u}")).unwrap_or_default();
+        let (id, pid, n): (i64, i64, i64) = (
+            r.try_get(0).unwrap_or(0),
+            r.try_get(1).unwrap_or(0),
+            r.try_get(2).unwrap_or(0),
+        );
+        let Some(handle) = handles.get(&pid) else {
+            continue;
+        };
+        let target = updates
+            .get(&id)
+            .map(|u| format!("/projects/{u}"))
+            .unwrap_or_default();
         let url = format!("/projects/{}/updates/{n}", seg(handle));
-        rows.push(MapRow::new("project-update", url.clone(), if url == target { 200 } else { 301 }, target.clone()));
-        rows.push(MapRow::new("update-id", format!("/project-updates/{id}"), 301, target));
+        rows.push(MapRow::new(
+            "project-update",
+            url.clone(),
+            if url == target { 200 } else { 301 },
+            target.clone(),
+        ));
+        rows.push(MapRow::new(
+            "update-id",
+            format!("/project-updates/{id}"),
+            301,
+            target,
+        ));
         with_updates.insert(pid);
     }
     for pid in with_updates {
         if let Some(slug) = projects.get(&pid) {
-            rows.push(MapRow::new("update-query", format!("/project-updates?ProjectID={pid}"), 301, format!("/projects/{slug}")));
+            rows.push(MapRow::new(
+                "update-query",
+                format!("/project-updates?ProjectID={pid}"),
+                301,
+                format!("/projects/{slug}"),
+            ));
         }
     }
 
-    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM project_buzz ORDER BY ID").fetch_all(db.pool()).await.map_err(|e| fail("buzz", e))?;
+    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM project_buzz ORDER BY ID")
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| fail("buzz", e))?;
     for r in rs {
-        let (id, handle): (i64, String) = (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+        let (id, handle): (i64, String) =
+            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
         let target = buzz.get(&id).cloned().unwrap_or_default();
-        rows.push(MapRow::new("buzz-handle", format!("/project-buzz/{}", seg(&handle)), 301, target.clone()));
-        rows.push(MapRow::new("buzz-id", format!("/project-buzz/{id}"), 301, target.clone()));
+        rows.push(MapRow::new(
+            "buzz-handle",
+            format!("/project-buzz/{}", seg(&handle)),
+            301,
+            target.clone(),
+        ));
+        rows.push(MapRow::new(
+            "buzz-id",
+            format!("/project-buzz/{id}"),
+            301,
+            target.clone(),
+        ));
     }
 
-    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM tags ORDER BY ID").fetch_all(db.pool()).await.map_err(|e| fail("tags", e))?;
+    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM tags ORDER BY ID")
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| fail("tags", e))?;
     for r in rs {
-        let (id, handle): (i64, String) = (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+        let (id, handle): (i64, String) =
+            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
         if crate::mapping::tag_handle(&handle).is_none() {
             continue; // not carried: no namespace (stated in the preflight)
         }
         let target = tags.get(&id).cloned().unwrap_or_default();
-        rows.push(MapRow::new("tag-handle", format!("/tags/{}", seg(&handle)), 301, target.clone()));
-        rows.push(MapRow::new("tag-id", format!("/tags/{id}"), 301, target.clone()));
+        rows.push(MapRow::new(
+            "tag-handle",
+            format!("/tags/{}", seg(&handle)),
+            301,
+            target.clone(),
+        ));
+        rows.push(MapRow::new(
+            "tag-id",
+            format!("/tags/{id}"),
+            301,
+            target.clone(),
+        ));
     }
 
     let rs = sqlx::query(
@@ -151,10 +292,19 @@ pub async fn generate(db: &LegacyDb, snap: &Snapshot, slack_team_host: &str) -> 
     .await
     .map_err(|e| fail("blog posts", e))?;
     for r in rs {
-        let (id, handle): (i64, String) = (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
-        let target = posts.get(&id).map(|slug| format!("/blog/{slug}")).unwrap_or_default();
+        let (id, handle): (i64, String) =
+            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+        let target = posts
+            .get(&id)
+            .map(|slug| format!("/blog/{slug}"))
+            .unwrap_or_default();
         let url = format!("/blog/{}", seg(&handle));
-        rows.push(MapRow::new("blog-handle", url.clone(), if url == target { 200 } else { 301 }, target.clone()));
+        rows.push(MapRow::new(
+            "blog-handle",
+            url.clone(),
+            if url == target { 200 } else { 301 },
+            target.clone(),
+        ));
         rows.push(MapRow::new("blog-id", format!("/blog/{id}"), 301, target));
     }
 
@@ -162,15 +312,31 @@ pub async fn generate(db: &LegacyDb, snap: &Snapshot, slack_team_host: &str) -> 
         rows.push(MapRow::new("retired", path.into(), 410, String::new()));
     }
     for r in snap.sheet("slug-history") {
-        let (Some(kind), Some(old), Some(new)) = (field(r, "entityType"), field(r, "oldSlug"), field(r, "newSlug")) else { continue };
+        let (Some(kind), Some(old), Some(new)) = (
+            field(r, "entityType"),
+            field(r, "oldSlug"),
+            field(r, "newSlug"),
+        ) else {
+            continue;
+        };
         let prefix = match kind.as_str() {
             "project" => "/projects",
             "person" => "/members",
             _ => continue,
         };
-        rows.push(MapRow::new("slug-history", format!("{prefix}/{old}"), 301, format!("{prefix}/{new}")));
+        rows.push(MapRow::new(
+            "slug-history",
+            format!("{prefix}/{old}"),
+            301,
+            format!("{prefix}/{new}"),
+        ));
     }
-    rows.push(MapRow::new("chat", "/chat?channel=general".into(), 302, format!("https://{slack_team_host}/channels/general")));
+    rows.push(MapRow::new(
+        "chat",
+        "/chat?channel=general".into(),
+        302,
+        format!("https://{slack_team_host}/channels/general"),
+    ));
     Ok(rows)
 }
 
@@ -187,7 +353,9 @@ pub fn to_csv(rows: &[MapRow]) -> String {
 pub fn from_csv(text: &str) -> (Vec<MapRow>, Vec<String>) {
     let mut rows = Vec::new();
     let mut bad = Vec::new();
-    let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
     for (i, rec) in r.deserialize::<MapRow>().enumerate() {
         match rec {
             Ok(row) if row.url.starts_with('/') => rows.push(row),
@@ -202,7 +370,11 @@ pub fn from_csv(text: &str) -> (Vec<MapRow>, Vec<String>) {
 /// is looked up among the generated rows; URLs of no known form are reported, not guessed.
 pub fn derive(urls: &str, generated: &[MapRow]) -> (Vec<MapRow>, Vec<String>) {
     let index: HashMap<&str, &MapRow> = generated.iter().map(|r| (r.url.as_str(), r)).collect();
-    let lower: HashMap<String, &MapRow> = generated.iter().filter(|r| r.form == "username").map(|r| (r.url.to_lowercase(), r)).collect();
+    let lower: HashMap<String, &MapRow> = generated
+        .iter()
+        .filter(|r| r.form == "username")
+        .map(|r| (r.url.to_lowercase(), r))
+        .collect();
     let mut rows = Vec::new();
     let mut unknown = Vec::new();
     for (i, line) in urls.lines().enumerate() {
@@ -210,10 +382,23 @@ pub fn derive(urls: &str, generated: &[MapRow]) -> (Vec<MapRow>, Vec<String>) {
         if raw.is_empty() || raw.starts_with('#') {
             continue;
         }
-        let path = raw.split_once("://").map(|(_, rest)| rest.find('/').map(|p| &rest[p..]).unwrap_or("/")).unwrap_or(raw);
-        match index.get(path).copied().or_else(|| lower.get(&path.to_lowercase()).copied()) {
-            Some(r) => rows.push(MapRow { url: path.to_string(), ..r.clone() }),
-            None => unknown.push(format!("line {}: {path}: no laddr record behind this URL", i + 1)),
+        let path = raw
+            .split_once("://")
+            .map(|(_, rest)| rest.find('/').map(|p| &rest[p..]).unwrap_or("/"))
+            .unwrap_or(raw);
+        match index
+            .get(path)
+            .copied()
+            .or_else(|| lower.get(&path.to_lowercase()).copied())
+        {
+            Some(r) => rows.push(MapRow {
+                url: path.to_string(),
+                ..r.clone()
+            }),
+            None => unknown.push(format!(
+                "line {}: {path}: no laddr record behind this URL",
+                i + 1
+            )),
         }
     }
     (rows, unknown)
@@ -225,19 +410,38 @@ mod tests {
 
     #[test]
     fn csv_round_trips_and_malformed_rows_are_named() {
-        let rows = vec![MapRow::new("username", "/people/Ann".into(), 301, "/members/ann".into())];
+        let rows = vec![MapRow::new(
+            "username",
+            "/people/Ann".into(),
+            301,
+            "/members/ann".into(),
+        )];
         let text = to_csv(&rows);
-        assert!(text.starts_with("form,url,expected_status,expected_target\n"), "{text}");
+        assert!(
+            text.starts_with("form,url,expected_status,expected_target\n"),
+            "{text}"
+        );
         assert_eq!(from_csv(&text).0, rows);
         let (ok, bad) = from_csv("form,url,expected_status,expected_target\nx,/a,301,/b\nx,/c,three-oh-one,/d\nx,nopath,301,/e\n");
         assert_eq!(ok.len(), 1);
-        assert!(bad[0].starts_with("line 3:") && bad[1].contains("not a path"), "{bad:?}");
+        assert!(
+            bad[0].starts_with("line 3:") && bad[1].contains("not a path"),
+            "{bad:?}"
+        );
     }
 
     #[test]
     fn bare_urls_take_their_expectation_from_the_records_behind_them() {
-        let generated = vec![MapRow::new("username", "/people/Ann".into(), 301, "/members/ann".into())];
-        let (rows, unknown) = derive("https://codeforphilly.org/people/ann\n/people/Nobody\n# comment\n", &generated);
+        let generated = vec![MapRow::new(
+            "username",
+            "/people/Ann".into(),
+            301,
+            "/members/ann".into(),
+        )];
+        let (rows, unknown) = derive(
+            "https://codeforphilly.org/people/ann\n/people/Nobody\n# comment\n",
+            &generated,
+        );
         assert_eq!(rows[0].expected_target, "/members/ann");
         assert_eq!(rows[0].url, "/people/ann");
         assert_eq!(unknown.len(), 1);

@@ -16,14 +16,31 @@ pub fn evidence(what: &str, results: &[Checked]) -> Evidence {
     let failed: Vec<&Checked> = results.iter().filter(|r| r.class != Class::Ok).collect();
     let table = counts
         .iter()
-        .map(|(c, n)| format!("{}={n}", serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()))
+        .map(|(c, n)| {
+            format!(
+                "{}={n}",
+                serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ");
-    let outcome = if results.is_empty() || !failed.is_empty() { Outcome::Fail } else { Outcome::Pass };
+    let outcome = if results.is_empty() || !failed.is_empty() {
+        Outcome::Fail
+    } else {
+        Outcome::Pass
+    };
     let headline = if results.is_empty() {
         format!("{what}: no URL of this form in the map")
     } else {
-        format!("{what}: {} URLs, {} ok, {} failing ({table})", results.len(), results.len() - failed.len(), failed.len())
+        format!(
+            "{what}: {} URLs, {} ok, {} failing ({table})",
+            results.len(),
+            results.len() - failed.len(),
+            failed.len()
+        )
     };
     let mut ev = Evidence::new(format!("{what} reach their targets"), outcome, headline)
         .observed(serde_json::to_value(&counts).unwrap_or_default());

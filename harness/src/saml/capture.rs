@@ -23,7 +23,9 @@ pub struct Capture {
 /// The captures a run compares: from the configured directory, verified with laddr's
 /// certificate.
 pub fn load(setup: &super::SamlSetup) -> Result<Vec<Capture>, String> {
-    let dir = setup.captures.as_deref().ok_or("no captures directory configured (hint: [saml] captures, or CUTOVER_SAML_CAPTURES)")?;
+    let dir = setup.captures.as_deref().ok_or(
+        "no captures directory configured (hint: [saml] captures, or CUTOVER_SAML_CAPTURES)",
+    )?;
     let cert = setup
         .legacy_cert
         .as_deref()
@@ -36,24 +38,43 @@ pub fn read_dir(dir: &Path, legacy_cert: &[u8]) -> Result<Vec<Capture>, String> 
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|x| x.to_str()), Some("xml" | "b64" | "txt")))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|x| x.to_str()),
+                    Some("xml" | "b64" | "txt")
+                )
+        })
         .collect();
     if files.len() > MAX_FILES {
-        return Err(format!("{}: {} files, more than the {MAX_FILES} accepted", dir.display(), files.len()));
+        return Err(format!(
+            "{}: {} files, more than the {MAX_FILES} accepted",
+            dir.display(),
+            files.len()
+        ));
     }
     files.sort();
     Ok(files.iter().map(|p| read_one(p, legacy_cert)).collect())
 }
 
 pub fn read_one(path: &Path, legacy_cert: &[u8]) -> Capture {
-    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let read = (|| {
-        let len = std::fs::metadata(path).map_err(|e| SamlError::Malformed(e.to_string()))?.len();
+        let len = std::fs::metadata(path)
+            .map_err(|e| SamlError::Malformed(e.to_string()))?
+            .len();
         if len > MAX_FILE {
             return Err(SamlError::TooLarge(len as usize, MAX_FILE as usize));
         }
         let text = std::fs::read_to_string(path).map_err(|_| SamlError::NotUtf8)?;
-        let doc = if text.trim_start().starts_with('<') { text } else { xml::decode_base64(&text)? };
+        let doc = if text.trim_start().starts_with('<') {
+            text
+        } else {
+            xml::decode_base64(&text)?
+        };
         verify::verify_response(&doc, &[legacy_cert.to_vec()])
     })();
     Capture { file, read }
@@ -75,21 +96,77 @@ pub fn compare(laddr: &Assertion, new: &Assertion) -> Vec<Difference> {
     let mut out = Vec::new();
     let mut field = |field: &'static str, breaking: bool, a: Option<&str>, b: Option<&str>| {
         if a != b {
-            out.push(Difference { field, breaking, laddr: a.unwrap_or("(absent)").into(), new: b.unwrap_or("(absent)").into() });
+            out.push(Difference {
+                field,
+                breaking,
+                laddr: a.unwrap_or("(absent)").into(),
+                new: b.unwrap_or("(absent)").into(),
+            });
         }
     };
-    let (ln, nn) = (laddr.name_id.clone().unwrap_or_default(), new.name_id.clone().unwrap_or_default());
-    field("NameID", true, laddr.name_id.as_ref().map(|n| n.value.as_str()), new.name_id.as_ref().map(|n| n.value.as_str()));
-    field("NameID Format", true, ln.format.as_deref(), nn.format.as_deref());
-    field("NameID NameQualifier", true, ln.name_qualifier.as_deref(), nn.name_qualifier.as_deref());
-    field("NameID SPNameQualifier", true, ln.sp_name_qualifier.as_deref(), nn.sp_name_qualifier.as_deref());
-    field("Issuer", true, laddr.issuer.as_deref(), new.issuer.as_deref());
-    field("User.Username", false, laddr.attribute("User.Username"), new.attribute("User.Username"));
-    field("first_name", false, laddr.attribute("first_name"), new.attribute("first_name"));
-    field("last_name", false, laddr.attribute("last_name"), new.attribute("last_name"));
-    let (le, ne) = (laddr.attribute("User.Email").map(str::to_lowercase), new.attribute("User.Email").map(str::to_lowercase));
+    let (ln, nn) = (
+        laddr.name_id.clone().unwrap_or_default(),
+        new.name_id.clone().unwrap_or_default(),
+    );
+    field(
+        "NameID",
+        true,
+        laddr.name_id.as_ref().map(|n| n.value.as_str()),
+        new.name_id.as_ref().map(|n| n.value.as_str()),
+    );
+    field(
+        "NameID Format",
+        true,
+        ln.format.as_deref(),
+        nn.format.as_deref(),
+    );
+    field(
+        "NameID NameQualifier",
+        true,
+        ln.name_qualifier.as_deref(),
+        nn.name_qualifier.as_deref(),
+    );
+    field(
+        "NameID SPNameQualifier",
+        true,
+        ln.sp_name_qualifier.as_deref(),
+        nn.sp_name_qualifier.as_deref(),
+    );
+    field(
+        "Issuer",
+        true,
+        laddr.issuer.as_deref(),
+        new.issuer.as_deref(),
+    );
+    field(
+        "User.Username",
+        false,
+        laddr.attribute("User.Username"),
+        new.attribute("User.Username"),
+    );
+    field(
+        "first_name",
+        false,
+        laddr.attribute("first_name"),
+        new.attribute("first_name"),
+    );
+    field(
+        "last_name",
+        false,
+        laddr.attribute("last_name"),
+        new.attribute("last_name"),
+    );
+    let (le, ne) = (
+        laddr.attribute("User.Email").map(str::to_lowercase),
+        new.attribute("User.Email").map(str::to_lowercase),
+    );
     if le != ne {
-        out.push(Difference { field: "User.Email", breaking: true, laddr: "(laddr's address)".into(), new: "(another address)".into() });
+        out.push(Difference {
+            field: "User.Email",
+            breaking: true,
+            laddr: "(laddr's address)".into(),
+            new: "(another address)".into(),
+        });
     }
     out
 }
@@ -101,7 +178,11 @@ mod tests {
     fn a(name: &str, email: &str, first: &str) -> Assertion {
         let mut a = Assertion {
             issuer: Some("codeforphilly.org".into()),
-            name_id: Some(xml::NameId { value: name.into(), format: Some(xml::PERSISTENT.into()), ..Default::default() }),
+            name_id: Some(xml::NameId {
+                value: name.into(),
+                format: Some(xml::PERSISTENT.into()),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         a.attributes.insert("User.Email".into(), vec![email.into()]);
@@ -128,8 +209,19 @@ mod tests {
         std::fs::write(dir.path().join("g-huge.xml"), vec![b'<'; 2 * 1024 * 1024]).unwrap();
         std::fs::write(dir.path().join("ignored.md"), "not a capture").unwrap();
         let caps = read_dir(dir.path(), b"not a certificate").unwrap();
-        let got: Vec<(String, String)> = caps.iter().map(|c| (c.file.clone(), c.read.as_ref().unwrap_err().to_string())).collect();
-        let expect = ["not base64", "DOCTYPE", "DOCTYPE", "no Signature", "nested more than", "not a SAML Response", "limit"];
+        let got: Vec<(String, String)> = caps
+            .iter()
+            .map(|c| (c.file.clone(), c.read.as_ref().unwrap_err().to_string()))
+            .collect();
+        let expect = [
+            "not base64",
+            "DOCTYPE",
+            "DOCTYPE",
+            "no Signature",
+            "nested more than",
+            "not a SAML Response",
+            "limit",
+        ];
         assert_eq!(got.len(), expect.len(), "{got:?}");
         for ((file, err), want) in got.iter().zip(expect) {
             assert!(err.contains(want), "{file}: {err}");
@@ -140,9 +232,15 @@ mod tests {
     fn differences_are_named_and_weighed() {
         assert!(compare(&a("Q", "q@x.org", "Q"), &a("Q", "Q@X.org", "Q")).is_empty());
         let d = compare(&a("Q", "q@x.org", "Q"), &a("q", "q@x.org", "Quinn"));
-        assert_eq!(d.iter().map(|d| (d.field, d.breaking)).collect::<Vec<_>>(), vec![("NameID", true), ("first_name", false)]);
+        assert_eq!(
+            d.iter().map(|d| (d.field, d.breaking)).collect::<Vec<_>>(),
+            vec![("NameID", true), ("first_name", false)]
+        );
         let d = compare(&a("Q", "q@x.org", "Q"), &a("Q", "z@x.org", "Q"));
         assert_eq!(d[0].field, "User.Email");
-        assert!(!format!("{d:?}").contains("z@x.org"), "email values never reach evidence");
+        assert!(
+            !format!("{d:?}").contains("z@x.org"),
+            "email values never reach evidence"
+        );
     }
 }

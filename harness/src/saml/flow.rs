@@ -22,13 +22,22 @@ pub const RESUME: &str = "/api/saml/slack/sso/resume";
 pub const METADATA: &str = "/api/saml/slack/metadata";
 
 /// Mint a `cfp_session` JWT (HS256) for a person, as the new stack's login would.
-pub fn mint_session(key: &[u8], person_id: &str, account_level: &str, now: i64) -> Result<String, Error> {
+pub fn mint_session(
+    key: &[u8],
+    person_id: &str,
+    account_level: &str,
+    now: i64,
+) -> Result<String, Error> {
     let claims = serde_json::json!({
         "sub": person_id, "jti": uuid::Uuid::new_v4().to_string(), "accountLevel": account_level,
         "scope": "session", "iat": now, "exp": now + 15 * 60,
     });
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(key))
-        .map_err(|e| Error::Config(format!("minting a session: {e}")))
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(key),
+    )
+    .map_err(|e| Error::Config(format!("minting a session: {e}")))
 }
 
 pub fn now() -> i64 {
@@ -64,14 +73,20 @@ pub struct Answer {
 
 impl Answer {
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookie_values.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.cookie_values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// `302 → /login…` (relative, or absolute on any host).
     pub fn redirects_to_login(&self) -> bool {
         matches!(self.status, 302 | 303 | 307)
             && self.location.as_deref().is_some_and(|l| {
-                let path = l.split_once("://").map(|(_, rest)| rest.find('/').map_or("", |i| &rest[i..])).unwrap_or(l);
+                let path = l
+                    .split_once("://")
+                    .map(|(_, rest)| rest.find('/').map_or("", |i| &rest[i..]))
+                    .unwrap_or(l);
                 path == "/login" || path.starts_with("/login?") || path.starts_with("/login/")
             })
     }
@@ -91,7 +106,9 @@ impl Answer {
 /// Undo the predefined entities and character references in an attribute value (an unknown
 /// entity leaves the value as written).
 fn html_unescape(s: &str) -> String {
-    quick_xml::escape::unescape(s).map(|c| c.into_owned()).unwrap_or_else(|_| s.to_string())
+    quick_xml::escape::unescape(s)
+        .map(|c| c.into_owned())
+        .unwrap_or_else(|_| s.to_string())
 }
 
 /// Find the auto-submit form (a POST carrying `SAMLResponse`) in an HTML page.
@@ -99,21 +116,33 @@ pub fn parse_form(html: &str) -> Option<AutoPost> {
     let dom = tl::parse(html, tl::ParserOptions::default()).ok()?;
     let parser = dom.parser();
     let attr = |tag: &tl::HTMLTag, name: &str| -> Option<String> {
-        tag.attributes().get(name).flatten().map(|v| html_unescape(&v.as_utf8_str()))
+        tag.attributes()
+            .get(name)
+            .flatten()
+            .map(|v| html_unescape(&v.as_utf8_str()))
     };
-    let form = dom.query_selector("form")?.filter_map(|h| h.get(parser)?.as_tag().cloned()).next()?;
+    let form = dom
+        .query_selector("form")?
+        .filter_map(|h| h.get(parser)?.as_tag().cloned())
+        .next()?;
     let action = attr(&form, "action")?;
     let mut saml_response = None;
     let mut relay_state = None;
     for h in dom.query_selector("input")? {
-        let Some(tag) = h.get(parser).and_then(|n| n.as_tag()) else { continue };
+        let Some(tag) = h.get(parser).and_then(|n| n.as_tag()) else {
+            continue;
+        };
         match attr(tag, "name").as_deref() {
             Some("SAMLResponse") => saml_response = attr(tag, "value"),
             Some("RelayState") => relay_state = attr(tag, "value"),
             _ => {}
         }
     }
-    Some(AutoPost { action, saml_response: saml_response?, relay_state })
+    Some(AutoPost {
+        action,
+        saml_response: saml_response?,
+        relay_state,
+    })
 }
 
 /// An HTTP client for the SAML endpoints.
@@ -126,15 +155,25 @@ pub struct SamlClient {
 
 impl SamlClient {
     pub fn new(base_url: &str) -> Result<Self, Error> {
-        let base = reqwest::Url::parse(base_url).map_err(|e| Error::Target { url: base_url.into(), message: e.to_string() })?;
+        let base = reqwest::Url::parse(base_url).map_err(|e| Error::Target {
+            url: base_url.into(),
+            message: e.to_string(),
+        })?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(64)
             .build()
-            .map_err(|e| Error::Target { url: base_url.into(), message: e.to_string() })?;
-        Ok(SamlClient { base, http, client_ip: None })
+            .map_err(|e| Error::Target {
+                url: base_url.into(),
+                message: e.to_string(),
+            })?;
+        Ok(SamlClient {
+            base,
+            http,
+            client_ip: None,
+        })
     }
 
     pub fn with_client_ip(mut self, ip: Option<String>) -> Self {
@@ -147,19 +186,37 @@ impl SamlClient {
             Some(ip) => req.header("x-forwarded-for", ip),
             None => req,
         };
-        let mut resp = req.send().await.map_err(|e| format!("{what}: {}", crate::target::describe(&e)))?;
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| format!("{what}: {}", crate::target::describe(&e)))?;
         let status = resp.status().as_u16();
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let mut cookie_values = Vec::new();
         for v in resp.headers().get_all("set-cookie") {
-            if let Some((name, value)) = v.to_str().ok().and_then(|s| s.split(';').next()).and_then(|nv| nv.split_once('=')) {
+            if let Some((name, value)) = v
+                .to_str()
+                .ok()
+                .and_then(|s| s.split(';').next())
+                .and_then(|nv| nv.split_once('='))
+            {
                 cookie_values.push((name.trim().to_string(), value.trim().to_string()));
             }
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{what}: reading the body: {}", crate::target::describe(&e)))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| format!("{what}: reading the body: {}", crate::target::describe(&e)))?
+        {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(format!("{what}: the answer is larger than {MAX_BODY} bytes"));
+                return Err(format!(
+                    "{what}: the answer is larger than {MAX_BODY} bytes"
+                ));
             }
             body.extend_from_slice(&chunk);
         }
@@ -167,8 +224,20 @@ impl SamlClient {
         let error_code = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v.get("error")?.get("code")?.as_str().map(str::to_string));
-        let form = if status == 200 { parse_form(&body) } else { None };
-        Ok(Answer { status, location, cookies_set: cookie_values.iter().map(|(n, _)| n.clone()).collect(), cookie_values, error_code, form, body })
+        let form = if status == 200 {
+            parse_form(&body)
+        } else {
+            None
+        };
+        Ok(Answer {
+            status,
+            location,
+            cookies_set: cookie_values.iter().map(|(n, _)| n.clone()).collect(),
+            cookie_values,
+            error_code,
+            form,
+            body,
+        })
     }
 
     fn url(&self, path: &str) -> Result<reqwest::Url, String> {
@@ -176,14 +245,23 @@ impl SamlClient {
     }
 
     fn cookies(pairs: &[(&str, &str)]) -> String {
-        pairs.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+        pairs
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     pub async fn metadata(&self) -> Result<Answer, String> {
-        self.send(self.http.get(self.url(METADATA)?), "GET metadata").await
+        self.send(self.http.get(self.url(METADATA)?), "GET metadata")
+            .await
     }
 
-    pub async fn launch(&self, session: Option<&str>, channel: Option<&str>) -> Result<Answer, String> {
+    pub async fn launch(
+        &self,
+        session: Option<&str>,
+        channel: Option<&str>,
+    ) -> Result<Answer, String> {
         let mut url = self.url(LAUNCH)?;
         if let Some(c) = channel {
             url.query_pairs_mut().append_pair("channel", c);
@@ -195,8 +273,16 @@ impl SamlClient {
         self.send(req, "GET launch").await
     }
 
-    pub async fn sso(&self, session: Option<&str>, saml_request: &str, relay_state: &str) -> Result<Answer, String> {
-        let mut req = self.http.post(self.url(SSO)?).form(&[("SAMLRequest", saml_request), ("RelayState", relay_state)]);
+    pub async fn sso(
+        &self,
+        session: Option<&str>,
+        saml_request: &str,
+        relay_state: &str,
+    ) -> Result<Answer, String> {
+        let mut req = self
+            .http
+            .post(self.url(SSO)?)
+            .form(&[("SAMLRequest", saml_request), ("RelayState", relay_state)]);
         if let Some(s) = session {
             req = req.header("cookie", Self::cookies(&[(SESSION_COOKIE, s)]));
         }
@@ -208,7 +294,13 @@ impl SamlClient {
         if let Some(r) = resume {
             pairs.push((RESUME_COOKIE, r));
         }
-        self.send(self.http.get(self.url(RESUME)?).header("cookie", Self::cookies(&pairs)), "GET resume").await
+        self.send(
+            self.http
+                .get(self.url(RESUME)?)
+                .header("cookie", Self::cookies(&pairs)),
+            "GET resume",
+        )
+        .await
     }
 }
 
@@ -226,13 +318,18 @@ pub fn authn_request(id: &str, idp_sso_url: &str, acs: &str, now: i64) -> String
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
 }
 
 pub fn iso(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -269,7 +366,17 @@ pub struct Observation {
 
 impl Observation {
     fn new(flow: Flow, legacy_id: i64) -> Self {
-        Observation { flow, legacy_id, at: now(), answer: None, problem: None, request_id: None, sent_relay_state: None, response: None, verified: None }
+        Observation {
+            flow,
+            legacy_id,
+            at: now(),
+            answer: None,
+            problem: None,
+            request_id: None,
+            sent_relay_state: None,
+            response: None,
+            verified: None,
+        }
     }
 
     /// The Assertion to read identity from: the signed one when the signature verified,
@@ -277,12 +384,18 @@ impl Observation {
     pub fn identity(&self) -> Option<&xml::Assertion> {
         match &self.verified {
             Some(Ok(v)) => Some(&v.signed),
-            _ => self.response.as_ref().filter(|r| r.assertions.len() == 1).map(|r| &r.assertions[0]),
+            _ => self
+                .response
+                .as_ref()
+                .filter(|r| r.assertions.len() == 1)
+                .map(|r| &r.assertions[0]),
         }
     }
 
     pub fn asserted(&self) -> bool {
-        self.response.as_ref().is_some_and(|r| r.status.as_deref() == Some(xml::SUCCESS) && !r.assertions.is_empty())
+        self.response
+            .as_ref()
+            .is_some_and(|r| r.status.as_deref() == Some(xml::SUCCESS) && !r.assertions.is_empty())
     }
 
     /// Read the form the answer carried: decode, parse, verify. Only what the checks judge is
@@ -346,8 +459,18 @@ impl SamlRun {
         self.idp.iter().chain(&self.sp).chain(&self.resume)
     }
 
-    pub fn new(subjects: Vec<Subject>, metadata: Result<xml::Metadata, String>, idp: Vec<Observation>, sp: Vec<Observation>, resume: Vec<Observation>) -> Self {
-        let index = subjects.iter().enumerate().map(|(i, s)| (s.legacy.id, i)).collect();
+    pub fn new(
+        subjects: Vec<Subject>,
+        metadata: Result<xml::Metadata, String>,
+        idp: Vec<Observation>,
+        sp: Vec<Observation>,
+        resume: Vec<Observation>,
+    ) -> Self {
+        let index = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.legacy.id, i))
+            .collect();
         SamlRun {
             subjects,
             metadata,
@@ -376,7 +499,12 @@ pub fn asserted_subjects(subjects: &[Subject]) -> impl Iterator<Item = &Subject>
 /// even spread, `n` in all.
 pub fn sample(subjects: &[Subject], n: usize) -> Vec<&Subject> {
     let all: Vec<&Subject> = asserted_subjects(subjects).collect();
-    let awkward = |s: &&Subject| s.legacy.username.as_deref().is_some_and(|u| u.chars().any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit())));
+    let awkward = |s: &&Subject| {
+        s.legacy.username.as_deref().is_some_and(|u| {
+            u.chars()
+                .any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+        })
+    };
     let mut out: Vec<&Subject> = all.iter().copied().filter(awkward).take(n).collect();
     let rest: Vec<&Subject> = all.iter().copied().filter(|s| !awkward(s)).collect();
     if out.len() < n && !rest.is_empty() {
@@ -388,7 +516,13 @@ pub fn sample(subjects: &[Subject], n: usize) -> Vec<&Subject> {
 
 /// Run every flow: the IdP-initiated launch for every asserted user, the SP-initiated flows
 /// for a sample, the permission checks, and the metadata.
-pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, concurrency: usize, client_ip: Option<String>) -> Result<SamlRun, Error> {
+pub async fn collect(
+    base_url: &str,
+    setup: &SamlSetup,
+    subjects: Vec<Subject>,
+    concurrency: usize,
+    client_ip: Option<String>,
+) -> Result<SamlRun, Error> {
     let key = setup.jwt_key.clone().ok_or_else(|| {
         Error::Config("no session signing key: the SAML flows need a session per user (hint: set CFP_JWT_SIGNING_KEY, or [target] jwt_signing_key_env)".into())
     })?;
@@ -398,7 +532,14 @@ pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, 
     }
     let client = SamlClient::new(base_url)?.with_client_ip(client_ip);
     let started = std::time::Instant::now();
-    let session = |s: &Subject| mint_session(&key, s.person_id.as_deref().unwrap_or_default(), s.account_level.as_deref().unwrap_or("user"), now());
+    let session = |s: &Subject| {
+        mint_session(
+            &key,
+            s.person_id.as_deref().unwrap_or_default(),
+            s.account_level.as_deref().unwrap_or("user"),
+            now(),
+        )
+    };
 
     let metadata = match client.metadata().await {
         Ok(a) if a.status == 200 => xml::read_metadata(&a.body).map_err(|e| e.to_string()),
@@ -437,7 +578,14 @@ pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, 
         let relay = format!("https://{}/messages/general?rs={i}&x=<&>", setup.team_host);
         o.request_id = Some(id.clone());
         o.sent_relay_state = Some(relay.clone());
-        match client.sso(Some(&token), &b64(&authn_request(&id, &sso_url, &acs, now())), &relay).await {
+        match client
+            .sso(
+                Some(&token),
+                &b64(&authn_request(&id, &sso_url, &acs, now())),
+                &relay,
+            )
+            .await
+        {
             Ok(a) => o.read(a, &trusted),
             Err(e) => o.problem = Some(e),
         }
@@ -448,13 +596,25 @@ pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, 
         let relay = format!("resume-{i}");
         o.request_id = Some(id.clone());
         o.sent_relay_state = Some(relay.clone());
-        match client.sso(None, &b64(&authn_request(&id, &sso_url, &acs, now())), &relay).await {
-            Ok(first) if first.redirects_to_login() => match client.resume(&token, first.cookie(RESUME_COOKIE)).await {
-                Ok(a) => o.read(a, &trusted),
-                Err(e) => o.problem = Some(e),
-            },
+        match client
+            .sso(
+                None,
+                &b64(&authn_request(&id, &sso_url, &acs, now())),
+                &relay,
+            )
+            .await
+        {
+            Ok(first) if first.redirects_to_login() => {
+                match client.resume(&token, first.cookie(RESUME_COOKIE)).await {
+                    Ok(a) => o.read(a, &trusted),
+                    Err(e) => o.problem = Some(e),
+                }
+            }
             Ok(first) => {
-                o.problem = Some(format!("a signed-out member was not sent to sign in ({})", first.describe()));
+                o.problem = Some(format!(
+                    "a signed-out member was not sent to sign in ({})",
+                    first.describe()
+                ));
                 o.answer = Some(first);
             }
             Err(e) => o.problem = Some(e),
@@ -467,7 +627,18 @@ pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, 
         Some(s) => {
             let token = session(s)?;
             let id = format!("_{}", uuid::Uuid::new_v4().simple());
-            client.sso(Some(&token), &b64(&authn_request(&id, &sso_url, "https://attacker.example/sso/saml", now())), "x").await
+            client
+                .sso(
+                    Some(&token),
+                    &b64(&authn_request(
+                        &id,
+                        &sso_url,
+                        "https://attacker.example/sso/saml",
+                        now(),
+                    )),
+                    "x",
+                )
+                .await
         }
         None => Err("no user to try it with".into()),
     };
@@ -479,7 +650,15 @@ pub async fn collect(base_url: &str, setup: &SamlSetup, subjects: Vec<Subject>, 
             Ok(t) => client.launch(Some(&t), None).await,
             Err(e) => Err(e.to_string()),
         };
-        refused.push((format!("{} — {} (laddr level {})", s.label(), s.refusal_reason(), s.legacy.level), answer));
+        refused.push((
+            format!(
+                "{} — {} (laddr level {})",
+                s.label(),
+                s.refusal_reason(),
+                s.legacy.level
+            ),
+            answer,
+        ));
     }
 
     let mut run = SamlRun::new(subjects, metadata, idp, sp, resume);
@@ -507,7 +686,11 @@ mod tests {
 
     #[test]
     fn login_redirects_are_recognised_relative_or_absolute() {
-        let a = |status, l: &str| Answer { status, location: Some(l.into()), ..Default::default() };
+        let a = |status, l: &str| Answer {
+            status,
+            location: Some(l.into()),
+            ..Default::default()
+        };
         assert!(a(302, "/login?return=%2Fapi").redirects_to_login());
         assert!(a(302, "https://x.org/login").redirects_to_login());
         assert!(!a(302, "/loginx").redirects_to_login());
@@ -520,10 +703,23 @@ mod tests {
         let t = mint_session(b"k", "p-1", "user", 1_000).unwrap();
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
         v.validate_exp = false;
-        let d = jsonwebtoken::decode::<serde_json::Value>(&t, &jsonwebtoken::DecodingKey::from_secret(b"k"), &v).unwrap();
+        let d = jsonwebtoken::decode::<serde_json::Value>(
+            &t,
+            &jsonwebtoken::DecodingKey::from_secret(b"k"),
+            &v,
+        )
+        .unwrap();
         assert_eq!(d.claims["sub"], "p-1");
         assert_eq!(d.claims["scope"], "session");
-        assert_eq!(d.claims["exp"].as_i64().unwrap() - d.claims["iat"].as_i64().unwrap(), 900);
-        assert!(jsonwebtoken::decode::<serde_json::Value>(&t, &jsonwebtoken::DecodingKey::from_secret(b"other"), &v).is_err());
+        assert_eq!(
+            d.claims["exp"].as_i64().unwrap() - d.claims["iat"].as_i64().unwrap(),
+            900
+        );
+        assert!(jsonwebtoken::decode::<serde_json::Value>(
+            &t,
+            &jsonwebtoken::DecodingKey::from_secret(b"other"),
+            &v
+        )
+        .is_err());
     }
 }

@@ -22,12 +22,27 @@ fn listed(ev: Evidence, lines: &[String]) -> Evidence {
 
 fn verdict(check: &str, problems: Vec<String>, checked: usize, what: &str) -> Evidence {
     if checked == 0 {
-        return Evidence::new(check, Outcome::Fail, format!("nothing to check: no {what} was obtained"));
+        return Evidence::new(
+            check,
+            Outcome::Fail,
+            format!("nothing to check: no {what} was obtained"),
+        );
     }
     if problems.is_empty() {
-        Evidence::new(check, Outcome::Pass, format!("{checked} {what} checked, all as expected"))
+        Evidence::new(
+            check,
+            Outcome::Pass,
+            format!("{checked} {what} checked, all as expected"),
+        )
     } else {
-        listed(Evidence::new(check, Outcome::Fail, format!("{} of {checked} {what} wrong", problems.len())), &problems)
+        listed(
+            Evidence::new(
+                check,
+                Outcome::Fail,
+                format!("{} of {checked} {what} wrong", problems.len()),
+            ),
+            &problems,
+        )
     }
 }
 
@@ -52,56 +67,145 @@ pub fn metadata(setup: &SamlSetup, run: &SamlRun) -> Evidence {
     let check = "IdP metadata";
     let md = match &run.metadata {
         Ok(m) => m,
-        Err(e) => return Evidence::new(check, Outcome::Fail, format!("no readable metadata at {}: {e}", flow::METADATA)),
+        Err(e) => {
+            return Evidence::new(
+                check,
+                Outcome::Fail,
+                format!("no readable metadata at {}: {e}", flow::METADATA),
+            )
+        }
     };
     let mut problems = Vec::new();
     if md.entity_id.as_deref() != Some(setup.idp_entity_id.as_str()) {
-        problems.push(format!("entityID is {:?}, Slack is configured with {:?}", md.entity_id, setup.idp_entity_id));
+        problems.push(format!(
+            "entityID is {:?}, Slack is configured with {:?}",
+            md.entity_id, setup.idp_entity_id
+        ));
     }
-    let expected = setup.trusted_cert.as_deref().map(|d| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, d));
-    let published: Vec<String> = md.signing_certificates.iter().map(|c| {
-        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, c).map(|d| super::verify::fingerprint(&d)).unwrap_or_else(|_| "unreadable".into())
-    }).collect();
-    if expected.as_ref().is_none_or(|e| !md.signing_certificates.contains(e)) {
+    let expected = setup
+        .trusted_cert
+        .as_deref()
+        .map(|d| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, d));
+    let published: Vec<String> = md
+        .signing_certificates
+        .iter()
+        .map(|c| {
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, c)
+                .map(|d| super::verify::fingerprint(&d))
+                .unwrap_or_else(|_| "unreadable".into())
+        })
+        .collect();
+    if expected
+        .as_ref()
+        .is_none_or(|e| !md.signing_certificates.contains(e))
+    {
         problems.push(format!(
             "the signing certificate is not the one Slack trusts ({}): metadata has {}",
-            setup.trusted_cert.as_deref().map(super::verify::fingerprint).unwrap_or_default(),
-            if published.is_empty() { "none".into() } else { published.join(", ") }
+            setup
+                .trusted_cert
+                .as_deref()
+                .map(super::verify::fingerprint)
+                .unwrap_or_default(),
+            if published.is_empty() {
+                "none".into()
+            } else {
+                published.join(", ")
+            }
         ));
     }
     if !md.name_id_formats.iter().any(|f| f == xml::PERSISTENT) {
-        problems.push(format!("persistent NameID format not offered (offers {:?})", md.name_id_formats));
+        problems.push(format!(
+            "persistent NameID format not offered (offers {:?})",
+            md.name_id_formats
+        ));
     }
-    if !md.sso.iter().any(|(b, l)| b == xml::HTTP_POST && l.ends_with(flow::SSO)) {
-        problems.push(format!("no HTTP-POST SingleSignOnService at {} (has {:?})", flow::SSO, md.sso));
+    if !md
+        .sso
+        .iter()
+        .any(|(b, l)| b == xml::HTTP_POST && l.ends_with(flow::SSO))
+    {
+        problems.push(format!(
+            "no HTTP-POST SingleSignOnService at {} (has {:?})",
+            flow::SSO,
+            md.sso
+        ));
     }
     let ev = if problems.is_empty() {
-        Evidence::new(check, Outcome::Pass, format!("entityID {}, certificate {}, persistent NameIDs, HTTP-POST SSO", setup.idp_entity_id, published.join(", ")))
+        Evidence::new(
+            check,
+            Outcome::Pass,
+            format!(
+                "entityID {}, certificate {}, persistent NameIDs, HTTP-POST SSO",
+                setup.idp_entity_id,
+                published.join(", ")
+            ),
+        )
     } else {
-        Evidence::new(check, Outcome::Fail, format!("{} problem(s) in the metadata Slack would load", problems.len())).details(problems)
+        Evidence::new(
+            check,
+            Outcome::Fail,
+            format!(
+                "{} problem(s) in the metadata Slack would load",
+                problems.len()
+            ),
+        )
+        .details(problems)
     };
     ev.observed(serde_json::to_value(md).unwrap_or_default())
 }
 
 pub fn expectations(setup: &SamlSetup, run: &SamlRun) -> Evidence {
     let check = "expected assertions from laddr";
-    let eligible: Vec<_> = run.subjects.iter().filter(|s| s.legacy.eligible()).collect();
+    let eligible: Vec<_> = run
+        .subjects
+        .iter()
+        .filter(|s| s.legacy.eligible())
+        .collect();
     let mut by_level: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &eligible {
         *by_level.entry(s.legacy.level.as_str()).or_default() += 1;
     }
-    let missing: Vec<String> = eligible.iter().filter(|s| s.person_id.is_none()).map(|s| format!("{}: no person in the new stack carries this legacy id", s.label())).collect();
+    let missing: Vec<String> = eligible
+        .iter()
+        .filter(|s| s.person_id.is_none())
+        .map(|s| {
+            format!(
+                "{}: no person in the new stack carries this legacy id",
+                s.label()
+            )
+        })
+        .collect();
     let not_asserted: Vec<String> = eligible
         .iter()
         .filter(|s| s.person_id.is_some() && !s.must_be_asserted())
         .map(|s| format!("{}: not asserted — {}", s.label(), s.refusal_reason()))
         .collect();
     let ineligible = run.subjects.len() - eligible.len();
-    let sample = eligible.iter().find(|s| s.legacy.username.as_deref().is_some_and(|u| u.chars().any(|c| c.is_ascii_uppercase())));
+    let sample = eligible.iter().find(|s| {
+        s.legacy
+            .username
+            .as_deref()
+            .is_some_and(|u| u.chars().any(|c| c.is_ascii_uppercase()))
+    });
     let mut ev = if eligible.is_empty() {
-        Evidence::new(check, Outcome::Fail, "no laddr user could reach Slack: nothing to carry over")
+        Evidence::new(
+            check,
+            Outcome::Fail,
+            "no laddr user could reach Slack: nothing to carry over",
+        )
     } else if !missing.is_empty() {
-        listed(Evidence::new(check, Outcome::Fail, format!("{} of {} eligible laddr users have no twin to assert", missing.len(), eligible.len())), &missing)
+        listed(
+            Evidence::new(
+                check,
+                Outcome::Fail,
+                format!(
+                    "{} of {} eligible laddr users have no twin to assert",
+                    missing.len(),
+                    eligible.len()
+                ),
+            ),
+            &missing,
+        )
     } else {
         Evidence::new(
             check,
@@ -128,13 +232,22 @@ pub fn launch_coverage(run: &SamlRun) -> Evidence {
         .filter(|o| !o.asserted())
         .map(|o| match (&o.problem, &o.response) {
             (Some(p), _) => format!("{}: {p}", who(run, o)),
-            (None, Some(r)) => format!("{}: Status {:?}, {} Assertion(s)", who(run, o), r.status, r.assertions.len()),
+            (None, Some(r)) => format!(
+                "{}: Status {:?}, {} Assertion(s)",
+                who(run, o),
+                r.status,
+                r.assertions.len()
+            ),
             (None, None) => format!("{}: nothing read", who(run, o)),
         })
         .collect();
     let n = run.idp.len();
     let ev = verdict(check, problems, n, "eligible users' launches");
-    ev.detail(format!("{n} users asserted in {:.2} s ({:.0} users/s, every flow included)", run.seconds, n as f64 / run.seconds.max(0.001)))
+    ev.detail(format!(
+        "{n} users asserted in {:.2} s ({:.0} users/s, every flow included)",
+        run.seconds,
+        n as f64 / run.seconds.max(0.001)
+    ))
 }
 
 pub fn signatures(run: &SamlRun) -> Evidence {
@@ -158,7 +271,10 @@ pub fn signatures(run: &SamlRun) -> Evidence {
     let mut ev = verdict(check, problems, n, "assertions");
     for (alg, count) in algorithms {
         let weak = alg.ends_with("rsa-sha1");
-        ev = ev.detail(format!("SignatureMethod {alg}: {count}{}", if weak { " (SHA-1: weak)" } else { "" }));
+        ev = ev.detail(format!(
+            "SignatureMethod {alg}: {count}{}",
+            if weak { " (SHA-1: weak)" } else { "" }
+        ));
     }
     ev
 }
@@ -172,7 +288,11 @@ pub fn wrapping(run: &SamlRun) -> Evidence {
         let Some(Ok(v)) = &o.verified else { continue };
         n += 1;
         if !v.unsigned_assertions.is_empty() {
-            let unsigned: Vec<&str> = v.unsigned_assertions.iter().map(|a| a.name_id_value().unwrap_or("(no NameID)")).collect();
+            let unsigned: Vec<&str> = v
+                .unsigned_assertions
+                .iter()
+                .map(|a| a.name_id_value().unwrap_or("(no NameID)"))
+                .collect();
             problems.push(format!(
                 "{}: {} unsigned Assertion(s) beside the signed one (NameID {:?}); a reader taking the first would see {:?}",
                 who(run, o),
@@ -193,14 +313,20 @@ pub fn name_ids(setup: &SamlSetup, run: &SamlRun) -> Evidence {
     let mut problems = Vec::new();
     let mut n = 0;
     for o in documents(run) {
-        let (Some(a), Some(s)) = (o.identity(), run.subject(o.legacy_id)) else { continue };
+        let (Some(a), Some(s)) = (o.identity(), run.subject(o.legacy_id)) else {
+            continue;
+        };
         n += 1;
         let nid = a.name_id.clone().unwrap_or_default();
         let mut wrong = Vec::new();
         if a.name_id.is_none() {
             wrong.push("no NameID".to_string());
         } else if Some(nid.value.as_str()) != s.legacy.username.as_deref() {
-            wrong.push(format!("NameID {:?} but laddr asserted {:?}", nid.value, s.legacy.username.as_deref().unwrap_or("")));
+            wrong.push(format!(
+                "NameID {:?} but laddr asserted {:?}",
+                nid.value,
+                s.legacy.username.as_deref().unwrap_or("")
+            ));
         }
         if nid.format.as_deref() != Some(xml::PERSISTENT) {
             wrong.push(format!("Format {:?}", nid.format));
@@ -227,9 +353,14 @@ pub fn emails(run: &SamlRun) -> Evidence {
     let mut advisories = Vec::new();
     let mut n = 0;
     for o in documents(run) {
-        let (Some(a), Some(s)) = (o.identity(), run.subject(o.legacy_id)) else { continue };
+        let (Some(a), Some(s)) = (o.identity(), run.subject(o.legacy_id)) else {
+            continue;
+        };
         n += 1;
-        let asserted = a.attribute("User.Email").map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty());
+        let asserted = a
+            .attribute("User.Email")
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty());
         let laddr = s.legacy.email.as_deref().map(|e| e.trim().to_lowercase());
         if asserted != laddr {
             problems.push(format!(
@@ -243,7 +374,11 @@ pub fn emails(run: &SamlRun) -> Evidence {
             ));
         }
         let attr = |k: &str| a.attribute(k).unwrap_or("");
-        for (k, v) in [("User.Username", s.legacy.username.as_deref().unwrap_or("")), ("first_name", &s.legacy.first_name), ("last_name", &s.legacy.last_name)] {
+        for (k, v) in [
+            ("User.Username", s.legacy.username.as_deref().unwrap_or("")),
+            ("first_name", &s.legacy.first_name),
+            ("last_name", &s.legacy.last_name),
+        ] {
             if attr(k) != v {
                 advisories.push(format!("{}: {k} {:?}, laddr {:?}", who(run, o), attr(k), v));
             }
@@ -253,7 +388,13 @@ pub fn emails(run: &SamlRun) -> Evidence {
     if advisories.is_empty() {
         ev
     } else {
-        listed(ev.detail(format!("advisory: {} name or username attribute difference(s)", advisories.len())), &advisories)
+        listed(
+            ev.detail(format!(
+                "advisory: {} name or username attribute difference(s)",
+                advisories.len()
+            )),
+            &advisories,
+        )
     }
 }
 
@@ -263,7 +404,9 @@ pub fn addressing(setup: &SamlSetup, run: &SamlRun) -> Evidence {
     let mut problems = Vec::new();
     let mut n = 0;
     for o in documents(run) {
-        let (Some(r), Some(a)) = (&o.response, o.identity()) else { continue };
+        let (Some(r), Some(a)) = (&o.response, o.identity()) else {
+            continue;
+        };
         n += 1;
         let mut wrong = Vec::new();
         if let Some(f) = o.answer.as_ref().and_then(|x| x.form.as_ref()) {
@@ -278,7 +421,10 @@ pub fn addressing(setup: &SamlSetup, run: &SamlRun) -> Evidence {
             wrong.push(format!("Recipient {:?}", a.recipient));
         }
         if a.confirmation_method.as_deref() != Some(xml::BEARER) {
-            wrong.push(format!("SubjectConfirmation Method {:?}", a.confirmation_method));
+            wrong.push(format!(
+                "SubjectConfirmation Method {:?}",
+                a.confirmation_method
+            ));
         }
         if a.audiences.iter().any(|x| x != SLACK_ENTITY) {
             wrong.push(format!("Audience {:?}", a.audiences));
@@ -287,7 +433,8 @@ pub fn addressing(setup: &SamlSetup, run: &SamlRun) -> Evidence {
             problems.push(format!("{}: {}", who(run, o), wrong.join("; ")));
         }
     }
-    verdict(check, problems, n, "assertions").expected(serde_json::json!({ "acs": acs, "audience": SLACK_ENTITY }))
+    verdict(check, problems, n, "assertions")
+        .expected(serde_json::json!({ "acs": acs, "audience": SLACK_ENTITY }))
 }
 
 pub fn window(run: &SamlRun) -> Evidence {
@@ -308,13 +455,18 @@ pub fn window(run: &SamlRun) -> Evidence {
                     wrong.push(format!("expired {} s ago (NotOnOrAfter)", now - na));
                 }
                 if na - nb > MAX_WINDOW_SECS {
-                    wrong.push(format!("window of {} s, more than {MAX_WINDOW_SECS}", na - nb));
+                    wrong.push(format!(
+                        "window of {} s, more than {MAX_WINDOW_SECS}",
+                        na - nb
+                    ));
                 }
             }
             _ => wrong.push("Conditions without NotBefore and NotOnOrAfter".into()),
         }
         match a.confirmation_not_on_or_after {
-            Some(t) if t <= now - SKEW_SECS => wrong.push(format!("SubjectConfirmationData expired {} s ago", now - t)),
+            Some(t) if t <= now - SKEW_SECS => {
+                wrong.push(format!("SubjectConfirmationData expired {} s ago", now - t))
+            }
             Some(_) => {}
             None => wrong.push("SubjectConfirmationData without NotOnOrAfter".into()),
         }
@@ -339,7 +491,9 @@ pub fn unique_name_ids(run: &SamlRun) -> Evidence {
     let mut clashes: Vec<String> = seen
         .iter()
         .filter(|(_, ids)| ids.len() > 1)
-        .map(|(v, ids)| format!("NameID {v:?} (case-insensitively) asserted for legacy ids {ids:?}"))
+        .map(|(v, ids)| {
+            format!("NameID {v:?} (case-insensitively) asserted for legacy ids {ids:?}")
+        })
         .collect();
     clashes.sort();
     verdict(check, clashes, seen.len(), "distinct NameIDs")
@@ -348,45 +502,98 @@ pub fn unique_name_ids(run: &SamlRun) -> Evidence {
 fn echo_problems(o: &Observation) -> Vec<String> {
     let mut wrong = Vec::new();
     let Some(r) = &o.response else {
-        return vec![o.problem.clone().unwrap_or_else(|| "no SAMLResponse".into())];
+        return vec![o
+            .problem
+            .clone()
+            .unwrap_or_else(|| "no SAMLResponse".into())];
     };
     if r.status.as_deref() != Some(xml::SUCCESS) {
         wrong.push(format!("Status {:?}", r.status));
     }
     if r.in_response_to != o.request_id {
-        wrong.push(format!("Response InResponseTo {:?}, request was {:?}", r.in_response_to, o.request_id));
+        wrong.push(format!(
+            "Response InResponseTo {:?}, request was {:?}",
+            r.in_response_to, o.request_id
+        ));
     }
-    if o.identity().and_then(|a| a.confirmation_in_response_to.clone()) != o.request_id {
+    if o.identity()
+        .and_then(|a| a.confirmation_in_response_to.clone())
+        != o.request_id
+    {
         wrong.push("SubjectConfirmationData InResponseTo is not the request's ID".into());
     }
-    let got = o.answer.as_ref().and_then(|a| a.form.as_ref()).and_then(|f| f.relay_state.clone());
+    let got = o
+        .answer
+        .as_ref()
+        .and_then(|a| a.form.as_ref())
+        .and_then(|f| f.relay_state.clone());
     if got != o.sent_relay_state {
-        wrong.push(format!("RelayState {:?}, sent {:?}", got, o.sent_relay_state));
+        wrong.push(format!(
+            "RelayState {:?}, sent {:?}",
+            got, o.sent_relay_state
+        ));
     }
     wrong
 }
 
 pub fn sp_initiated(run: &SamlRun) -> Evidence {
-    let problems: Vec<String> = run.sp.iter().filter_map(|o| {
-        let w = echo_problems(o);
-        (!w.is_empty()).then(|| format!("{}: {}", who(run, o), w.join("; ")))
-    }).collect();
-    verdict("SP-initiated sign-in", problems, run.sp.len(), "signed-in members")
+    let problems: Vec<String> = run
+        .sp
+        .iter()
+        .filter_map(|o| {
+            let w = echo_problems(o);
+            (!w.is_empty()).then(|| format!("{}: {}", who(run, o), w.join("; ")))
+        })
+        .collect();
+    verdict(
+        "SP-initiated sign-in",
+        problems,
+        run.sp.len(),
+        "signed-in members",
+    )
 }
 
 pub fn resume(run: &SamlRun) -> Evidence {
-    let problems: Vec<String> = run.resume.iter().filter_map(|o| {
-        let w = echo_problems(o);
-        (!w.is_empty()).then(|| format!("{}: {}", who(run, o), w.join("; ")))
-    }).collect();
-    verdict("signed-out member resumes after sign-in", problems, run.resume.len(), "signed-out members")
+    let problems: Vec<String> = run
+        .resume
+        .iter()
+        .filter_map(|o| {
+            let w = echo_problems(o);
+            (!w.is_empty()).then(|| format!("{}: {}", who(run, o), w.join("; ")))
+        })
+        .collect();
+    verdict(
+        "signed-out member resumes after sign-in",
+        problems,
+        run.resume.len(),
+        "signed-out members",
+    )
 }
 
 pub fn foreign_acs(run: &SamlRun) -> Evidence {
     let check = "only Slack's ACS is accepted";
     match &run.foreign_acs {
-        Ok(a) if a.form.is_none() && (400..500).contains(&a.status) => Evidence::new(check, Outcome::Pass, format!("an AuthnRequest naming another ACS was refused: {}", a.describe())),
-        Ok(a) => Evidence::new(check, Outcome::Fail, format!("an AuthnRequest naming another ACS was answered: {}{}", a.describe(), if a.form.is_some() { " with a signed assertion form" } else { "" })),
+        Ok(a) if a.form.is_none() && (400..500).contains(&a.status) => Evidence::new(
+            check,
+            Outcome::Pass,
+            format!(
+                "an AuthnRequest naming another ACS was refused: {}",
+                a.describe()
+            ),
+        ),
+        Ok(a) => Evidence::new(
+            check,
+            Outcome::Fail,
+            format!(
+                "an AuthnRequest naming another ACS was answered: {}{}",
+                a.describe(),
+                if a.form.is_some() {
+                    " with a signed assertion form"
+                } else {
+                    ""
+                }
+            ),
+        ),
         Err(e) => Evidence::new(check, Outcome::Fail, format!("could not ask: {e}")),
     }
 }
@@ -394,8 +601,24 @@ pub fn foreign_acs(run: &SamlRun) -> Evidence {
 pub fn anonymous_launch(run: &SamlRun) -> Evidence {
     let check = "signed-out launch";
     match &run.anonymous_launch {
-        Ok(a) if a.redirects_to_login() && a.form.is_none() => Evidence::new(check, Outcome::Pass, format!("sent to sign in: {}", a.describe())),
-        Ok(a) => Evidence::new(check, Outcome::Fail, format!("expected 302 to /login, got {}{}", a.describe(), if a.form.is_some() { " with an assertion" } else { "" })),
+        Ok(a) if a.redirects_to_login() && a.form.is_none() => Evidence::new(
+            check,
+            Outcome::Pass,
+            format!("sent to sign in: {}", a.describe()),
+        ),
+        Ok(a) => Evidence::new(
+            check,
+            Outcome::Fail,
+            format!(
+                "expected 302 to /login, got {}{}",
+                a.describe(),
+                if a.form.is_some() {
+                    " with an assertion"
+                } else {
+                    ""
+                }
+            ),
+        ),
         Err(e) => Evidence::new(check, Outcome::Fail, format!("could not ask: {e}")),
     }
 }
@@ -403,14 +626,32 @@ pub fn anonymous_launch(run: &SamlRun) -> Evidence {
 pub fn refused(run: &SamlRun) -> Evidence {
     let check = "people who may not use Slack are refused";
     if run.refused.is_empty() {
-        return Evidence::new(check, Outcome::Advisory, "no deactivated or ineligible person in the new stack to try");
+        return Evidence::new(
+            check,
+            Outcome::Advisory,
+            "no deactivated or ineligible person in the new stack to try",
+        );
     }
     let mut problems = Vec::new();
     let mut lines = Vec::new();
     for (label, answer) in &run.refused {
         match answer {
-            Ok(a) if a.status == 403 && a.error_code.as_deref() == Some("saml_not_permitted") && a.form.is_none() => lines.push(format!("{label}: {}", a.describe())),
-            Ok(a) => problems.push(format!("{label}: expected 403 saml_not_permitted, got {}{}", a.describe(), if a.form.is_some() { " with a signed assertion" } else { "" })),
+            Ok(a)
+                if a.status == 403
+                    && a.error_code.as_deref() == Some("saml_not_permitted")
+                    && a.form.is_none() =>
+            {
+                lines.push(format!("{label}: {}", a.describe()))
+            }
+            Ok(a) => problems.push(format!(
+                "{label}: expected 403 saml_not_permitted, got {}{}",
+                a.describe(),
+                if a.form.is_some() {
+                    " with a signed assertion"
+                } else {
+                    ""
+                }
+            )),
             Err(e) => problems.push(format!("{label}: {e}")),
         }
     }
@@ -423,8 +664,18 @@ pub fn captures(run: &SamlRun, captures: &[Capture]) -> Evidence {
     if captures.is_empty() {
         return Evidence::new(check, Outcome::Fail, "no captured laddr assertion to compare (hint: put SAML tracer captures in fixtures/saml/)");
     }
-    let by_username: HashMap<&str, i64> = run.subjects.iter().filter_map(|s| Some((s.legacy.username.as_deref()?, s.legacy.id))).collect();
-    let identity_of = |id: i64| run.idp.iter().chain(&run.sp).find(|o| o.legacy_id == id).and_then(|o| o.identity());
+    let by_username: HashMap<&str, i64> = run
+        .subjects
+        .iter()
+        .filter_map(|s| Some((s.legacy.username.as_deref()?, s.legacy.id)))
+        .collect();
+    let identity_of = |id: i64| {
+        run.idp
+            .iter()
+            .chain(&run.sp)
+            .find(|o| o.legacy_id == id)
+            .and_then(|o| o.identity())
+    };
     let mut problems = Vec::new();
     let mut advisories = Vec::new();
     let mut same = 0;
@@ -442,14 +693,24 @@ pub fn captures(run: &SamlRun, captures: &[Capture]) -> Evidence {
             continue;
         };
         let Some(new) = identity_of(legacy_id) else {
-            problems.push(format!("{} ({name}): the new IdP asserted nothing for this user", c.file));
+            problems.push(format!(
+                "{} ({name}): the new IdP asserted nothing for this user",
+                c.file
+            ));
             continue;
         };
         let diffs = capture::compare(&v.signed, new);
         for d in diffs.iter().filter(|d| !d.breaking) {
-            advisories.push(format!("{} ({name}): {} laddr {:?}, new {:?}", c.file, d.field, d.laddr, d.new));
+            advisories.push(format!(
+                "{} ({name}): {} laddr {:?}, new {:?}",
+                c.file, d.field, d.laddr, d.new
+            ));
         }
-        let breaking: Vec<String> = diffs.iter().filter(|d| d.breaking).map(|d| format!("{}: laddr {:?}, new {:?}", d.field, d.laddr, d.new)).collect();
+        let breaking: Vec<String> = diffs
+            .iter()
+            .filter(|d| d.breaking)
+            .map(|d| format!("{}: laddr {:?}, new {:?}", d.field, d.laddr, d.new))
+            .collect();
         if breaking.is_empty() {
             same += 1;
         } else {
@@ -457,9 +718,19 @@ pub fn captures(run: &SamlRun, captures: &[Capture]) -> Evidence {
         }
     }
     let mut ev = verdict(check, problems, captures.len(), "captures");
-    ev.headline = format!("{} — {same} of {} identical in NameID, qualifiers, Issuer and email", ev.headline, captures.len());
+    ev.headline = format!(
+        "{} — {same} of {} identical in NameID, qualifiers, Issuer and email",
+        ev.headline,
+        captures.len()
+    );
     if !advisories.is_empty() {
-        ev = listed(ev.detail(format!("advisory: {} name or username difference(s)", advisories.len())), &advisories);
+        ev = listed(
+            ev.detail(format!(
+                "advisory: {} name or username difference(s)",
+                advisories.len()
+            )),
+            &advisories,
+        );
     }
     ev
 }
@@ -500,14 +771,32 @@ pub fn summary(run: &SamlRun) -> Evidence {
     lines.sort();
     let total = verdicts.len();
     let continuous = counts.get(&Continuity::Continuous).copied().unwrap_or(0);
-    let table = [Continuity::Continuous, Continuity::EmailOnly, Continuity::Broken, Continuity::NotAsserted]
-        .map(|c| format!("{} | {}", c.label(), counts.get(&c).copied().unwrap_or(0)));
+    let table = [
+        Continuity::Continuous,
+        Continuity::EmailOnly,
+        Continuity::Broken,
+        Continuity::NotAsserted,
+    ]
+    .map(|c| format!("{} | {}", c.label(), counts.get(&c).copied().unwrap_or(0)));
     let ev = if total == 0 {
         Evidence::new(check, Outcome::Fail, "no eligible user to judge")
     } else if continuous == total {
-        Evidence::new(check, Outcome::Pass, format!("all {total} eligible users continuous: Slack signs each into their own account"))
+        Evidence::new(
+            check,
+            Outcome::Pass,
+            format!(
+                "all {total} eligible users continuous: Slack signs each into their own account"
+            ),
+        )
     } else {
-        Evidence::new(check, Outcome::Fail, format!("{} of {total} eligible users not continuous", total - continuous))
+        Evidence::new(
+            check,
+            Outcome::Fail,
+            format!(
+                "{} of {total} eligible users not continuous",
+                total - continuous
+            ),
+        )
     };
     listed(ev.detail("continuity | users").details(table), &lines)
 }
@@ -521,7 +810,15 @@ mod tests {
 
     fn subject(id: i64, name: &str) -> Subject {
         Subject {
-            legacy: LegacyUser { id, is_user: true, username: Some(name.into()), email: Some(format!("{}@example.org", name.to_lowercase())), first_name: "F".into(), last_name: "L".into(), level: "User".into() },
+            legacy: LegacyUser {
+                id,
+                is_user: true,
+                username: Some(name.into()),
+                email: Some(format!("{}@example.org", name.to_lowercase())),
+                first_name: "F".into(),
+                last_name: "L".into(),
+                level: "User".into(),
+            },
             person_id: Some(format!("p{id}")),
             slug: Some(name.to_lowercase()),
             account_level: Some("user".into()),
@@ -530,14 +827,32 @@ mod tests {
     }
 
     fn observed(id: i64, name_id: &str, email: &str) -> Observation {
-        let mut a = xml::Assertion { name_id: Some(xml::NameId { value: name_id.into(), ..Default::default() }), ..Default::default() };
+        let mut a = xml::Assertion {
+            name_id: Some(xml::NameId {
+                value: name_id.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
         a.attributes.insert("User.Email".into(), vec![email.into()]);
-        let response = xml::Response { status: Some(xml::SUCCESS.into()), assertions: vec![a], ..Default::default() };
+        let response = xml::Response {
+            status: Some(xml::SUCCESS.into()),
+            assertions: vec![a],
+            ..Default::default()
+        };
         Observation {
             flow: Flow::IdpInitiated,
             legacy_id: id,
             at: 0,
-            answer: Some(Answer { status: 200, form: Some(AutoPost { action: String::new(), saml_response: String::new(), relay_state: None }), ..Default::default() }),
+            answer: Some(Answer {
+                status: 200,
+                form: Some(AutoPost {
+                    action: String::new(),
+                    saml_response: String::new(),
+                    relay_state: None,
+                }),
+                ..Default::default()
+            }),
             problem: None,
             request_id: None,
             sent_relay_state: None,
@@ -554,22 +869,48 @@ mod tests {
 
     #[test]
     fn a_shared_name_id_fails_case_insensitively() {
-        let r = run(vec![subject(1, "Ann"), subject(2, "ann2")], vec![observed(1, "Ann", "ann@example.org"), observed(2, "ann", "ann2@example.org")]);
+        let r = run(
+            vec![subject(1, "Ann"), subject(2, "ann2")],
+            vec![
+                observed(1, "Ann", "ann@example.org"),
+                observed(2, "ann", "ann2@example.org"),
+            ],
+        );
         let ev = unique_name_ids(&r);
         assert!(ev.failed(), "{ev:?}");
         assert!(ev.details[0].contains("[1, 2]"));
-        let ok = run(vec![subject(1, "Ann"), subject(2, "ann2")], vec![observed(1, "Ann", "a"), observed(2, "ann2", "b")]);
+        let ok = run(
+            vec![subject(1, "Ann"), subject(2, "ann2")],
+            vec![observed(1, "Ann", "a"), observed(2, "ann2", "b")],
+        );
         assert!(!unique_name_ids(&ok).failed());
     }
 
     #[test]
     fn the_summary_counts_each_class_and_fails_unless_all_continuous() {
-        let subjects = vec![subject(1, "Ann"), subject(2, "Bob"), subject(3, "Cy"), subject(4, "Di")];
-        let r = run(subjects, vec![observed(1, "Ann", "ann@example.org"), observed(2, "bob", "BOB@example.org"), observed(3, "cy", "x@y.z")]);
+        let subjects = vec![
+            subject(1, "Ann"),
+            subject(2, "Bob"),
+            subject(3, "Cy"),
+            subject(4, "Di"),
+        ];
+        let r = run(
+            subjects,
+            vec![
+                observed(1, "Ann", "ann@example.org"),
+                observed(2, "bob", "BOB@example.org"),
+                observed(3, "cy", "x@y.z"),
+            ],
+        );
         let ev = summary(&r);
         assert!(ev.failed());
         let text = ev.details.join("\n");
-        for line in ["continuous | 1", "matched by email only | 1", "broken (duplicate Slack account) | 1", "not asserted | 1"] {
+        for line in [
+            "continuous | 1",
+            "matched by email only | 1",
+            "broken (duplicate Slack account) | 1",
+            "not asserted | 1",
+        ] {
             assert!(text.contains(line), "{line} in {text}");
         }
         assert!(!text.contains("example.org"), "no email in evidence");
@@ -583,14 +924,39 @@ mod tests {
         o.sent_relay_state = Some("rs".into());
         o.response.as_mut().unwrap().in_response_to = Some("_q1".into());
         o.response.as_mut().unwrap().assertions[0].confirmation_in_response_to = Some("_q1".into());
-        o.answer.as_mut().unwrap().form.as_mut().unwrap().relay_state = Some("rs".into());
+        o.answer
+            .as_mut()
+            .unwrap()
+            .form
+            .as_mut()
+            .unwrap()
+            .relay_state = Some("rs".into());
         let mut r = run(vec![subject(1, "Ann")], vec![]);
         r.sp = vec![o.clone()];
         assert!(!sp_initiated(&r).failed(), "{:?}", sp_initiated(&r));
         for broken in [
-            { let mut b = o.clone(); b.response.as_mut().unwrap().in_response_to = Some("_other".into()); b },
-            { let mut b = o.clone(); b.answer.as_mut().unwrap().form.as_mut().unwrap().relay_state = None; b },
-            { let mut b = o.clone(); b.response.as_mut().unwrap().status = Some("urn:oasis:names:tc:SAML:2.0:status:Responder".into()); b },
+            {
+                let mut b = o.clone();
+                b.response.as_mut().unwrap().in_response_to = Some("_other".into());
+                b
+            },
+            {
+                let mut b = o.clone();
+                b.answer
+                    .as_mut()
+                    .unwrap()
+                    .form
+                    .as_mut()
+                    .unwrap()
+                    .relay_state = None;
+                b
+            },
+            {
+                let mut b = o.clone();
+                b.response.as_mut().unwrap().status =
+                    Some("urn:oasis:names:tc:SAML:2.0:status:Responder".into());
+                b
+            },
         ] {
             r.sp = vec![broken];
             assert!(sp_initiated(&r).failed());
@@ -600,24 +966,55 @@ mod tests {
     #[test]
     fn permission_answers_are_judged_strictly() {
         let mut r = run(vec![subject(1, "Ann")], vec![]);
-        let answer = |status, code: Option<&str>, location: Option<&str>| Answer { status, error_code: code.map(str::to_string), location: location.map(str::to_string), ..Default::default() };
-        r.anonymous_launch = Ok(answer(302, None, Some("/login?return=%2Fapi%2Fsaml%2Fslack%2Flaunch")));
+        let answer = |status, code: Option<&str>, location: Option<&str>| Answer {
+            status,
+            error_code: code.map(str::to_string),
+            location: location.map(str::to_string),
+            ..Default::default()
+        };
+        r.anonymous_launch = Ok(answer(
+            302,
+            None,
+            Some("/login?return=%2Fapi%2Fsaml%2Fslack%2Flaunch"),
+        ));
         r.foreign_acs = Ok(answer(400, Some("saml_request_invalid"), None));
-        r.refused = vec![("x".into(), Ok(answer(403, Some("saml_not_permitted"), None)))];
-        assert!(!anonymous_launch(&r).failed() && !foreign_acs(&r).failed() && !refused(&r).failed());
+        r.refused = vec![(
+            "x".into(),
+            Ok(answer(403, Some("saml_not_permitted"), None)),
+        )];
+        assert!(
+            !anonymous_launch(&r).failed() && !foreign_acs(&r).failed() && !refused(&r).failed()
+        );
         let mut form = answer(200, None, None);
-        form.form = Some(AutoPost { action: "https://t.slack.com/sso/saml".into(), saml_response: String::new(), relay_state: None });
+        form.form = Some(AutoPost {
+            action: "https://t.slack.com/sso/saml".into(),
+            saml_response: String::new(),
+            relay_state: None,
+        });
         r.anonymous_launch = Ok(form.clone());
         r.foreign_acs = Ok(form.clone());
-        r.refused = vec![("x".into(), Ok(answer(403, Some("forbidden"), None))), ("y".into(), Ok(form))];
+        r.refused = vec![
+            ("x".into(), Ok(answer(403, Some("forbidden"), None))),
+            ("y".into(), Ok(form)),
+        ];
         assert!(anonymous_launch(&r).failed() && foreign_acs(&r).failed());
-        assert!(refused(&r).headline.starts_with("2 of 2"), "{:?}", refused(&r));
+        assert!(
+            refused(&r).headline.starts_with("2 of 2"),
+            "{:?}",
+            refused(&r)
+        );
     }
 
     #[test]
     fn nothing_observed_is_a_failure_not_a_pass() {
         let r = run(vec![subject(1, "Ann")], vec![]);
-        for ev in [signatures(&r), wrapping(&r), emails(&r), window(&r), launch_coverage(&r)] {
+        for ev in [
+            signatures(&r),
+            wrapping(&r),
+            emails(&r),
+            window(&r),
+            launch_coverage(&r),
+        ] {
             assert!(ev.failed(), "{ev:?}");
         }
     }

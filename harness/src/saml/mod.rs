@@ -50,7 +50,10 @@ impl std::fmt::Debug for SamlSetup {
         f.debug_struct("SamlSetup")
             .field("team_host", &self.team_host)
             .field("idp_entity_id", &self.idp_entity_id)
-            .field("trusted_cert", &self.trusted_cert.as_deref().map(verify::fingerprint))
+            .field(
+                "trusted_cert",
+                &self.trusted_cert.as_deref().map(verify::fingerprint),
+            )
             .field("captures", &self.captures)
             .field("jwt_key", &self.jwt_key.as_ref().map(|_| "<set>"))
             .finish()
@@ -83,7 +86,10 @@ impl LegacyUser {
     pub fn eligible(&self) -> bool {
         self.is_user
             && self.username.as_deref().is_some_and(|u| !u.is_empty())
-            && matches!(self.level.as_str(), "User" | "Staff" | "Administrator" | "Developer")
+            && matches!(
+                self.level.as_str(),
+                "User" | "Staff" | "Administrator" | "Developer"
+            )
     }
 
     /// What laddr asserted for this user (laddr.md §5).
@@ -109,13 +115,32 @@ pub async fn legacy_users(db: &LegacyDb) -> Result<Vec<LegacyUser>, Error> {
     for r in rows {
         let class: String = r.try_get(1).unwrap_or_default();
         out.push(LegacyUser {
-            id: r.try_get(0).map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: e.to_string() })?,
+            id: r.try_get(0).map_err(|e| Error::LegacyDatabase {
+                url: db.display.clone(),
+                message: e.to_string(),
+            })?,
             is_user: class.ends_with("\\User"),
             username: r.try_get::<Option<String>, _>(2).ok().flatten(),
-            email: r.try_get::<Option<String>, _>(3).ok().flatten().filter(|e| !e.is_empty()),
-            first_name: r.try_get::<Option<String>, _>(4).ok().flatten().unwrap_or_default(),
-            last_name: r.try_get::<Option<String>, _>(5).ok().flatten().unwrap_or_default(),
-            level: r.try_get::<Option<String>, _>(6).ok().flatten().unwrap_or_else(|| "User".into()),
+            email: r
+                .try_get::<Option<String>, _>(3)
+                .ok()
+                .flatten()
+                .filter(|e| !e.is_empty()),
+            first_name: r
+                .try_get::<Option<String>, _>(4)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            last_name: r
+                .try_get::<Option<String>, _>(5)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            level: r
+                .try_get::<Option<String>, _>(6)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "User".into()),
         });
     }
     Ok(out)
@@ -138,13 +163,17 @@ impl Subject {
     /// email (it requires one, so a member without one never had an account), and their twin
     /// is active.
     pub fn must_be_asserted(&self) -> bool {
-        self.legacy.eligible() && self.legacy.email.is_some() && self.person_id.is_some() && !self.deactivated
+        self.legacy.eligible()
+            && self.legacy.email.is_some()
+            && self.person_id.is_some()
+            && !self.deactivated
     }
 
     /// The new IdP must refuse this person: they have a twin, but laddr kept them out of
     /// Slack, or they have no email (no profile), or the twin is deactivated.
     pub fn must_be_refused(&self) -> bool {
-        self.person_id.is_some() && (self.deactivated || !self.legacy.eligible() || self.legacy.email.is_none())
+        self.person_id.is_some()
+            && (self.deactivated || !self.legacy.eligible() || self.legacy.email.is_none())
     }
 
     /// Why [`Subject::must_be_refused`] holds.
@@ -159,7 +188,11 @@ impl Subject {
     }
 
     pub fn label(&self) -> String {
-        format!("legacy {} ({})", self.legacy.id, self.legacy.username.as_deref().unwrap_or("no username"))
+        format!(
+            "legacy {} ({})",
+            self.legacy.id,
+            self.legacy.username.as_deref().unwrap_or("no username")
+        )
     }
 }
 
@@ -175,7 +208,11 @@ pub fn subjects(users: &[LegacyUser], snap: &crate::datarepo::Snapshot) -> Vec<S
         .iter()
         .map(|u| {
             let twin = by_legacy.get(&u.id);
-            let f = |k: &str| twin.and_then(|r| r.fields.get(k)).and_then(|v| v.as_str()).map(str::to_string);
+            let f = |k: &str| {
+                twin.and_then(|r| r.fields.get(k))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
             Subject {
                 legacy: u.clone(),
                 person_id: f("id"),
@@ -242,7 +279,13 @@ mod tests {
     }
 
     fn asserting(name_id: &str, email: &str) -> xml::Assertion {
-        let mut a = xml::Assertion { name_id: Some(xml::NameId { value: name_id.into(), ..Default::default() }), ..Default::default() };
+        let mut a = xml::Assertion {
+            name_id: Some(xml::NameId {
+                value: name_id.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
         a.attributes.insert("User.Email".into(), vec![email.into()]);
         a
     }
@@ -250,11 +293,26 @@ mod tests {
     #[test]
     fn continuity_is_byte_for_byte_then_email_then_broken() {
         let u = user("Tonimacattack", Some("Toni@Example.org"));
-        assert_eq!(continuity(&u, &asserting("Tonimacattack", "x@y.z")), Continuity::Continuous);
-        assert_eq!(continuity(&u, &asserting("tonimacattack", "toni@example.org")), Continuity::EmailOnly);
-        assert_eq!(continuity(&u, &asserting("tonimacattack", "other@example.org")), Continuity::Broken);
-        assert_eq!(continuity(&u, &asserting("Tonimacattack ", "toni@example.org")), Continuity::EmailOnly);
-        assert_eq!(continuity(&user("lurker", None), &asserting("Lurker", "")), Continuity::Broken);
+        assert_eq!(
+            continuity(&u, &asserting("Tonimacattack", "x@y.z")),
+            Continuity::Continuous
+        );
+        assert_eq!(
+            continuity(&u, &asserting("tonimacattack", "toni@example.org")),
+            Continuity::EmailOnly
+        );
+        assert_eq!(
+            continuity(&u, &asserting("tonimacattack", "other@example.org")),
+            Continuity::Broken
+        );
+        assert_eq!(
+            continuity(&u, &asserting("Tonimacattack ", "toni@example.org")),
+            Continuity::EmailOnly
+        );
+        assert_eq!(
+            continuity(&user("lurker", None), &asserting("Lurker", "")),
+            Continuity::Broken
+        );
     }
 
     #[test]

@@ -52,12 +52,21 @@ pub fn verify_response(text: &str, trusted: &[Vec<u8>]) -> Result<Verified, Saml
     }
     quiet_xmlsec();
     let certs: Vec<CertificateDer> = trusted.iter().cloned().map(CertificateDer::from).collect();
-    let reduced = XmlSec::reduce_xml_to_signed(text, &certs, ReduceMode::ValidateAndMarkNoAncestors)
-        .map_err(|e| SamlError::BadSignature(e.to_string()))?;
+    let reduced =
+        XmlSec::reduce_xml_to_signed(text, &certs, ReduceMode::ValidateAndMarkNoAncestors)
+            .map_err(|e| SamlError::BadSignature(e.to_string()))?;
     let doc = xml::parse(&reduced)?;
     let root = doc.root_element();
-    let is_assertion = |n: &roxmltree::Node| n.is_element() && n.tag_name().name() == "Assertion" && n.tag_name().namespace() == Some(xml::NS_SAML);
-    let signed: Vec<Assertion> = root.descendants().filter(is_assertion).map(xml::read_assertion).collect();
+    let is_assertion = |n: &roxmltree::Node| {
+        n.is_element()
+            && n.tag_name().name() == "Assertion"
+            && n.tag_name().namespace() == Some(xml::NS_SAML)
+    };
+    let signed: Vec<Assertion> = root
+        .descendants()
+        .filter(is_assertion)
+        .map(xml::read_assertion)
+        .collect();
     let signed_element = root.tag_name().name().to_string();
     let [signed] = <[Assertion; 1]>::try_from(signed).map_err(|v| {
         if v.is_empty() {
@@ -66,8 +75,18 @@ pub fn verify_response(text: &str, trusted: &[Vec<u8>]) -> Result<Verified, Saml
             SamlError::BadSignature(format!("the signature covers {} Assertions", v.len()))
         }
     })?;
-    let unsigned_assertions = response.assertions.iter().filter(|a| a.id != signed.id).cloned().collect();
-    Ok(Verified { response, signed, signed_element, unsigned_assertions })
+    let unsigned_assertions = response
+        .assertions
+        .iter()
+        .filter(|a| a.id != signed.id)
+        .cloned()
+        .collect();
+    Ok(Verified {
+        response,
+        signed,
+        signed_element,
+        unsigned_assertions,
+    })
 }
 
 /// The base64 DER of a PEM or DER certificate, and its SHA-256 fingerprint for evidence.
@@ -84,5 +103,12 @@ pub fn certificate_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
 pub fn fingerprint(der: &[u8]) -> String {
     use sha2::Digest;
     let d = sha2::Sha256::digest(der);
-    format!("SHA256:{}", d.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+    format!(
+        "SHA256:{}",
+        d.iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    )
 }

@@ -42,7 +42,9 @@ pub enum SamlError {
     NotResponse(String),
     #[error("the Response carries no Assertion")]
     NoAssertion,
-    #[error("the Response carries an EncryptedAssertion, which Slack's configuration does not use")]
+    #[error(
+        "the Response carries an EncryptedAssertion, which Slack's configuration does not use"
+    )]
     Encrypted,
     #[error("the Response carries no Signature at all")]
     MissingSignature,
@@ -95,7 +97,10 @@ impl Assertion {
 
     /// The single value of an attribute (laddr asserted each once).
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes.get(name).and_then(|v| v.first()).map(String::as_str)
+        self.attributes
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
 }
 
@@ -120,7 +125,10 @@ pub struct Response {
 /// optionally `SAMLResponse=` and percent-encoded.
 pub fn decode_base64(input: &str) -> Result<String, SamlError> {
     if input.len() > MAX_DOCUMENT * 4 / 3 + 4096 {
-        return Err(SamlError::TooLarge(input.len(), MAX_DOCUMENT * 4 / 3 + 4096));
+        return Err(SamlError::TooLarge(
+            input.len(),
+            MAX_DOCUMENT * 4 / 3 + 4096,
+        ));
     }
     let mut s = input.trim();
     if let Some(rest) = s.strip_prefix("SAMLResponse=") {
@@ -156,7 +164,10 @@ pub fn parse(text: &str) -> Result<Document<'_>, SamlError> {
     if nesting_exceeds(text.as_bytes(), MAX_DEPTH) {
         return Err(SamlError::TooDeep(MAX_DEPTH));
     }
-    let opts = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES };
+    let opts = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+    };
     Document::parse_with_options(text, opts).map_err(|e| match e {
         roxmltree::Error::DtdDetected => SamlError::Doctype,
         other => SamlError::Malformed(other.to_string()),
@@ -167,7 +178,12 @@ pub fn parse(text: &str) -> Result<Document<'_>, SamlError> {
 /// processing instructions and declarations (where a `<` does not open an element). Errs on
 /// the side of "too deep": malformed input is left for the parser to reject.
 fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
-    let find = |from: usize, pat: &[u8]| b[from..].windows(pat.len()).position(|w| w == pat).map(|p| from + p + pat.len());
+    let find = |from: usize, pat: &[u8]| {
+        b[from..]
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|p| from + p + pat.len())
+    };
     let (mut i, mut depth) = (0usize, 0usize);
     while i < b.len() {
         if b[i] != b'<' {
@@ -233,18 +249,22 @@ fn attr(n: Option<Node>, name: &str) -> Option<String> {
 /// An xs:dateTime as Unix seconds.
 pub fn time_of(s: Option<String>) -> Option<i64> {
     let s = s?;
-    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }
 
 /// Read one Assertion element.
 pub fn read_assertion(a: Node) -> Assertion {
     let subject = child(a, NS_SAML, "Subject");
-    let name_id = subject.and_then(|s| child(s, NS_SAML, "NameID")).map(|n| NameId {
-        value: n.text().unwrap_or_default().to_string(),
-        format: n.attribute("Format").map(str::to_string),
-        name_qualifier: n.attribute("NameQualifier").map(str::to_string),
-        sp_name_qualifier: n.attribute("SPNameQualifier").map(str::to_string),
-    });
+    let name_id = subject
+        .and_then(|s| child(s, NS_SAML, "NameID"))
+        .map(|n| NameId {
+            value: n.text().unwrap_or_default().to_string(),
+            format: n.attribute("Format").map(str::to_string),
+            name_qualifier: n.attribute("NameQualifier").map(str::to_string),
+            sp_name_qualifier: n.attribute("SPNameQualifier").map(str::to_string),
+        });
     let confirmation = subject.and_then(|s| child(s, NS_SAML, "SubjectConfirmation"));
     let data = confirmation.and_then(|c| child(c, NS_SAML, "SubjectConfirmationData"));
     let conditions = child(a, NS_SAML, "Conditions");
@@ -252,15 +272,25 @@ pub fn read_assertion(a: Node) -> Assertion {
         .map(|c| {
             c.children()
                 .filter(|r| is(r, NS_SAML, "AudienceRestriction"))
-                .flat_map(|r| r.children().filter(|x| is(x, NS_SAML, "Audience")).map(|x| x.text().unwrap_or_default().trim().to_string()))
+                .flat_map(|r| {
+                    r.children()
+                        .filter(|x| is(x, NS_SAML, "Audience"))
+                        .map(|x| x.text().unwrap_or_default().trim().to_string())
+                })
                 .collect()
         })
         .unwrap_or_default();
     let mut attributes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for st in a.children().filter(|c| is(c, NS_SAML, "AttributeStatement")) {
+    for st in a
+        .children()
+        .filter(|c| is(c, NS_SAML, "AttributeStatement"))
+    {
         for at in st.children().filter(|c| is(c, NS_SAML, "Attribute")) {
             let name = at.attribute("Name").unwrap_or_default().to_string();
-            let values = at.children().filter(|v| is(v, NS_SAML, "AttributeValue")).map(|v| v.text().unwrap_or_default().to_string());
+            let values = at
+                .children()
+                .filter(|v| is(v, NS_SAML, "AttributeValue"))
+                .map(|v| v.text().unwrap_or_default().to_string());
             attributes.entry(name).or_default().extend(values);
         }
     }
@@ -295,16 +325,31 @@ pub fn read_response(xml: &str) -> Result<Response, SamlError> {
 pub fn read_response_doc(doc: &Document) -> Result<Response, SamlError> {
     let root = doc.root_element();
     if !is(&root, NS_SAMLP, "Response") {
-        return Err(SamlError::NotResponse(format!("{:?}", root.tag_name().name())));
+        return Err(SamlError::NotResponse(format!(
+            "{:?}",
+            root.tag_name().name()
+        )));
     }
-    if root.descendants().any(|n| is(&n, NS_SAML, "EncryptedAssertion")) {
+    if root
+        .descendants()
+        .any(|n| is(&n, NS_SAML, "EncryptedAssertion"))
+    {
         return Err(SamlError::Encrypted);
     }
-    let status = child(root, NS_SAMLP, "Status").and_then(|s| child(s, NS_SAMLP, "StatusCode")).and_then(|c| c.attribute("Value"));
-    let signatures: Vec<Node> = root.descendants().filter(|n| is(n, NS_DS, "Signature")).collect();
+    let status = child(root, NS_SAMLP, "Status")
+        .and_then(|s| child(s, NS_SAMLP, "StatusCode"))
+        .and_then(|c| c.attribute("Value"));
+    let signatures: Vec<Node> = root
+        .descendants()
+        .filter(|n| is(n, NS_DS, "Signature"))
+        .collect();
     let signature_methods = signatures
         .iter()
-        .filter_map(|s| child(*s, NS_DS, "SignedInfo").and_then(|i| child(i, NS_DS, "SignatureMethod")).and_then(|m| m.attribute("Algorithm")))
+        .filter_map(|s| {
+            child(*s, NS_DS, "SignedInfo")
+                .and_then(|i| child(i, NS_DS, "SignatureMethod"))
+                .and_then(|m| m.attribute("Algorithm"))
+        })
         .map(str::to_string)
         .collect();
     Ok(Response {
@@ -313,7 +358,11 @@ pub fn read_response_doc(doc: &Document) -> Result<Response, SamlError> {
         in_response_to: root.attribute("InResponseTo").map(str::to_string),
         issuer: text(child(root, NS_SAML, "Issuer")).map(|s| s.trim().to_string()),
         status: status.map(str::to_string),
-        assertions: root.descendants().filter(|n| is(n, NS_SAML, "Assertion")).map(read_assertion).collect(),
+        assertions: root
+            .descendants()
+            .filter(|n| is(n, NS_SAML, "Assertion"))
+            .map(read_assertion)
+            .collect(),
         has_signature: child(root, NS_DS, "Signature").is_some(),
         signatures: signatures.len(),
         signature_methods,
@@ -336,25 +385,46 @@ pub fn read_metadata(xml: &str) -> Result<Metadata, SamlError> {
     let doc = parse(xml)?;
     let root = doc.root_element();
     if !is(&root, NS_MD, "EntityDescriptor") {
-        return Err(SamlError::Malformed(format!("the root element is {:?}, not an EntityDescriptor", root.tag_name().name())));
+        return Err(SamlError::Malformed(format!(
+            "the root element is {:?}, not an EntityDescriptor",
+            root.tag_name().name()
+        )));
     }
     let Some(idp) = child(root, NS_MD, "IDPSSODescriptor") else {
         return Err(SamlError::Malformed("no IDPSSODescriptor".into()));
     };
     let signing_certificates = idp
         .children()
-        .filter(|k| is(k, NS_MD, "KeyDescriptor") && k.attribute("use").is_none_or(|u| u == "signing"))
+        .filter(|k| {
+            is(k, NS_MD, "KeyDescriptor") && k.attribute("use").is_none_or(|u| u == "signing")
+        })
         .flat_map(|k| k.descendants().filter(|c| is(c, NS_DS, "X509Certificate")))
-        .map(|c| c.text().unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect())
+        .map(|c| {
+            c.text()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect()
+        })
         .collect();
     Ok(Metadata {
         entity_id: root.attribute("entityID").map(str::to_string),
         signing_certificates,
-        name_id_formats: idp.children().filter(|c| is(c, NS_MD, "NameIDFormat")).filter_map(|c| c.text()).map(|t| t.trim().to_string()).collect(),
+        name_id_formats: idp
+            .children()
+            .filter(|c| is(c, NS_MD, "NameIDFormat"))
+            .filter_map(|c| c.text())
+            .map(|t| t.trim().to_string())
+            .collect(),
         sso: idp
             .children()
             .filter(|c| is(c, NS_MD, "SingleSignOnService"))
-            .map(|c| (c.attribute("Binding").unwrap_or_default().to_string(), c.attribute("Location").unwrap_or_default().to_string()))
+            .map(|c| {
+                (
+                    c.attribute("Binding").unwrap_or_default().to_string(),
+                    c.attribute("Location").unwrap_or_default().to_string(),
+                )
+            })
             .collect(),
     })
 }
@@ -368,12 +438,18 @@ mod tests {
     #[test]
     fn reads_the_fields_continuity_needs() {
         let r = read_response(RESPONSE).unwrap();
-        assert_eq!(r.destination.as_deref(), Some("https://t.slack.com/sso/saml"));
+        assert_eq!(
+            r.destination.as_deref(),
+            Some("https://t.slack.com/sso/saml")
+        );
         assert_eq!(r.status.as_deref(), Some(SUCCESS));
         assert_eq!(r.assertions.len(), 1);
         let a = &r.assertions[0];
         assert_eq!(a.name_id_value(), Some("Tonimacattack"));
-        assert_eq!(a.name_id.as_ref().unwrap().sp_name_qualifier.as_deref(), Some("https://slack.com"));
+        assert_eq!(
+            a.name_id.as_ref().unwrap().sp_name_qualifier.as_deref(),
+            Some("https://slack.com")
+        );
         assert_eq!(a.attribute("User.Email"), Some("a@b.c"));
         assert_eq!(a.not_on_or_after.unwrap() - a.not_before.unwrap(), 330);
         assert!(a.audiences.is_empty());
@@ -389,24 +465,51 @@ mod tests {
         let huge = format!("<r>{}</r>", "x".repeat(MAX_DOCUMENT + 1));
         assert!(matches!(read_response(&huge), Err(SamlError::TooLarge(..))));
         let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
-        assert_eq!(read_response(&deep[..MAX_DOCUMENT]), Err(SamlError::TooDeep(MAX_DEPTH)));
+        assert_eq!(
+            read_response(&deep[..MAX_DOCUMENT]),
+            Err(SamlError::TooDeep(MAX_DEPTH))
+        );
         // Closing tags hidden in comments and CDATA do not hide the depth.
         let sneaky = "<a><!-- </a></a> --><![CDATA[</a></a>]]>".repeat(100);
         assert_eq!(read_response(&sneaky), Err(SamlError::TooDeep(MAX_DEPTH)));
         let shallow = format!("<r>{}</r>", "<a x='>'/><b>t</b>".repeat(1000));
-        assert!(matches!(read_response(&shallow), Err(SamlError::NotResponse(_))));
-        assert!(matches!(read_response("<samlp:Response"), Err(SamlError::Malformed(_))));
-        assert!(matches!(read_response("<Response/>"), Err(SamlError::NotResponse(_))));
-        assert!(matches!(decode_base64("not base64!!"), Err(SamlError::Base64(_))));
-        assert!(matches!(decode_base64(&"A".repeat(MAX_DOCUMENT * 2)), Err(SamlError::TooLarge(..))));
+        assert!(matches!(
+            read_response(&shallow),
+            Err(SamlError::NotResponse(_))
+        ));
+        assert!(matches!(
+            read_response("<samlp:Response"),
+            Err(SamlError::Malformed(_))
+        ));
+        assert!(matches!(
+            read_response("<Response/>"),
+            Err(SamlError::NotResponse(_))
+        ));
+        assert!(matches!(
+            decode_base64("not base64!!"),
+            Err(SamlError::Base64(_))
+        ));
+        assert!(matches!(
+            decode_base64(&"A".repeat(MAX_DOCUMENT * 2)),
+            Err(SamlError::TooLarge(..))
+        ));
         assert_eq!(decode_base64("//79"), Err(SamlError::NotUtf8));
     }
 
     #[test]
     fn tracer_captures_decode_in_every_usual_shape() {
         let b64 = base64::engine::general_purpose::STANDARD.encode(RESPONSE);
-        let wrapped: String = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap().to_string() + "\n").collect();
-        let form = format!("SAMLResponse={}", b64.replace('+', "%2B").replace('=', "%3D").replace('/', "%2F"));
+        let wrapped: String = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap().to_string() + "\n")
+            .collect();
+        let form = format!(
+            "SAMLResponse={}",
+            b64.replace('+', "%2B")
+                .replace('=', "%3D")
+                .replace('/', "%2F")
+        );
         // A half-encoded paste: `=` encoded, `+` left as it is.
         let half = b64.replace('=', "%3D");
         assert!(b64.contains('+'), "the sample exercises '+'");
