@@ -75,7 +75,7 @@ impl Evidence {
     /// The evidence as a step result: `Err` with the headline and details when it failed.
     pub fn into_result(self) -> Result<Evidence, Failure> {
         if self.failed() {
-            Err(Failure(self))
+            Err(Failure(Box::new(self)))
         } else {
             Ok(self)
         }
@@ -92,9 +92,10 @@ impl Evidence {
     }
 }
 
-/// A failed check: carries its evidence so the step's error message is the evidence.
+/// A failed check: carries its evidence so the step's error message is the evidence
+/// (boxed: step results stay small).
 #[derive(Debug, Clone)]
-pub struct Failure(pub Evidence);
+pub struct Failure(pub Box<Evidence>);
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -409,7 +409,7 @@ fn actual_fields(
 }
 
 /// New-stack records of an entity by the key laddr's side uses (several when duplicated).
-fn new_by_key<'a>(snap: &'a Snapshot, entity: Entity) -> BTreeMap<String, Vec<&'a Record>> {
+fn new_by_key(snap: &Snapshot, entity: Entity) -> BTreeMap<String, Vec<&Record>> {
     let mut out: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
     if entity == Entity::Memberships {
         let (projects, people) = (legacy_ids(snap, "projects"), legacy_ids(snap, "people"));
@@ -527,7 +527,7 @@ pub fn compare_fields(
         ),
     )
     .observed(json!({"compared": compared, "differences": per_field.iter().map(|(f, (n, _))| (f.clone(), json!(n))).collect::<Map<_, _>>()}));
-    for (_, (_, samples)) in &per_field {
+    for (_, samples) in per_field.values() {
         ev = ev.details(samples);
     }
     if let Some(d) = first_diff {

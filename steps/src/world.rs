@@ -141,11 +141,11 @@ impl CutoverWorld {
 
 /// A step that could not even check: a failure saying why.
 pub fn could_not(check: &str, e: impl std::fmt::Display) -> Failure {
-    Failure(Evidence::new(
+    Failure(Box::new(Evidence::new(
         check,
         harness::evidence::Outcome::Fail,
         format!("could not check: {e}"),
-    ))
+    )))
 }
 
 /// The key the recorder and the World agree on.

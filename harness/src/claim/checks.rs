@@ -371,6 +371,9 @@ fn other_email(tag: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Password sign-in
 
+/// How a sign-in spells the member: their username or email, in some letter case.
+type SignInAs = fn(&Member) -> String;
+
 /// Four members of one hash kind sign in by exact username, swapped-case username, lower-case
 /// and upper-case email; each then holds an argon2id hash with `lastUsedAt`, and signs in again.
 pub async fn password_sign_in(run: &ClaimRun, role: Role, scheme: &'static str) -> Evidence {
@@ -384,7 +387,7 @@ pub async fn password_sign_in(run: &ClaimRun, role: Role, scheme: &'static str) 
         Err(e) => return Finding::could_not(check, e),
     };
     let mut f = Finding::new(check);
-    let variants: [(&str, fn(&Member) -> String); 4] = [
+    let variants: [(&str, SignInAs); 4] = [
         ("username as stored", |m| m.username.clone()),
         ("username in swapped case", |m| swap_case(&m.username)),
         ("email in lower case", |m| {

@@ -344,9 +344,7 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
         _ => Ok(()),
     })
     .await;
-    if let Err(e) = started {
-        return Err(e);
-    }
+    started?;
     // Give root a password so the server is not open to other local users while it runs.
     let password = random_token();
     let admin = format!("mysql://root:{password}@127.0.0.1:{port}/mysql");
