@@ -3,7 +3,8 @@
 #   scripts/setup.sh rehearse   git, and mariadb-server unless LADDR_DATABASE_URL is set or a
 #                               Docker daemon answers (any one provider will do)
 #   scripts/setup.sh test       git and mariadb-server: the tests exercise the local provider;
-#                               xmlsec1, the command-line tool the SAML tests check against
+#                               xmlsec1, the command-line tool the SAML tests check against;
+#                               chromium, which renders the HTML report in a test
 # Both modes: the C libraries the SAML signature code builds against (xmlsec1, libxml2,
 # OpenSSL, found with pkg-config; libclang for bindgen).
 # Idempotent; run by `make`.
@@ -20,8 +21,10 @@ fi
 
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
+# MariaDB is known by its own programs: GitHub's runners carry MySQL's mysqld, which the
+# local provider cannot use.
 has_mariadbd() {
-  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ]
+  { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } && command -v mariadb-install-db >/dev/null 2>&1
 }
 docker_answers() {
   local sock=${DOCKER_HOST:-unix:///var/run/docker.sock}
@@ -37,6 +40,11 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libclang[-.0-9]*\.so'; then
 fi
 if [ "$mode" = test ] && ! command -v xmlsec1 >/dev/null 2>&1; then
   need+=(xmlsec1)
+fi
+# The report's HTML is checked in headless Chromium (GitHub's Ubuntu runners carry Google
+# Chrome, which does as well; Debian's package is `chromium`).
+if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
+  need+=(chromium)
 fi
 if ! has_mariadbd; then
   if [ "$mode" = test ] || { [ -z "${LADDR_DATABASE_URL:-}" ] && ! docker_answers; }; then

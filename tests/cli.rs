@@ -1,5 +1,5 @@
-//! The `cutover` binary end to end: exit codes, fixture determinism, the fault matrix, and
-//! that no secret of the fixture reaches any output.
+//! The `cutover` binary end to end: exit codes, fixture determinism, and a run against
+//! systems given by a profile. The fault matrix is `tests/matrix.rs`.
 
 mod support;
 
@@ -7,7 +7,6 @@ use fixtures::generate::{generate, Size, DEFAULT_PEOPLE, DEFAULT_SEED};
 use fixtures::Fault;
 use harness::config::Profile;
 use harness::exit;
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -79,17 +78,17 @@ fn same_seed_gives_identical_sql_and_data_repo_tree() {
     assert_ne!(x, z);
 }
 
-/// Every fault fails exactly its scenarios; the clean run passes; the legacy database is
-/// untouched by all of them; no fixture secret appears in any output or report.
+/// `cutover run`: the same checks against systems given by a profile — the reference target
+/// serving a migrated state, and the loaded database through its read-only URL; then bad
+/// input in the data repo and the private store, and a missing branch.
 #[test]
-fn fault_matrix() {
+fn external_run_against_a_profile() {
     let rt = runtime();
     let profile = Profile::from_env().unwrap();
     let mut server = rt
         .block_on(harness::legacy::provider::provision(&profile))
-        .expect("a legacy database for the matrix");
+        .expect("a legacy database");
     let admin = server.url.clone();
-    // Load once here, so every run below reuses the same database.
     let ds = generate(
         DEFAULT_SEED,
         Size {
@@ -105,335 +104,7 @@ fn fault_matrix() {
         .block_on(harness::legacy::LegacyDb::connect_read_only(&ro))
         .unwrap();
     let before = rt.block_on(db.checksums()).unwrap();
-
-    let secrets: Vec<String> = ds
-        .people
-        .iter()
-        .flat_map(|p| [p.email.clone(), p.password.clone(), p.github_token.clone()])
-        .flatten()
-        .chain(ds.secrets.iter().map(|s| s.plaintext.clone()))
-        .collect();
     let dir = tempfile::tempdir().unwrap();
-    type Case = (
-        String,
-        Vec<String>,
-        Option<(&'static str, &'static str)>,
-        &'static [&'static str],
-    );
-    let mut cases: Vec<Case> = vec![
-        ("clean".into(), vec![], None, &[]),
-        // The rehearsal has one GitHub-linked person who kept their legacy password: advisory
-        // by default, a failure under the strict-drain policy.
-        (
-            "strict-drain".into(),
-            vec![],
-            Some(("CUTOVER_STRICT_DRAIN", "1")),
-            &["Runbook counter: GitHub-linked persons holding a legacy password is zero"],
-        ),
-    ];
-    for f in Fault::ALL {
-        cases.push((
-            f.name().into(),
-            vec!["--fault".into(), f.name().into()],
-            None,
-            f.expected_failures(),
-        ));
-    }
-    for (name, extra, policy, expected) in cases {
-        let report_dir = dir.path().join(&name);
-        let mut args = vec!["rehearse", "--report-dir", report_dir.to_str().unwrap()];
-        args.extend(extra.iter().map(String::as_str));
-        let mut env = vec![("LADDR_DATABASE_URL", admin.as_str())];
-        env.extend(policy);
-        let out = cutover(&args, &env);
-        let console = text(&out);
-        let want = if expected.is_empty() {
-            exit::GO
-        } else {
-            exit::NO_GO
-        };
-        assert_eq!(out.status.code(), Some(want), "{name}:\n{console}");
-        let results = read_json(&report_dir.join("results.json"));
-        let failed: BTreeSet<String> = results["scenarios"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["status"] == "failed")
-            .map(|s| s["scenario"].as_str().unwrap().to_string())
-            .collect();
-        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
-        assert_eq!(
-            failed, expected,
-            "{name}: exactly its scenarios fail\n{console}"
-        );
-        assert!(
-            results["scenarios"].as_array().unwrap().len() >= 88,
-            "{name}: the whole suite ran"
-        );
-        let mut everything = console.clone();
-        for f in std::fs::read_dir(&report_dir).unwrap() {
-            everything.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
-        }
-        for s in &secrets {
-            assert!(
-                !everything.contains(s.as_str()),
-                "{name}: a fixture secret leaked into the output"
-            );
-        }
-        if name == "drop-person" {
-            let id = results["identity"]["target"]["droppedPerson"]
-                .as_u64()
-                .unwrap();
-            assert!(
-                console.contains(&format!("legacy id {id} ")),
-                "names the missing legacy id:\n{console}"
-            );
-        }
-        if name == "legacy-write" {
-            assert!(
-                console.contains("NO-GO: legacy table `sessions` changed during the run"),
-                "{console}"
-            );
-        }
-        if name == "unready" {
-            assert!(
-                console.contains("it answers that it is ready"),
-                "names the readiness step:\n{console}"
-            );
-        }
-    }
-    // A signed rehearsal verifies; one changed byte in the HTML does not. A waiver accepts a
-    // known failure until it expires.
-    let keys = dir.path().join("acceptance");
-    let out = cutover(&["keygen", "--out", keys.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    let secret = std::fs::read_to_string(dir.path().join("acceptance.key")).unwrap();
-    let signed = dir.path().join("signed");
-    let key_file = dir.path().join("acceptance.key");
-    let pub_file = dir.path().join("acceptance.pub");
-    let waivers = dir.path().join("waivers.toml");
-    std::fs::write(
-        &waivers,
-        // One importer bug shows in three scenarios: the profile, the SAML email attribute and
-        // the captured assertions. Each is waived by name.
-        [
-            "Every laddr email is in exactly one profile, lower-cased",
-            "Every email attribute is still laddr's email",
-            "Captured laddr assertions match the new IdP's, field by field",
-        ]
-        .map(|s| format!("[[waiver]]\nscenario = \"{s}\"\nreason = \"known importer bug, fix in 1.4.1\"\nowner = \"cutover lead\"\nexpires = \"2999-01-01\"\n"))
-        .concat(),
-    )
-    .unwrap();
-    let out = cutover(
-        &[
-            "rehearse",
-            "--fault",
-            "email-changed",
-            "--waivers",
-            waivers.to_str().unwrap(),
-            "--signing-key",
-            key_file.to_str().unwrap(),
-            "--report-dir",
-            signed.to_str().unwrap(),
-        ],
-        &[("LADDR_DATABASE_URL", admin.as_str())],
-    );
-    let console = text(&out);
-    assert_eq!(out.status.code(), Some(exit::GO), "{console}");
-    assert!(
-        console.contains("VERDICT: GO with waivers") && !console.contains(secret.trim()),
-        "{console}"
-    );
-    let out = cutover(
-        &[
-            "verify",
-            signed.to_str().unwrap(),
-            "--public-key",
-            pub_file.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    assert!(
-        text(&out).contains("VERDICT: GO with waivers"),
-        "{}",
-        text(&out)
-    );
-    let html = signed.join("report.html");
-    let mut bytes = std::fs::read(&html).unwrap();
-    bytes[100] ^= 0x20;
-    std::fs::write(&html, bytes).unwrap();
-    let out = cutover(
-        &[
-            "verify",
-            signed.to_str().unwrap(),
-            "--public-key",
-            pub_file.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
-    assert!(
-        text(&out).contains("artifact report.html changed since signing"),
-        "{}",
-        text(&out)
-    );
-    std::fs::write(
-        &waivers,
-        std::fs::read_to_string(&waivers)
-            .unwrap()
-            .replace("2999-01-01", "2020-01-01"),
-    )
-    .unwrap();
-    let out = cutover(
-        &[
-            "rehearse",
-            "--fault",
-            "email-changed",
-            "--waivers",
-            waivers.to_str().unwrap(),
-            "--report-dir",
-            signed.to_str().unwrap(),
-        ],
-        &[("LADDR_DATABASE_URL", admin.as_str())],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(exit::NO_GO),
-        "an expired waiver does not count: {}",
-        text(&out)
-    );
-    assert!(
-        text(&out).contains("expired waiver, not counted"),
-        "{}",
-        text(&out)
-    );
-
-    // The freeze across runs: recorded at "T-7d" by `cutover freeze`, compared at "T-0". A
-    // write in between fails exactly the freeze scenario.
-    let freeze_file = dir.path().join("freeze.json");
-    let out = cutover(
-        &["freeze", "--out", freeze_file.to_str().unwrap()],
-        &[("LADDR_DATABASE_URL", ro.as_str())],
-    );
-    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    let rehearsal_db = admin.replace(
-        "/mysql",
-        &format!("/{}", fixtures::legacy::database_name(&hash)),
-    );
-    let write = |sql: &'static str| {
-        rt.block_on(async {
-            use sqlx::Connection;
-            let mut c = sqlx::MySqlConnection::connect(&rehearsal_db).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        })
-    };
-    write(
-        "INSERT INTO sessions (Class, Handle) VALUES ('UserSession', 'written-after-the-freeze')",
-    );
-    let report_dir = dir.path().join("freeze");
-    let out = cutover(
-        &["rehearse", "--report-dir", report_dir.to_str().unwrap()],
-        &[
-            ("LADDR_DATABASE_URL", admin.as_str()),
-            ("CUTOVER_FREEZE_FILE", freeze_file.to_str().unwrap()),
-        ],
-    );
-    write("DELETE FROM sessions WHERE Handle = 'written-after-the-freeze'");
-    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
-    let results = read_json(&report_dir.join("results.json"));
-    let failed: Vec<&str> = results["scenarios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["status"] == "failed")
-        .map(|s| s["scenario"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        failed,
-        vec!["Nothing writes to laddr after the freeze"],
-        "{}",
-        text(&out)
-    );
-    assert!(
-        text(&out).contains("sessions: rows 0 -> 1"),
-        "{}",
-        text(&out)
-    );
-
-    // Tag filtering: a phase that matches nothing cannot give a verdict; one that matches runs.
-    let report_dir = dir.path().join("tags");
-    let out = cutover(
-        &[
-            "rehearse",
-            "--tags",
-            "@no-such-phase",
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &[("LADDR_DATABASE_URL", admin.as_str())],
-    );
-    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
-    assert!(text(&out).contains("no scenario ran"));
-    let out = cutover(
-        &[
-            "rehearse",
-            "--tags",
-            "@T-0 and not @no-such-phase",
-            "--concurrency",
-            "2",
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &[("LADDR_DATABASE_URL", admin.as_str())],
-    );
-    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-
-    // An undefined step fails its scenario (never silently skipped); an unparsable feature
-    // file means the suite cannot run.
-    let undefined = dir.path().join("undefined");
-    std::fs::create_dir_all(&undefined).unwrap();
-    std::fs::write(
-        undefined.join("x.feature"),
-        "Feature: X\n  Scenario: Y\n    Given the legacy laddr database\n    Then a step nobody wrote\n",
-    )
-    .unwrap();
-    let out = cutover(
-        &[
-            "rehearse",
-            "--features",
-            undefined.to_str().unwrap(),
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &[("LADDR_DATABASE_URL", admin.as_str())],
-    );
-    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
-    assert!(
-        text(&out).contains("no step definition matches"),
-        "{}",
-        text(&out)
-    );
-    let broken = dir.path().join("broken");
-    std::fs::create_dir_all(&broken).unwrap();
-    std::fs::write(
-        broken.join("x.feature"),
-        "Feature: X\n  Scenario Outline: Y\n    Given <a>\n  Nonsense here\n",
-    )
-    .unwrap();
-    let out = cutover(
-        &[
-            "rehearse",
-            "--features",
-            broken.to_str().unwrap(),
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &[("LADDR_DATABASE_URL", admin.as_str())],
-    );
-    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
-
     // `cutover run`: the same checks against systems given by a profile — here the reference
     // target serving a migrated state, and the loaded database through its read-only URL.
     let state_dir = dir.path().join("state");

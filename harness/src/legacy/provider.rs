@@ -223,9 +223,9 @@ async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
     })
 }
 
-/// Find `name` on PATH, then in the sbin directories Debian keeps servers in (not on a
-/// normal user's PATH).
-fn find_program(name: &str) -> Option<PathBuf> {
+/// Where programs are looked for: PATH, then the sbin directories Debian keeps servers in
+/// (not on a normal user's PATH).
+fn search_dirs() -> Vec<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(
@@ -238,8 +238,55 @@ fn find_program(name: &str) -> Option<PathBuf> {
             ]
             .map(PathBuf::from),
         )
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
+        .collect()
+}
+
+fn find_in(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
+    dirs.iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// The MariaDB server and its data-directory initialiser, found in `dirs`. MariaDB is known
+/// by `mariadbd` and `mariadb-install-db`; a `mysqld` counts only when it says it is
+/// MariaDB (GitHub's runners carry MySQL's `mysqld`, which cannot run laddr's fixture
+/// setup and has no `mariadb-install-db`).
+fn find_mariadb(dirs: &[PathBuf]) -> Result<(PathBuf, PathBuf), String> {
+    let server = match find_in(dirs, "mariadbd") {
+        Some(p) => p,
+        None => {
+            let Some(mysqld) = find_in(dirs, "mysqld") else {
+                return Err(
+                    "no mariadbd on PATH or in /usr/sbin (hint: apt-get install mariadb-server)"
+                        .into(),
+                );
+            };
+            let version = Command::new(&mysqld)
+                .arg("--version")
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            if !version.contains("MariaDB") {
+                return Err(format!(
+                    "{} is not MariaDB ({}) and there is no mariadbd (hint: apt-get install mariadb-server, or set MARIADBD)",
+                    mysqld.display(),
+                    version.trim()
+                ));
+            }
+            mysqld
+        }
+    };
+    let install_db = server
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|root| root.join("bin/mariadb-install-db"))
+        .filter(|p| p.is_file())
+        .or_else(|| find_in(dirs, "mariadb-install-db"))
+        .ok_or_else(|| {
+            format!(
+                "{} found but no mariadb-install-db to initialise a data directory (hint: apt-get install mariadb-server)",
+                server.display()
+            )
+        })?;
+    Ok((server, install_db))
 }
 
 struct LocalServer {
@@ -267,21 +314,20 @@ fn running_as_root() -> bool {
 }
 
 async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
-    let mariadbd = match &profile.legacy.mariadbd {
-        Some(p) if p.is_file() => p.clone(),
+    let (mariadbd, install_db) = match &profile.legacy.mariadbd {
+        Some(p) if p.is_file() => {
+            let dirs: Vec<PathBuf> = p
+                .parent()
+                .map(Path::to_path_buf)
+                .into_iter()
+                .chain(search_dirs())
+                .collect();
+            let (_, install_db) = find_mariadb(&dirs)?;
+            (p.clone(), install_db)
+        }
         Some(p) => return Err(format!("MARIADBD={} does not exist", p.display())),
-        None => find_program("mariadbd")
-            .or_else(|| find_program("mysqld"))
-            .ok_or("no mariadbd on PATH or in /usr/sbin")?,
+        None => find_mariadb(&search_dirs())?,
     };
-    let install_db = mariadbd
-        .parent()
-        .and_then(|d| d.parent())
-        .map(|root| root.join("bin/mariadb-install-db"))
-        .filter(|p| p.is_file())
-        .or_else(|| find_program("mariadb-install-db"))
-        .or_else(|| find_program("mysql_install_db"))
-        .ok_or("mariadbd found but no mariadb-install-db to initialise a data directory")?;
     let dir = tempfile::Builder::new()
         .prefix("cutover-mariadb-")
         .tempdir()
@@ -304,10 +350,7 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
         return Err(format!(
             "{} failed: {}",
             install_db.display(),
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
+            last_lines(&String::from_utf8_lossy(&out.stderr), 6)
         ));
     }
     let port = free_port().map_err(|e| format!("no free port: {e}"))?;
@@ -375,6 +418,12 @@ async fn set_root_password(url: &str, password: &str) -> Result<(), sqlx::Error>
         conn.execute(stmt.as_str()).await?;
     }
     conn.close().await
+}
+
+/// The last `n` non-empty lines of a tool's output, joined with " | ".
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join(" | ")
 }
 
 fn tail(path: &Path) -> String {
@@ -456,6 +505,41 @@ mod tests {
             split_image("cutover/mariadb:local"),
             ("cutover/mariadb".into(), "local".into())
         );
+    }
+
+    /// A `mysqld` that is MySQL (as on GitHub's runners) is not taken for MariaDB; one that
+    /// says it is MariaDB is, with its `mariadb-install-db`.
+    #[test]
+    fn mariadb_is_known_by_its_own_programs_not_by_any_mysqld() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let script = |name: &str, body: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        let dirs = vec![dir.path().to_path_buf()];
+        assert!(find_mariadb(&dirs).unwrap_err().contains("no mariadbd"));
+        script(
+            "mysqld",
+            "echo '/usr/sbin/mysqld  Ver 8.0.40-0ubuntu0.24.04.1 for Linux on x86_64 ((Ubuntu))'",
+        );
+        let err = find_mariadb(&dirs).unwrap_err();
+        assert!(
+            err.contains("is not MariaDB") && err.contains("8.0.40"),
+            "{err}"
+        );
+        script(
+            "mysqld",
+            "echo 'mysqld  Ver 10.11.11-MariaDB-0+deb12u1 for debian-linux-gnu'",
+        );
+        let err = find_mariadb(&dirs).unwrap_err();
+        assert!(err.contains("no mariadb-install-db"), "{err}");
+        script("mariadb-install-db", "true");
+        let (server, init) = find_mariadb(&dirs).unwrap();
+        assert!(server.ends_with("mysqld") && init.ends_with("mariadb-install-db"));
+        script("mariadbd", "true");
+        assert!(find_mariadb(&dirs).unwrap().0.ends_with("mariadbd"));
     }
 
     #[tokio::test]

@@ -1,0 +1,438 @@
+//! The fault matrix, one test per case, run in parallel (`harness = false`, libtest-mimic):
+//! the clean rehearsal passes; every fault fails exactly the scenarios that guard against it;
+//! no fixture secret reaches any output or report; and the cases around a run (a signed
+//! bundle and waivers, the freeze across runs, tag filters, bad feature files) behave.
+//!
+//! One legacy server is provisioned for the whole binary and the fixture loaded once; every
+//! case runs the `cutover` binary against it. Cases that write to laddr (the `legacy-write`
+//! fault, the freeze) load a fixture of another seed, so their writes never reach the
+//! database the other cases are reading at the same time. At the end the shared database's
+//! checksums must equal those taken before the first case.
+
+mod support;
+
+use fixtures::generate::{generate, Size, DEFAULT_PEOPLE, DEFAULT_SEED};
+use fixtures::Fault;
+use harness::config::Profile;
+use harness::exit;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use support::*;
+
+/// A seed of its own for cases that write to the legacy database.
+const WRITER_SEED: u64 = DEFAULT_SEED + 1;
+
+/// What every case shares: the server, the fixture's secrets, a scratch directory.
+struct Shared {
+    admin: String,
+    secrets: Vec<String>,
+    dir: tempfile::TempDir,
+}
+
+impl Shared {
+    fn report_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name.replace("::", "-"))
+    }
+}
+
+fn check(cond: bool, msg: impl FnOnce() -> String) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(msg().into())
+    }
+}
+
+fn failed_scenarios(results: &serde_json::Value) -> BTreeSet<String> {
+    results["scenarios"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .filter_map(|s| s["scenario"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Run a rehearsal with `extra` arguments and environment, and check that exactly
+/// `expected` scenarios fail and that nothing secret was printed or written.
+fn rehearsal_case(
+    sh: &Shared,
+    name: &str,
+    extra: &[String],
+    env: &[(&str, &str)],
+    expected: &[&str],
+) -> Result<(String, serde_json::Value), Failed> {
+    let report_dir = sh.report_dir(name);
+    let mut args = vec!["rehearse", "--report-dir", report_dir.to_str().unwrap()];
+    args.extend(extra.iter().map(String::as_str));
+    let mut all_env = vec![("LADDR_DATABASE_URL", sh.admin.as_str())];
+    all_env.extend_from_slice(env);
+    let out = cutover(&args, &all_env);
+    let console = text(&out);
+    let want = if expected.is_empty() {
+        exit::GO
+    } else {
+        exit::NO_GO
+    };
+    check(out.status.code() == Some(want), || {
+        format!("exit {:?}, wanted {want}:\n{console}", out.status.code())
+    })?;
+    let results = read_json(&report_dir.join("results.json"));
+    let failed = failed_scenarios(&results);
+    let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+    check(failed == expected, || {
+        format!("exactly its scenarios fail: failed {failed:?}, expected {expected:?}\n{console}")
+    })?;
+    let ran = results["scenarios"].as_array().map_or(0, Vec::len);
+    check(ran >= 88, || format!("the whole suite ran: only {ran}"))?;
+    let mut everything = console.clone();
+    for f in std::fs::read_dir(&report_dir)? {
+        let path = f?.path();
+        if path.is_file() {
+            everything.push_str(&String::from_utf8_lossy(&std::fs::read(&path)?));
+        }
+    }
+    check(
+        !sh.secrets.iter().any(|s| everything.contains(s.as_str())),
+        || "a fixture secret leaked into the output or a report".into(),
+    )?;
+    Ok((console, results))
+}
+
+fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
+    let mut extra = vec!["--fault".to_string(), f.name().to_string()];
+    if f == Fault::LegacyWrite {
+        extra.extend(["--seed".to_string(), WRITER_SEED.to_string()]);
+    }
+    let name = format!("fault::{}", f.name());
+    let (console, results) = rehearsal_case(sh, &name, &extra, &[], f.expected_failures())?;
+    match f {
+        Fault::DropPerson => {
+            let id = results["identity"]["target"]["droppedPerson"]
+                .as_u64()
+                .ok_or("the dropped person is in the identity")?;
+            check(console.contains(&format!("legacy id {id} ")), || {
+                format!("names the missing legacy id:\n{console}")
+            })
+        }
+        Fault::LegacyWrite => check(
+            console.contains("NO-GO: legacy table `sessions` changed during the run"),
+            || console.clone(),
+        ),
+        Fault::Unready => check(console.contains("it answers that it is ready"), || {
+            format!("names the readiness step:\n{console}")
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A signed rehearsal verifies; one changed byte does not; a waiver accepts a known failure
+/// until it expires.
+fn signed_bundle_and_waivers(sh: &Shared) -> Result<(), Failed> {
+    let dir = sh.report_dir("bundle");
+    std::fs::create_dir_all(&dir)?;
+    let keys = dir.join("acceptance");
+    let out = cutover(&["keygen", "--out", keys.to_str().unwrap()], &[]);
+    check(out.status.code() == Some(exit::GO), || text(&out))?;
+    let secret = std::fs::read_to_string(dir.join("acceptance.key"))?;
+    let signed = dir.join("signed");
+    let (key_file, pub_file) = (dir.join("acceptance.key"), dir.join("acceptance.pub"));
+    let waivers = dir.join("waivers.toml");
+    // One importer bug shows in three scenarios: the profile, the SAML email attribute and
+    // the captured assertions. Each is waived by name.
+    std::fs::write(
+        &waivers,
+        [
+            "Every laddr email is in exactly one profile, lower-cased",
+            "Every email attribute is still laddr's email",
+            "Captured laddr assertions match the new IdP's, field by field",
+        ]
+        .map(|s| format!("[[waiver]]\nscenario = \"{s}\"\nreason = \"known importer bug, fix in 1.4.1\"\nowner = \"cutover lead\"\nexpires = \"2999-01-01\"\n"))
+        .concat(),
+    )?;
+    let admin = [("LADDR_DATABASE_URL", sh.admin.as_str())];
+    let rehearse = |report: &Path| {
+        cutover(
+            &[
+                "rehearse",
+                "--fault",
+                "email-changed",
+                "--waivers",
+                waivers.to_str().unwrap(),
+                "--signing-key",
+                key_file.to_str().unwrap(),
+                "--report-dir",
+                report.to_str().unwrap(),
+            ],
+            &admin,
+        )
+    };
+    let out = rehearse(&signed);
+    let console = text(&out);
+    check(out.status.code() == Some(exit::GO), || console.clone())?;
+    check(
+        console.contains("VERDICT: GO with waivers") && !console.contains(secret.trim()),
+        || console.clone(),
+    )?;
+    let verify = || {
+        cutover(
+            &[
+                "verify",
+                signed.to_str().unwrap(),
+                "--public-key",
+                pub_file.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let out = verify();
+    check(
+        out.status.code() == Some(exit::GO) && text(&out).contains("VERDICT: GO with waivers"),
+        || text(&out),
+    )?;
+    let html = signed.join("report.html");
+    let mut bytes = std::fs::read(&html)?;
+    bytes[100] ^= 0x20;
+    std::fs::write(&html, bytes)?;
+    let out = verify();
+    check(
+        out.status.code() == Some(exit::NO_GO)
+            && text(&out).contains("artifact report.html changed since signing"),
+        || text(&out),
+    )?;
+    std::fs::write(
+        &waivers,
+        std::fs::read_to_string(&waivers)?.replace("2999-01-01", "2020-01-01"),
+    )?;
+    let out = rehearse(&dir.join("expired"));
+    check(
+        out.status.code() == Some(exit::NO_GO)
+            && text(&out).contains("expired waiver, not counted"),
+        || format!("an expired waiver does not count: {}", text(&out)),
+    )
+}
+
+/// The freeze across runs: recorded at "T-7d" by `cutover freeze`, compared at "T-0". A write
+/// in between fails exactly the freeze scenario. On a database of its own (another seed).
+fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
+    let rt = runtime();
+    let ds = generate(
+        WRITER_SEED,
+        Size {
+            people: DEFAULT_PEOPLE,
+        },
+    );
+    let sql = fixtures::sql::render(&ds);
+    let hash = fixtures::sql::fixture_hash(&sql);
+    let ro = rt.block_on(fixtures::legacy::prepare(&sh.admin, &sql, &hash))?;
+    let dir = sh.report_dir("freeze");
+    std::fs::create_dir_all(&dir)?;
+    let freeze_file = dir.join("freeze.json");
+    let out = cutover(
+        &["freeze", "--out", freeze_file.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", ro.as_str())],
+    );
+    check(out.status.code() == Some(exit::GO), || text(&out))?;
+    let db = sh.admin.replace(
+        "/mysql",
+        &format!("/{}", fixtures::legacy::database_name(&hash)),
+    );
+    let write = |sql: &'static str| -> Result<(), Failed> {
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::MySqlConnection::connect(&db).await?;
+            sqlx::query(sql).execute(&mut c).await?;
+            Ok::<_, sqlx::Error>(())
+        })?;
+        Ok(())
+    };
+    write(
+        "INSERT INTO sessions (Class, Handle) VALUES ('UserSession', 'written-after-the-freeze')",
+    )?;
+    let report_dir = dir.join("report");
+    let seed = WRITER_SEED.to_string();
+    let out = cutover(
+        &[
+            "rehearse",
+            "--seed",
+            &seed,
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[
+            ("LADDR_DATABASE_URL", sh.admin.as_str()),
+            ("CUTOVER_FREEZE_FILE", freeze_file.to_str().unwrap()),
+        ],
+    );
+    write("DELETE FROM sessions WHERE Handle = 'written-after-the-freeze'")?;
+    check(out.status.code() == Some(exit::NO_GO), || text(&out))?;
+    let failed = failed_scenarios(&read_json(&report_dir.join("results.json")));
+    check(
+        failed == BTreeSet::from(["Nothing writes to laddr after the freeze".to_string()]),
+        || format!("{failed:?}\n{}", text(&out)),
+    )?;
+    check(text(&out).contains("sessions: rows 0 -> 1"), || text(&out))
+}
+
+/// A phase that matches nothing cannot give a verdict; one that matches runs.
+fn tag_filters(sh: &Shared) -> Result<(), Failed> {
+    let report_dir = sh.report_dir("tags");
+    let admin = [("LADDR_DATABASE_URL", sh.admin.as_str())];
+    let out = cutover(
+        &[
+            "rehearse",
+            "--tags",
+            "@no-such-phase",
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &admin,
+    );
+    check(
+        out.status.code() == Some(exit::CANNOT_RUN) && text(&out).contains("no scenario ran"),
+        || text(&out),
+    )?;
+    let out = cutover(
+        &[
+            "rehearse",
+            "--tags",
+            "@T-0 and not @no-such-phase",
+            "--concurrency",
+            "2",
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &admin,
+    );
+    check(out.status.code() == Some(exit::GO), || text(&out))
+}
+
+/// An undefined step fails its scenario (never silently skipped); an unparsable feature file
+/// means the suite cannot run.
+fn bad_feature_files(sh: &Shared) -> Result<(), Failed> {
+    let dir = sh.report_dir("features");
+    let (undefined, broken, report_dir) = (
+        dir.join("undefined"),
+        dir.join("broken"),
+        dir.join("report"),
+    );
+    std::fs::create_dir_all(&undefined)?;
+    std::fs::create_dir_all(&broken)?;
+    std::fs::write(
+        undefined.join("x.feature"),
+        "Feature: X\n  Scenario: Y\n    Given the legacy laddr database\n    Then a step nobody wrote\n",
+    )?;
+    std::fs::write(
+        broken.join("x.feature"),
+        "Feature: X\n  Scenario Outline: Y\n    Given <a>\n  Nonsense here\n",
+    )?;
+    let admin = [("LADDR_DATABASE_URL", sh.admin.as_str())];
+    let run = |features: &Path| {
+        cutover(
+            &[
+                "rehearse",
+                "--features",
+                features.to_str().unwrap(),
+                "--report-dir",
+                report_dir.to_str().unwrap(),
+            ],
+            &admin,
+        )
+    };
+    let out = run(&undefined);
+    check(
+        out.status.code() == Some(exit::NO_GO) && text(&out).contains("no step definition matches"),
+        || text(&out),
+    )?;
+    let out = run(&broken);
+    check(out.status.code() == Some(exit::CANNOT_RUN), || text(&out))
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // Each case is a whole rehearsal in another process, partly waiting on I/O: a little
+    // more than one per core keeps both cores busy.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(3);
+    }
+    let rt = runtime();
+    let profile = Profile::from_env().expect("profile from the environment");
+    let mut server = rt
+        .block_on(harness::legacy::provider::provision(&profile))
+        .expect("a legacy database for the matrix");
+    let ds = generate(
+        DEFAULT_SEED,
+        Size {
+            people: DEFAULT_PEOPLE,
+        },
+    );
+    let sql = fixtures::sql::render(&ds);
+    let hash = fixtures::sql::fixture_hash(&sql);
+    let ro = rt
+        .block_on(fixtures::legacy::prepare(&server.url, &sql, &hash))
+        .expect("the fixture loads");
+    let db = rt
+        .block_on(harness::legacy::LegacyDb::connect_read_only(&ro))
+        .expect("read-only connection");
+    let before = rt.block_on(db.checksums()).expect("checksums");
+    let secrets: Vec<String> = ds
+        .people
+        .iter()
+        .flat_map(|p| [p.email.clone(), p.password.clone(), p.github_token.clone()])
+        .flatten()
+        .chain(ds.secrets.iter().map(|s| s.plaintext.clone()))
+        .collect();
+    let sh = Arc::new(Shared {
+        admin: server.url.clone(),
+        secrets,
+        dir: tempfile::tempdir().expect("scratch directory"),
+    });
+
+    let mut trials = Vec::new();
+    let case = |name: &str, f: fn(&Shared) -> Result<(), Failed>| {
+        let sh = sh.clone();
+        Trial::test(name, move || f(&sh))
+    };
+    trials.push(case("rehearsal::clean", |sh| {
+        rehearsal_case(sh, "clean", &[], &[], &[]).map(drop)
+    }));
+    // The rehearsal has one GitHub-linked person who kept their legacy password: advisory by
+    // default, a failure under the strict-drain policy.
+    trials.push(case("rehearsal::strict-drain", |sh| {
+        rehearsal_case(
+            sh,
+            "strict-drain",
+            &[],
+            &[("CUTOVER_STRICT_DRAIN", "1")],
+            &["Runbook counter: GitHub-linked persons holding a legacy password is zero"],
+        )
+        .map(drop)
+    }));
+    for f in Fault::ALL {
+        let sh = sh.clone();
+        trials.push(Trial::test(format!("fault::{}", f.name()), move || {
+            fault_case(&sh, f)
+        }));
+    }
+    trials.push(case(
+        "run::signed-bundle-and-waivers",
+        signed_bundle_and_waivers,
+    ));
+    trials.push(case("run::freeze-across-runs", freeze_across_runs));
+    trials.push(case("run::tag-filters", tag_filters));
+    trials.push(case("run::bad-feature-files", bad_feature_files));
+
+    let conclusion = libtest_mimic::run(&args, trials);
+    let after = rt.block_on(db.checksums()).expect("checksums");
+    let changed = after.changes_since(&before);
+    rt.block_on(db.close());
+    rt.block_on(server.shutdown());
+    if !changed.is_empty() {
+        eprintln!("the shared legacy database changed during the matrix: {changed:?}");
+        std::process::exit(101);
+    }
+    conclusion.exit();
+}
