@@ -78,127 +78,25 @@ fn same_seed_gives_identical_sql_and_data_repo_tree() {
     assert_ne!(x, z);
 }
 
-/// `cutover run`: the same checks against systems given by a profile — the reference target
-/// serving a migrated state, and the loaded database through its read-only URL; then bad
-/// input in the data repo and the private store, and a missing branch.
+/// `cutover run` against systems given by a profile, with no glue: the state written by
+/// `cutover fixture state`, the database loaded from the same fixture, and the stack started
+/// by the suite from `[target] command` (`cutover serve`). Everything else — the SAML
+/// material, the passwords, the session key — is found beside the state.
 #[test]
-fn external_run_against_a_profile() {
+fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     let rt = runtime();
-    let profile = Profile::from_env().unwrap();
-    let mut server = rt
-        .block_on(harness::legacy::provider::provision(&profile))
-        .expect("a legacy database");
-    let admin = server.url.clone();
-    let ds = generate(
-        DEFAULT_SEED,
-        Size {
-            people: DEFAULT_PEOPLE,
-        },
-    );
-    let sql = fixtures::sql::render(&ds);
-    let hash = fixtures::sql::fixture_hash(&sql);
-    let ro = rt
-        .block_on(fixtures::legacy::prepare(&admin, &sql, &hash))
-        .unwrap();
-    let db = rt
-        .block_on(harness::legacy::LegacyDb::connect_read_only(&ro))
-        .unwrap();
-    let before = rt.block_on(db.checksums()).unwrap();
+    let (mut server, ro, db, before) = loaded_fixture(&rt);
     let dir = tempfile::tempdir().unwrap();
-    // `cutover run`: the same checks against systems given by a profile — here the reference
-    // target serving a migrated state, and the loaded database through its read-only URL.
-    let state_dir = dir.path().join("state");
-    let m = fixtures::migrate::migrate(&ds, fixtures::migrate::NameIds::Verbatim, &[]);
-    let (paths, _) = fixtures::state::write(&state_dir, &m, &ds, ds.now).unwrap();
-    let mut ref_state =
-        fixtures::target::load(&paths.data_repo, "main", &paths.private_store, &[]).unwrap();
-    // SAML as staging would have it: the IdP's certificate and laddr's as PEM files, captures
-    // in a directory, the session key in the environment.
-    let session_key = "external-test-session-key-0123456789";
-    let idp_key = fixtures::idp::KeyPair::generate(2048, "codeforphilly.org", 30).unwrap();
-    let laddr_key = fixtures::idp::KeyPair::generate(1024, "codeforphilly.org", 30).unwrap();
-    let captures = dir.path().join("captures");
-    assert!(
-        fixtures::idp::write_captures(
-            &captures,
-            &ds,
-            &laddr_key,
-            harness::config::DEFAULT_SLACK_TEAM_HOST
-        )
-        .unwrap()
-            > 0
-    );
-    std::fs::write(dir.path().join("idp.pem"), &idp_key.cert_pem).unwrap();
-    std::fs::write(dir.path().join("laddr.pem"), &laddr_key.cert_pem).unwrap();
-    ref_state.idp = Some(
-        fixtures::target_saml::Idp::new(
-            idp_key,
-            session_key.as_bytes().to_vec(),
-            harness::config::DEFAULT_SLACK_TEAM_HOST.into(),
-            "codeforphilly.org".into(),
-            &ref_state.people,
-            &ref_state.emails,
-            &[],
-        )
-        .unwrap(),
-    );
-    // Sign-in as staging would have it: the stack started with its GitHub and Resend base
-    // URLs at addresses where `cutover run` will start its mocks, with the OAuth app's id and
-    // secret and the Resend key the mocks then demand; the test accounts' passwords in a file.
-    let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .to_string()
-    };
-    let (github_at, resend_at) = (free(), free());
-    let (client_id, client_secret, resend_key) = (
-        "Iv1.external-test",
-        "external-test-oauth-secret-42",
-        "re_external_test_key_42",
-    );
-    ref_state.auth = Some(
-        fixtures::target_auth::Auth::new(
-            fixtures::target_auth::AuthConfig {
-                jwt_key: session_key.as_bytes().to_vec(),
-                private_store: paths.private_store.clone(),
-                data_repo: paths.data_repo.clone(),
-                branch: "main".into(),
-                github: Some(fixtures::target_auth::GithubConfig {
-                    oauth_base: format!("http://{github_at}"),
-                    api_base: format!("http://{github_at}"),
-                    client_id: client_id.into(),
-                    client_secret: client_secret.into(),
-                }),
-                resend: Some(fixtures::target_auth::ResendConfig {
-                    base: format!("http://{resend_at}"),
-                    api_key: resend_key.into(),
-                    from: "hello@codeforphilly.org".into(),
-                }),
-                // The harness client's raised limit on staging.
-                per_minute: 100_000,
-            },
-            &ref_state.people,
-            &ref_state.legacy_ids,
-        )
-        .unwrap(),
-    );
-    let running = rt.block_on(fixtures::target::spawn(ref_state)).unwrap();
+    let state = dir.path().join("state");
+    let out = cutover(&["fixture", "state", "--out", state.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
     let profile_path = dir.path().join("staging.toml");
     std::fs::write(
         &profile_path,
         format!(
-            "name = 'test external'\n[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\n\
-             [saml]\ncertificate = '{}'\nlegacy_certificate = '{}'\ncaptures = '{}'\n\
-             [claim]\npasswords = '{}'\ngithub_mock = '{github_at}'\nresend_mock = '{resend_at}'\ngithub_client_id = '{client_id}'\nper_minute = 100000\n",
-            running.base_url,
-            paths.data_repo.display(),
-            paths.private_store.display(),
-            dir.path().join("idp.pem").display(),
-            dir.path().join("laddr.pem").display(),
-            captures.display(),
-            paths.secrets.display(),
+            "name = 'test external'\n[legacy]\nurl = '{ro}'\n[target]\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\ncommand = '{BIN} serve'\n",
+            state.join("data.git").display(),
+            state.join("private").display(),
         ),
     )
     .unwrap();
@@ -216,27 +114,174 @@ fn external_run_against_a_profile() {
             ("CUTOVER_TARGET_URL", ""),
             ("CUTOVER_DATA_REPO", ""),
             ("CUTOVER_PRIVATE_STORE", ""),
-            ("CFP_JWT_SIGNING_KEY", session_key),
-            ("GITHUB_OAUTH_CLIENT_SECRET", client_secret),
-            ("RESEND_API_KEY", resend_key),
+            ("CFP_JWT_SIGNING_KEY", ""),
         ],
     );
-    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    for secret in [session_key, client_secret, resend_key] {
+    let console = text(&out);
+    assert_eq!(out.status.code(), Some(exit::GO), "{console}");
+    assert!(console.contains("88 passed, 0 failed"), "{console}");
+    let session_key = std::fs::read_to_string(state.join("session.key")).unwrap();
+    let log = std::fs::read_to_string(report_dir.join("stack.log")).unwrap();
+    assert!(log.contains("Server listening at"), "{log}");
+    for artifact in [console.as_str(), log.as_str()] {
         assert!(
-            !text(&out).contains(secret),
-            "no key or secret is ever printed"
+            !artifact.contains(session_key.trim()),
+            "the session key is never printed"
         );
+        assert!(!artifact.contains("PRIVATE KEY"), "no key is ever printed");
     }
-    assert!(text(&out).contains("88 passed, 0 failed"), "{}", text(&out));
+    let results = read_json(&report_dir.join("results.json"));
+    assert!(results["identity"]["target"]["provider"]
+        .as_str()
+        .unwrap()
+        .starts_with("command"));
+
+    // A command that exits at once: cannot run, with its last log lines.
+    let failing = dir.path().join("failing.toml");
+    std::fs::write(
+        &failing,
+        std::fs::read_to_string(&profile_path).unwrap().replace(
+            &format!("'{BIN} serve'"),
+            "'echo boot failed: no CFP_WIDGET >&2; exit 4'",
+        ),
+    )
+    .unwrap();
+    let out = cutover(
+        &[
+            "run",
+            "--profile",
+            failing.to_str().unwrap(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[("LADDR_DATABASE_URL", "")],
+    );
+    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
+    assert!(
+        text(&out).contains("exited before it was ready")
+            && text(&out).contains("boot failed: no CFP_WIDGET"),
+        "{}",
+        text(&out)
+    );
+
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[target]\nbase_url = 3\n").unwrap();
     let out = cutover(&["run", "--profile", bad.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(exit::CANNOT_RUN));
     assert!(text(&out).contains("bad.toml"), "{}", text(&out));
+    finish(&rt, &mut server, db, before);
+}
 
-    // Bad input: a malformed TOML record, a truncated JSONL line, a missing branch. Each is a
-    // failed step naming the file (and line); every other scenario still runs.
+/// A legacy server with the default fixture loaded: (server, read-only URL, connection,
+/// checksums before).
+fn loaded_fixture(
+    rt: &tokio::runtime::Runtime,
+) -> (
+    harness::legacy::provider::LegacyServer,
+    String,
+    harness::legacy::LegacyDb,
+    harness::legacy::Checksums,
+) {
+    let profile = Profile::from_env().unwrap();
+    let server = rt
+        .block_on(harness::legacy::provider::provision(&profile))
+        .expect("a legacy database");
+    let ds = generate(
+        DEFAULT_SEED,
+        Size {
+            people: DEFAULT_PEOPLE,
+        },
+    );
+    let sql = fixtures::sql::render(&ds);
+    let hash = fixtures::sql::fixture_hash(&sql);
+    let ro = rt
+        .block_on(fixtures::legacy::prepare(&server.url, &sql, &hash))
+        .unwrap();
+    let db = rt
+        .block_on(harness::legacy::LegacyDb::connect_read_only(&ro))
+        .unwrap();
+    let before = rt.block_on(db.checksums()).unwrap();
+    (server, ro, db, before)
+}
+
+fn finish(
+    rt: &tokio::runtime::Runtime,
+    server: &mut harness::legacy::provider::LegacyServer,
+    db: harness::legacy::LegacyDb,
+    before: harness::legacy::Checksums,
+) {
+    let after = rt.block_on(db.checksums()).unwrap();
+    assert_eq!(
+        after.changes_since(&before),
+        vec![],
+        "table checksums identical before and after every run"
+    );
+    rt.block_on(db.close());
+    rt.block_on(server.shutdown());
+}
+
+/// `cutover serve --state DIR` on its own, as a newcomer pokes at it; stopped by its PID.
+struct Served {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Served {
+    fn start(state: &std::path::Path) -> Served {
+        let port = harness::legacy::provider::free_port().unwrap();
+        let child = std::process::Command::new(BIN)
+            .args([
+                "serve",
+                "--state",
+                state.to_str().unwrap(),
+                "--seconds",
+                "600",
+            ])
+            .env("PORT", port.to_string())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}/");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Served { child, base }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Bad input in what the suite reads: a malformed TOML record, a truncated JSONL line, a
+/// missing branch. Each is a failed step naming the file (and line); every other scenario
+/// still runs. The stack was started before the damage (a real stack would not boot on it).
+#[test]
+fn bad_records_fail_their_steps_naming_file_and_line() {
+    let rt = runtime();
+    let (mut server, ro, db, before) = loaded_fixture(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let out = cutover(&["fixture", "state", "--out", state.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    let served = Served::start(&state);
+    let profile_path = dir.path().join("p.toml");
+    std::fs::write(
+        &profile_path,
+        format!(
+            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\n[run]\nvary_client_ip = true\n",
+            served.base,
+            state.join("data.git").display(),
+            state.join("private").display(),
+        ),
+    )
+    .unwrap();
     let work = dir.path().join("work");
     let git = |args: &[&str]| {
         let out = std::process::Command::new("git")
@@ -252,7 +297,7 @@ fn external_run_against_a_profile() {
     git(&[
         "clone",
         "-q",
-        paths.data_repo.to_str().unwrap(),
+        state.join("data.git").to_str().unwrap(),
         work.to_str().unwrap(),
     ]);
     let victim = std::fs::read_dir(work.join("people"))
@@ -279,31 +324,32 @@ fn external_run_against_a_profile() {
         "broken record",
     ]);
     git(&["-C", w, "push", "-q", "origin", "HEAD:main"]);
-    let mut profiles = std::fs::OpenOptions::new()
+    let profiles = state.join("private/profiles.jsonl");
+    let mut f = std::fs::OpenOptions::new()
         .append(true)
-        .open(paths.private_store.join("profiles.jsonl"))
+        .open(&profiles)
         .unwrap();
-    std::io::Write::write_all(&mut profiles, b"{\"personId\":\"x\",\"ema").unwrap();
-    let jsonl_line = std::fs::read_to_string(paths.private_store.join("profiles.jsonl"))
-        .unwrap()
-        .lines()
-        .count();
-    let out = cutover(
-        &[
-            "run",
-            "--profile",
-            profile_path.to_str().unwrap(),
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &[
-            ("LADDR_DATABASE_URL", ""),
-            ("CUTOVER_TARGET_URL", ""),
-            ("CUTOVER_DATA_REPO", ""),
-            ("CUTOVER_PRIVATE_STORE", ""),
-            ("GITHUB_OAUTH_CLIENT_SECRET", client_secret),
-        ],
-    );
+    std::io::Write::write_all(&mut f, b"{\"personId\":\"x\",\"ema").unwrap();
+    let jsonl_line = std::fs::read_to_string(&profiles).unwrap().lines().count();
+    let report_dir = dir.path().join("report");
+    let run = |profile: &std::path::Path| {
+        cutover(
+            &[
+                "run",
+                "--profile",
+                profile.to_str().unwrap(),
+                "--report-dir",
+                report_dir.to_str().unwrap(),
+            ],
+            &[
+                ("LADDR_DATABASE_URL", ""),
+                ("CUTOVER_TARGET_URL", ""),
+                ("CUTOVER_DATA_REPO", ""),
+                ("CUTOVER_PRIVATE_STORE", ""),
+            ],
+        )
+    };
+    let out = run(&profile_path);
     let console = text(&out);
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{console}");
     assert!(
@@ -332,32 +378,9 @@ fn external_run_against_a_profile() {
             .replace("branch = 'main'", "branch = 'nope'"),
     )
     .unwrap();
-    let out = cutover(
-        &[
-            "run",
-            "--profile",
-            missing_branch.to_str().unwrap(),
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &[
-            ("LADDR_DATABASE_URL", ""),
-            ("CUTOVER_TARGET_URL", ""),
-            ("CUTOVER_DATA_REPO", ""),
-            ("CUTOVER_PRIVATE_STORE", ""),
-            ("GITHUB_OAUTH_CLIENT_SECRET", client_secret),
-        ],
-    );
+    let out = run(&missing_branch);
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
     assert!(text(&out).contains("no branch \"nope\""), "{}", text(&out));
-    rt.block_on(running.stop());
-
-    let after = rt.block_on(db.checksums()).unwrap();
-    assert_eq!(
-        after.changes_since(&before),
-        vec![],
-        "table checksums identical before and after every run"
-    );
-    rt.block_on(db.close());
-    rt.block_on(server.shutdown());
+    drop(served);
+    finish(&rt, &mut server, db, before);
 }

@@ -33,7 +33,6 @@ fn main() -> ExitCode {
             features: concat!(env!("CARGO_MANIFEST_DIR"), "/features").into(),
             tags: None,
             concurrency: 4,
-            vary_client_ip: true,
             strict_drain: false,
             freeze_file: None,
             waivers: vec![],

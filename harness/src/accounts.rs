@@ -17,6 +17,9 @@ pub struct NewPerson {
     pub legacy_id: Option<i64>,
     pub slug: String,
     pub github_linked: bool,
+    /// Deactivated (`deletedAt`): the credentials import gives them no profile and no
+    /// credential, and the stack's reconcile leaves them out (new-stack.md §5).
+    pub deleted: bool,
 }
 
 pub fn new_people(snap: &Snapshot) -> HashMap<String, NewPerson> {
@@ -35,6 +38,7 @@ pub fn new_people(snap: &Snapshot) -> HashMap<String, NewPerson> {
                         .unwrap_or("?")
                         .to_string(),
                     github_linked: r.fields.contains_key("githubUserId"),
+                    deleted: r.fields.contains_key("deletedAt"),
                 },
             ))
         })
@@ -98,14 +102,22 @@ pub fn emails(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore) ->
             .push(p.value.email.as_str());
     }
     let mut failures = Vec::new();
-    let mut checked = 0;
+    let (mut checked, mut deactivated) = (0, 0);
     for l in legacy {
         let (Some(email), Some(uuid)) = (&l.email, uuids.get(&l.id)) else {
             continue;
         };
-        checked += 1;
         let slug = &people[*uuid].slug;
-        match by_person.get(uuid).map(Vec::as_slice).unwrap_or(&[]) {
+        let found = by_person.get(uuid).map(Vec::as_slice).unwrap_or(&[]);
+        if people[*uuid].deleted {
+            deactivated += 1;
+            if !found.is_empty() {
+                failures.push(format!("legacy {} ({slug}): deactivated but holds a profile (the credentials import skips deleted people)", l.id));
+            }
+            continue;
+        }
+        checked += 1;
+        match found {
             [] => failures.push(format!("legacy {} ({slug}): no profile", l.id)),
             [one] if *one == email.to_lowercase() => {}
             [one] if one.to_lowercase() == email.to_lowercase() => failures.push(format!(
@@ -126,6 +138,13 @@ pub fn emails(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore) ->
         &problems_in(store, crate::private::PROFILES),
         checked,
     )
+    .detail(deactivated_note(deactivated, "profile"))
+}
+
+/// Deactivated people are not expected to hold private data: said with their number, so a
+/// reader sees who is left without it and why.
+fn deactivated_note(n: usize, what: &str) -> String {
+    format!("{n} laddr people carried deactivated have no {what}, as the credentials import skips deleted people (new-stack.md §5)")
 }
 
 /// Every laddr password hash is present verbatim, or replaced by argon2id with `lastUsedAt`.
@@ -140,14 +159,25 @@ pub fn passwords(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore)
             .push(&p.value);
     }
     let mut failures = Vec::new();
-    let mut checked = 0;
+    let (mut checked, mut deactivated) = (0, 0);
     for l in legacy {
         let (Some(hash), Some(uuid)) = (&l.password, uuids.get(&l.id)) else {
             continue;
         };
-        checked += 1;
         let slug = &people[*uuid].slug;
-        match by_person.get(uuid).map(Vec::as_slice).unwrap_or(&[]) {
+        let found = by_person.get(uuid).map(Vec::as_slice).unwrap_or(&[]);
+        if people[*uuid].deleted {
+            deactivated += 1;
+            if !found.is_empty() {
+                failures.push(format!(
+                    "legacy {} ({slug}): deactivated but holds a legacy credential",
+                    l.id
+                ));
+            }
+            continue;
+        }
+        checked += 1;
+        match found {
             [] => failures.push(format!(
                 "legacy {} ({slug}): laddr credential missing (drained before first sign-in)",
                 l.id
@@ -176,6 +206,7 @@ pub fn passwords(legacy: &[LegacyPerson], snap: &Snapshot, store: &PrivateStore)
         &problems_in(store, crate::private::PASSWORDS),
         checked,
     )
+    .detail(deactivated_note(deactivated, "credential"))
 }
 
 /// No credential belongs to someone laddr had no password for, or to nobody.
@@ -272,7 +303,7 @@ pub fn class(
         Class::PersonsWithoutProfile => {
             let mut excluded = 0;
             for (id, p) in &people {
-                if with_profile.contains(id.as_str()) {
+                if p.deleted || with_profile.contains(id.as_str()) {
                     continue;
                 }
                 match p.legacy_id {
@@ -286,12 +317,19 @@ pub fn class(
         }
         Class::ProfilesWithoutPerson => {
             for p in &store.profiles {
-                if !people.contains_key(&p.value.person_id) {
-                    found.push(format!(
+                match people.get(&p.value.person_id) {
+                    None => found.push(format!(
                         "{}:{}: profile for no person",
                         crate::private::PROFILES,
                         p.line
-                    ));
+                    )),
+                    Some(x) if x.deleted => found.push(format!(
+                        "{}:{}: profile of {}, who is deactivated",
+                        crate::private::PROFILES,
+                        p.line,
+                        x.slug
+                    )),
+                    Some(_) => {}
                 }
             }
         }
@@ -397,11 +435,16 @@ pub fn newsletter_continuity(
         })
         .collect();
     let (mut stop, mut start) = (Vec::new(), Vec::new());
+    let mut deactivated_stop = 0;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for l in legacy.iter().filter(|l| l.email.is_some()) {
         let Some(uuid) = uuids.get(&l.id) else {
             continue;
         };
+        if people[*uuid].deleted {
+            deactivated_stop += usize::from(l.newsletter.is_none_or(|n| n != 0));
+            continue;
+        }
         let was = l.newsletter.is_none_or(|n| n != 0);
         let now = opted.get(uuid).copied().unwrap_or(false);
         *counts
@@ -424,12 +467,14 @@ pub fn newsletter_continuity(
             _ => {}
         }
     }
-    let outcome = if stop.is_empty() && start.is_empty() {
-        Outcome::Pass
-    } else {
+    let outcome = if !stop.is_empty() || !start.is_empty() {
         Outcome::Fail
+    } else if deactivated_stop > 0 {
+        Outcome::Advisory
+    } else {
+        Outcome::Pass
     };
-    Evidence::new(
+    let mut ev = Evidence::new(
         "everyone subscribed in laddr stays subscribed, everyone opted out stays out",
         outcome,
         format!(
@@ -439,7 +484,11 @@ pub fn newsletter_continuity(
             counts
         ),
     )
-    .observed(serde_json::json!({"stop": stop.len(), "start": start.len()}))
+    .observed(serde_json::json!({"stop": stop.len(), "start": start.len(), "deactivatedStop": deactivated_stop}))
     .details(stop.iter().take(SAMPLES))
-    .details(start.iter().take(SAMPLES))
+    .details(start.iter().take(SAMPLES));
+    if deactivated_stop > 0 {
+        ev = ev.detail(format!("advisory: {deactivated_stop} people carried deactivated were subscribed in laddr and will get no newsletter (they have no profile: the credentials import skips deleted people); a staff decision"));
+    }
+    ev
 }

@@ -57,7 +57,8 @@ pub struct ClaimConfig {
     pub email_match: Option<String>,
     /// Tries per group in the timing comparison. Default 25.
     pub timing_samples: Option<usize>,
-    /// Auth requests per minute the run allows itself (the stack's limit per IP). Default 10.
+    /// Auth requests per minute the run's shared pacer allows itself when it paces (the
+    /// stack's limit per IP). Default 10, the contract's.
     pub per_minute: Option<u32>,
     /// The T+90 reminder endpoint (POST `{dryRun}`, staff session).
     pub mailout_path: Option<String>,
@@ -156,9 +157,15 @@ pub struct TargetConfig {
     /// Name of the environment variable holding the JWT signing key (rehearsal only; the key
     /// itself never goes in a profile). Default `CFP_JWT_SIGNING_KEY`.
     pub jwt_signing_key_env: Option<String>,
-    /// Start the real new stack from this image instead of using `base_url`
-    /// (e.g. `ghcr.io/codeforphilly/codeforphilly-ng:v1.4.0`).
+    /// Start the new stack from this image instead of using `base_url`
+    /// (e.g. `ghcr.io/codeforphilly/codeforphilly-ng:v1.4.0`). Env: `CUTOVER_TARGET_IMAGE`.
     pub image: Option<String>,
+    /// Start the new stack with this command (`sh -c`), e.g. `node apps/api/dist/index.js`
+    /// from a checkout, or `cutover serve`. Env: `CUTOVER_TARGET_COMMAND`.
+    pub command: Option<String>,
+    /// Seconds a started stack may take to answer ready. Default 120.
+    /// Env: `CUTOVER_READY_TIMEOUT`.
+    pub ready_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -175,6 +182,10 @@ pub struct RunConfig {
     /// A freeze recorded earlier (`cutover freeze --out FILE`, e.g. at T-7d): the freeze
     /// scenario compares against it instead of recording its own. Env: `CUTOVER_FREEZE_FILE`.
     pub freeze_file: Option<PathBuf>,
+    /// The stack's ingress trusts `X-Forwarded-For` from this runner: give every request its
+    /// own client address instead of pacing the run to the contract's per-IP limits.
+    /// Always so when the suite started the stack. Env: `CUTOVER_VARY_CLIENT_IP=1`.
+    pub vary_client_ip: Option<bool>,
 }
 
 impl Profile {
@@ -244,6 +255,9 @@ impl Profile {
         if let Some(v) = nonempty("CUTOVER_FREEZE_FILE") {
             self.run.freeze_file = Some(PathBuf::from(v));
         }
+        if let Some(v) = nonempty("CUTOVER_VARY_CLIENT_IP") {
+            self.run.vary_client_ip = Some(matches!(v.as_str(), "1" | "true" | "yes"));
+        }
         if let Some(v) = nonempty("CUTOVER_STRICT_DRAIN") {
             self.policy.strict_drain = Some(matches!(v.as_str(), "1" | "true" | "yes"));
         }
@@ -267,6 +281,16 @@ impl Profile {
         }
         if let Some(v) = nonempty("CUTOVER_TARGET_IMAGE") {
             self.target.image = Some(v);
+        }
+        if let Some(v) = nonempty("CUTOVER_TARGET_COMMAND") {
+            self.target.command = Some(v);
+        }
+        if let Some(v) = nonempty("CUTOVER_READY_TIMEOUT") {
+            self.target.ready_timeout = Some(v.parse().map_err(|_| {
+                Error::Config(format!(
+                    "CUTOVER_READY_TIMEOUT={v:?} is not a number of seconds"
+                ))
+            })?);
         }
         Ok(())
     }
@@ -296,8 +320,64 @@ impl Profile {
             .unwrap_or(DEFAULT_SLACK_TEAM_HOST)
     }
 
+    /// How long a started stack may take to answer ready.
+    pub fn ready_timeout(&self) -> std::time::Duration {
+        self.target.ready_timeout.map_or(
+            crate::stack::DEFAULT_READY_TIMEOUT,
+            std::time::Duration::from_secs,
+        )
+    }
+
+    /// The stack the suite starts, when the profile names one (an image or a command, not
+    /// both).
+    pub fn stack_provider(&self) -> Result<Option<crate::stack::Provider>, Error> {
+        match (&self.target.image, &self.target.command) {
+            (Some(_), Some(_)) => Err(Error::Config(
+                "[target] image and command are two ways to start the stack (hint: give one)"
+                    .into(),
+            )),
+            (Some(i), None) => Ok(Some(crate::stack::Provider::Image(i.clone()))),
+            (None, Some(c)) => Ok(Some(crate::stack::Provider::Command(c.clone()))),
+            (None, None) => Ok(None),
+        }
+    }
+
     pub fn concurrency(&self) -> usize {
         self.run.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
+    }
+
+    /// The budgets a paced run keeps to: the contract's, with `[claim] per_minute` for auth.
+    pub fn limits(&self) -> crate::identity::Limits {
+        crate::identity::Limits {
+            auth: self
+                .claim
+                .per_minute
+                .unwrap_or(crate::identity::CONTRACT_LIMITS.auth),
+            ..crate::identity::CONTRACT_LIMITS
+        }
+    }
+
+    pub fn vary_client_ip(&self) -> bool {
+        self.run.vary_client_ip.unwrap_or(false)
+    }
+
+    /// The state directory the data repo sits in, when it sits in one
+    /// (`cutover fixture state`): its SAML material, passwords and session key are defaults.
+    pub fn state_layout(&self) -> Option<crate::state_layout::StateLayout> {
+        let repo = self.target.data_repo.as_deref()?;
+        crate::state_layout::StateLayout::beside(Path::new(repo))
+    }
+
+    /// The new IdP's signing key and certificate (PEM) for a stack the suite starts:
+    /// `SAML_PRIVATE_KEY`/`SAML_CERTIFICATE` from the environment, else beside the state.
+    pub fn saml_signing_pems(&self) -> (Option<String>, Option<String>) {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let layout = self.state_layout();
+        let file = |p: Option<PathBuf>| p.and_then(|p| std::fs::read_to_string(p).ok());
+        (
+            env("SAML_PRIVATE_KEY").or_else(|| file(layout.as_ref().map(|l| l.idp_key()))),
+            env("SAML_CERTIFICATE").or_else(|| file(layout.as_ref().map(|l| l.idp_cert()))),
+        )
     }
 
     pub fn strict_drain(&self) -> bool {
@@ -315,6 +395,16 @@ impl Profile {
                 .map(Some)
                 .map_err(|e| Error::Config(format!("{}: {e}", p.display())))
         };
+        let layout = self.state_layout();
+        let or_beside =
+            |given: &Option<PathBuf>, beside: fn(&crate::state_layout::StateLayout) -> PathBuf| {
+                given
+                    .clone()
+                    .or_else(|| layout.as_ref().map(beside).filter(|p| p.exists()))
+            };
+        let certificate = or_beside(&self.saml.certificate, |l| l.idp_cert());
+        let legacy_certificate = or_beside(&self.saml.legacy_certificate, |l| l.laddr_cert());
+        let captures = or_beside(&self.saml.captures, |l| l.captures());
         Ok(crate::saml::SamlSetup {
             team_host: self.slack_team_host().to_string(),
             idp_entity_id: self
@@ -322,14 +412,9 @@ impl Profile {
                 .idp_entity_id
                 .clone()
                 .unwrap_or_else(|| crate::saml::DEFAULT_IDP_ENTITY_ID.into()),
-            trusted_cert: cert(&self.saml.certificate)?,
-            legacy_cert: cert(&self.saml.legacy_certificate)?,
-            captures: Some(
-                self.saml
-                    .captures
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("fixtures/saml")),
-            ),
+            trusted_cert: cert(&certificate)?,
+            legacy_cert: cert(&legacy_certificate)?,
+            captures: Some(captures.unwrap_or_else(|| PathBuf::from("fixtures/saml"))),
             jwt_key: self.jwt_signing_key().map(String::into_bytes),
             sp_sample: self.saml.sp_sample.unwrap_or(12),
         })
@@ -338,8 +423,37 @@ impl Profile {
     /// The sign-in settings, with the known passwords read and, when both addresses are
     /// given, the GitHub and Resend mocks listening on them.
     pub async fn claim_setup(&self) -> Result<crate::claim::ClaimSetup, Error> {
+        let base = self
+            .target
+            .base_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1/");
+        let callback = format!("{}/api/auth/github/callback", base.trim_end_matches('/'));
+        self.claim_setup_inner(&callback, false).await
+    }
+
+    /// As [`Profile::claim_setup`] for a stack the suite starts: the mocks always run
+    /// (on the profile's addresses, or on free loopback ports with credentials made up for
+    /// the stack), sending GitHub's browser back to `callback`.
+    pub async fn claim_setup_with_mocks(
+        &self,
+        callback: &str,
+    ) -> Result<crate::claim::ClaimSetup, Error> {
+        self.claim_setup_inner(callback, true).await
+    }
+
+    async fn claim_setup_inner(
+        &self,
+        callback: &str,
+        always_mocks: bool,
+    ) -> Result<crate::claim::ClaimSetup, Error> {
         let c = &self.claim;
-        let passwords = match &c.passwords {
+        let passwords_file = c.passwords.clone().or_else(|| {
+            self.state_layout()
+                .map(|l| l.secrets())
+                .filter(|p| p.exists())
+        });
+        let passwords = match &passwords_file {
             Some(p) => crate::claim::read_passwords(p)?,
             None => Vec::new(),
         };
@@ -349,12 +463,6 @@ impl Profile {
         };
         let mocks = match (&c.github_mock, &c.resend_mock) {
             (Some(g), Some(r)) => {
-                let base = self
-                    .target
-                    .base_url
-                    .as_deref()
-                    .unwrap_or("http://127.0.0.1/");
-                let callback = format!("{}/api/auth/github/callback", base.trim_end_matches('/'));
                 let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
                 let creds = crate::claim::mock::Credentials {
                     github_client: match (c.github_client_id.clone().filter(|s| !s.is_empty()), env("GITHUB_OAUTH_CLIENT_SECRET")) {
@@ -364,9 +472,15 @@ impl Profile {
                     },
                     resend_key: env("RESEND_API_KEY"),
                 };
-                let m = crate::claim::mock::Mocks::start(Some(g), Some(r), &callback, creds)
+                let m = crate::claim::mock::Mocks::start(Some(g), Some(r), callback, creds)
                     .await
                     .map_err(|e| Error::Config(format!("[claim] mocks: {e}")))?;
+                Some(std::sync::Arc::new(m))
+            }
+            (None, None) if always_mocks => {
+                let m = crate::claim::mock::Mocks::start(None, None, callback, Default::default())
+                    .await
+                    .map_err(|e| Error::Config(format!("mocks: {e}")))?;
                 Some(std::sync::Arc::new(m))
             }
             (None, None) => None,
@@ -384,18 +498,22 @@ impl Profile {
             jwt_key: self.jwt_signing_key().map(String::into_bytes),
             email_match,
             timing_samples: c.timing_samples.unwrap_or(d.timing_samples),
-            per_minute: c.per_minute.unwrap_or(d.per_minute),
             mailout_path: c.mailout_path.clone().unwrap_or(d.mailout_path),
         })
     }
 
+    /// The session key: from the environment variable the profile names
+    /// (`CFP_JWT_SIGNING_KEY`), else `session.key` beside the state.
     pub fn jwt_signing_key(&self) -> Option<String> {
         let var = self
             .target
             .jwt_signing_key_env
             .as_deref()
             .unwrap_or("CFP_JWT_SIGNING_KEY");
-        std::env::var(var).ok().filter(|v| !v.is_empty())
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| self.state_layout()?.read_session_key())
     }
 }
 

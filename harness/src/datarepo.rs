@@ -12,6 +12,31 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Every sheet the new stack opens at boot (new-stack.md §2): each needs its
+/// `.gitsheets/<sheet>.toml`, even when empty, or the stack refuses to start.
+pub const SHEETS: [&str; 12] = [
+    "people",
+    "projects",
+    "project-memberships",
+    "project-updates",
+    "project-buzz",
+    "blog-posts",
+    "tags",
+    "tag-assignments",
+    "slug-history",
+    "revocations",
+    "help-wanted-roles",
+    "help-wanted-interest",
+];
+
+/// The sheets `snap` does not declare, in the contract's order.
+pub fn undeclared_sheets(snap: &Snapshot) -> Vec<&'static str> {
+    SHEETS
+        .into_iter()
+        .filter(|s| !snap.sheets.contains_key(*s))
+        .collect()
+}
+
 /// A data repo on disk (a local bare repository, or a clone of a remote one).
 #[derive(Debug)]
 pub struct DataRepo {

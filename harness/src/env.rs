@@ -38,6 +38,11 @@ pub struct Environment {
     pub claim: crate::claim::ClaimSetup,
     claim_run: OnceCell<Arc<crate::claim::checks::ClaimRun>>,
     legacy_keys: Mutex<HashMap<Entity, Arc<BTreeMap<String, String>>>>,
+    /// The stack, when the suite started it: its log goes beside failures, and its exit is
+    /// noticed.
+    pub stack: Option<Arc<crate::stack::RunningStack>>,
+    /// How every request presents itself to the stack's rate limits.
+    pub policy: crate::identity::ClientPolicy,
 }
 
 impl Environment {
@@ -50,6 +55,8 @@ impl Environment {
         identity: serde_json::Value,
     ) -> Result<Self, Error> {
         let checksums_at_start = legacy.checksums().await?;
+        let policy = crate::identity::ClientPolicy::varied(target.base_url());
+        let target = target.with_policy(policy.clone());
         Ok(Environment {
             name,
             legacy,
@@ -67,54 +74,21 @@ impl Environment {
             claim: crate::claim::ClaimSetup::default(),
             claim_run: OnceCell::new(),
             legacy_keys: Mutex::new(HashMap::new()),
+            stack: None,
+            policy,
         })
     }
 
-    /// An environment from a profile: a real laddr copy and a running new stack.
+    /// An environment from a profile: a real laddr copy and the new stack, running or
+    /// started by the suite ([`crate::external`]).
     pub async fn external(profile: &Profile) -> Result<Self, Error> {
-        let url = profile.legacy.url.as_deref().ok_or_else(|| {
-            Error::Config("no legacy database for `run` (hint: set LADDR_DATABASE_URL or [legacy] url in the profile)".into())
-        })?;
-        let base = profile.target.base_url.as_deref().ok_or_else(|| {
-            Error::Config(
-                "no new stack to check (hint: set CUTOVER_TARGET_URL or [target] base_url)".into(),
-            )
-        })?;
-        let repo = profile.target.data_repo.as_deref().ok_or_else(|| {
-            Error::Config("no data repo (hint: set CUTOVER_DATA_REPO or [target] data_repo to the bare repo or its git URL)".into())
-        })?;
-        if let Some(image) = &profile.target.image {
-            return Err(Error::Config(format!(
-                "starting the new stack from the image {image} is not supported yet (hint: start it yourself and set [target] base_url)"
-            )));
-        }
-        let legacy = LegacyDb::connect_read_only(url).await?;
-        let target = TargetClient::new(base)?;
-        let repo = {
-            let (repo, branch) = (repo.to_string(), profile.branch().to_string());
-            tokio::task::spawn_blocking(move || DataRepo::open(&repo, &branch))
-                .await
-                .map_err(|e| Error::Config(e.to_string()))??
-        };
-        let identity = serde_json::json!({
-            "legacy": { "database": legacy.display, "serverVersion": legacy.server_version().await? },
-            "target": { "baseUrl": base, "dataRepoBranch": repo.branch },
-        });
-        let name = profile.name.clone().unwrap_or_else(|| "external".into());
-        let saml = profile.saml_setup()?;
-        let claim = profile.claim_setup().await?;
-        let mut env = Environment::new(
-            name,
-            legacy,
-            target,
-            repo,
-            profile.target.private_store.clone(),
-            identity,
-        )
-        .await?;
-        env.saml = saml;
-        env.claim = claim;
-        Ok(env)
+        crate::external::environment(profile).await
+    }
+
+    /// Present every request of the run this way (the target client included).
+    pub fn set_policy(&mut self, policy: crate::identity::ClientPolicy) {
+        self.target = self.target.with_policy(policy.clone());
+        self.policy = policy;
     }
 
     /// The data repo's records, read once per run.
@@ -143,10 +117,7 @@ impl Environment {
     }
 
     /// The account-claim context: the people each scenario acts as, chosen once per run.
-    pub async fn claim_run(
-        &self,
-        rotate_client_ip: bool,
-    ) -> Result<Arc<crate::claim::checks::ClaimRun>, Error> {
+    pub async fn claim_run(&self) -> Result<Arc<crate::claim::checks::ClaimRun>, Error> {
         self.claim_run
             .get_or_try_init(|| async {
                 let snap = self.snapshot().await?;
@@ -157,7 +128,7 @@ impl Environment {
                     cast,
                     self.claim.clone(),
                     self.target.base_url(),
-                    rotate_client_ip,
+                    self.policy.clone(),
                     self.data_repo.clone(),
                     self.private_store.clone(),
                 )?;
@@ -221,7 +192,7 @@ impl Environment {
                 let started = std::time::Instant::now();
                 let map = crate::redirects::map::generate(&self.legacy, &snap, slack_team_host).await?;
                 let generated = started.elapsed().as_secs_f64();
-                let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, None)?;
+                let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, Some(self.policy.clone()))?;
                 let started = std::time::Instant::now();
                 let results = checker.check_all(&map, concurrency).await;
                 let secs = started.elapsed().as_secs_f64();
@@ -247,7 +218,7 @@ impl Environment {
                 let users = crate::saml::legacy_users(&self.legacy).await?;
                 let snap = self.snapshot().await?;
                 let subjects = crate::saml::subjects(&users, &snap);
-                let run = crate::saml::flow::collect(self.target.base_url(), &self.saml, subjects, concurrency, self.target.client_ip()).await?;
+                let run = crate::saml::flow::collect(self.target.base_url(), &self.saml, subjects, concurrency, &self.policy).await?;
                 println!(
                     "saml: {} users asserted (IdP-initiated) and {} SP-initiated flows in {:.2} s ({:.0} users/s)",
                     run.idp.len(),

@@ -26,6 +26,17 @@ pub enum Error {
     #[error("new stack at {url}: {message}")]
     Target { url: String, message: String },
 
+    #[error("the new stack ({provider}): {message}{}", if log.is_empty() { String::new() } else { format!("\nits last log lines:\n{log}") })]
+    Stack {
+        provider: String,
+        message: String,
+        log: String,
+    },
+
+    /// Not a verdict: the stack's rate limit kept a check from being made.
+    #[error("{what}: {message}")]
+    RateLimited { what: String, message: String },
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -35,6 +46,10 @@ pub enum Error {
 }
 
 impl Error {
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::RateLimited { .. })
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

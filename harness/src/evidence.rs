@@ -13,7 +13,16 @@ pub enum Outcome {
     Advisory,
     /// Breaks continuity: fails the scenario.
     Fail,
+    /// The check could not be made for a reason that is no verdict on the stack (its rate
+    /// limit): the scenario is "not checked", never failed.
+    NotChecked,
 }
+
+/// How a "not checked" result reads, so the recorder knows it from a failure.
+pub const NOT_CHECKED: &str = "not checked: ";
+
+/// Words every rate-limit error carries ([`crate::identity::SendError`]).
+pub const RATE_LIMIT_MARK: &str = "rate limited (HTTP 429)";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
@@ -69,7 +78,22 @@ impl Evidence {
     }
 
     pub fn failed(&self) -> bool {
-        self.outcome == Outcome::Fail
+        matches!(self.outcome, Outcome::Fail | Outcome::NotChecked)
+    }
+
+    /// A check that could not be made: "not checked" when the stack's rate limit stopped it,
+    /// a failure otherwise (an answer that is wrong, missing or unreadable is a finding).
+    pub fn could_not(check: &str, why: impl std::fmt::Display) -> Self {
+        let why = why.to_string();
+        if why.contains(RATE_LIMIT_MARK) {
+            Evidence::new(
+                check,
+                Outcome::NotChecked,
+                format!("could not check: {why}"),
+            )
+        } else {
+            Evidence::new(check, Outcome::Fail, format!("could not check: {why}"))
+        }
     }
 
     /// The evidence as a step result: `Err` with the headline and details when it failed.
@@ -83,7 +107,11 @@ impl Evidence {
 
     /// The evidence as text, for a console or a step failure message.
     pub fn render(&self) -> String {
-        let mut out = self.headline.clone();
+        let mut out = if self.outcome == Outcome::NotChecked {
+            format!("{NOT_CHECKED}{}", self.headline)
+        } else {
+            self.headline.clone()
+        };
         for d in &self.details {
             out.push_str("\n  ");
             out.push_str(d);
@@ -138,6 +166,11 @@ mod tests {
 pub enum Status {
     Passed,
     Failed,
+    /// A step could not check (the stack's rate limit): no verdict either way.
+    NotChecked,
+    /// Left out on purpose by the profile (a scenario that writes, where writes are not
+    /// allowed): listed, never counted as passed or failed.
+    NotRun,
 }
 
 /// One scenario's result with its evidence, as the reports show it.
@@ -158,6 +191,10 @@ pub struct ScenarioResult {
     #[serde(default)]
     pub steps: Vec<StepResult>,
     pub evidence: Vec<Evidence>,
+    /// The new stack's log lines (redacted) from while a failed scenario ran, when the
+    /// suite started the stack: the cause a bare "HTTP 500" does not say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack_log: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,78 +3,15 @@
 //! limits — it rotates its `X-Forwarded-For` identity per request in rehearsal, or paces
 //! itself against a real stack, and when a 429 still comes back it waits as told and says so.
 
+use crate::identity::{ClientPolicy, RequestClass, SendError};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Answers larger than this are an error (a flow's answers are a few KiB; see
 /// [`Browser::with_max_body`] for the one that lists people).
 pub const MAX_BODY: usize = 1024 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(15);
-/// 429s retried per request before the request is reported as rate limited.
-const RETRIES_ON_429: usize = 2;
-/// The longest a `Retry-After` is honoured.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(65);
-
-/// How requests present themselves to the stack's per-IP rate limits.
-#[derive(Clone, Debug)]
-pub enum Identity {
-    /// No header (a real run): requests go at most `per_minute` a minute, shared by every
-    /// browser made from the same [`Pace`].
-    Paced(Arc<Pace>),
-    /// A fresh address from 198.18.0.0/15 per request (rehearsal): only a header.
-    Rotating(Arc<AtomicUsize>),
-}
-
-/// A shared request budget: one request every `60 s / per_minute`.
-#[derive(Debug)]
-pub struct Pace {
-    interval: Duration,
-    next: tokio::sync::Mutex<Instant>,
-}
-
-impl Pace {
-    pub fn new(per_minute: u32) -> Arc<Self> {
-        Arc::new(Pace {
-            interval: Duration::from_secs(60) / per_minute.max(1),
-            next: tokio::sync::Mutex::new(Instant::now()),
-        })
-    }
-
-    async fn wait(&self) {
-        let mut next = self.next.lock().await;
-        let now = Instant::now();
-        if *next > now {
-            tokio::time::sleep(*next - now).await;
-        }
-        *next = Instant::now() + self.interval;
-    }
-}
-
-impl Identity {
-    pub fn rotating() -> Self {
-        Identity::Rotating(Arc::new(AtomicUsize::new(0)))
-    }
-
-    async fn next(&self) -> Option<String> {
-        match self {
-            Identity::Paced(p) => {
-                p.wait().await;
-                None
-            }
-            Identity::Rotating(n) => {
-                let n = n.fetch_add(1, Ordering::Relaxed);
-                // 198.18.0.0/15, the benchmarking range (RFC 2544): 130,048 addresses, only
-                // ever a header value, never contacted.
-                let (second, third, host) =
-                    (18 + (n / (254 * 256)) % 2, (n / 254) % 256, n % 254 + 1);
-                Some(format!("198.{second}.{third}.{host}"))
-            }
-        }
-    }
-}
 
 /// One answer.
 #[derive(Debug, Clone, Default)]
@@ -128,11 +65,15 @@ impl Reply {
         Some(rest.split('?').next().unwrap_or(rest).to_string())
     }
 
-    /// The JSON body without `metadata` (timestamps), to compare answers.
-    pub fn body_without_metadata(&self) -> Value {
+    /// The JSON body without what differs on every answer (new-stack.md §5: `metadata`
+    /// and `error.traceId`), to compare answers.
+    pub fn body_without_per_request_fields(&self) -> Value {
         let mut v = self.json.clone().unwrap_or(Value::Null);
         if let Some(o) = v.as_object_mut() {
             o.remove("metadata");
+            if let Some(e) = o.get_mut("error").and_then(Value::as_object_mut) {
+                e.remove("traceId");
+            }
         }
         v
     }
@@ -143,8 +84,8 @@ impl Reply {
 pub enum HttpError {
     #[error("{0}")]
     Failed(String),
-    #[error("{what}: rate limited (HTTP 429) {tries} times in a row — the stack's limit, not a verdict on the check (hint: lower [claim] per_minute or raise the harness client's limit)")]
-    RateLimited { what: String, tries: usize },
+    #[error("{what}: {message}")]
+    RateLimited { what: String, message: String },
 }
 
 /// A cookie-keeping client for one flow.
@@ -152,13 +93,13 @@ pub enum HttpError {
 pub struct Browser {
     base: reqwest::Url,
     http: reqwest::Client,
-    identity: Identity,
+    policy: ClientPolicy,
     max_body: usize,
     pub jar: BTreeMap<String, String>,
 }
 
 impl Browser {
-    pub fn new(base_url: &str, identity: Identity) -> Result<Self, crate::Error> {
+    pub fn new(base_url: &str, policy: ClientPolicy) -> Result<Self, crate::Error> {
         let base = reqwest::Url::parse(base_url).map_err(|e| crate::Error::Target {
             url: base_url.into(),
             message: e.to_string(),
@@ -175,7 +116,7 @@ impl Browser {
         Ok(Browser {
             base,
             http,
-            identity,
+            policy,
             max_body: MAX_BODY,
             jar: BTreeMap::new(),
         })
@@ -272,44 +213,34 @@ impl Browser {
         make: impl Fn() -> reqwest::RequestBuilder,
         what: &str,
     ) -> Result<Reply, HttpError> {
-        let mut limited = 0;
-        loop {
-            let mut req = make();
-            if let Some(ip) = self.identity.next().await {
-                req = req.header("x-forwarded-for", ip);
-            }
-            if !self.jar.is_empty() {
-                let c = self
-                    .jar
-                    .iter()
-                    .map(|(n, v)| format!("{n}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                req = req.header("cookie", c);
-            }
-            let started = Instant::now();
-            let mut resp = req.send().await.map_err(|e| {
-                HttpError::Failed(format!("{what}: {}", crate::target::describe(&e)))
-            })?;
-            let status = resp.status().as_u16();
-            if status == 429 {
-                limited += 1;
-                if limited > RETRIES_ON_429 {
-                    return Err(HttpError::RateLimited {
-                        what: what.to_string(),
-                        tries: limited,
-                    });
+        let cookie = (!self.jar.is_empty()).then(|| {
+            self.jar
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+        let with_cookie = || match &cookie {
+            Some(c) => make().header("cookie", c),
+            None => make(),
+        };
+        let (method, path) = what.split_once(' ').unwrap_or(("GET", what));
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let class = RequestClass::of(&method, path);
+        let started = Instant::now();
+        let (mut resp, limited) = crate::identity::send(&self.policy, class, with_cookie)
+            .await
+            .map_err(|e| match e {
+                SendError::Failed(e) => {
+                    HttpError::Failed(format!("{what}: {}", crate::target::describe(&e)))
                 }
-                let wait = resp
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map_or(Duration::from_secs(5), Duration::from_secs)
-                    .min(MAX_RETRY_AFTER);
-                tokio::time::sleep(wait).await;
-                continue;
-            }
+                limited => HttpError::RateLimited {
+                    what: what.to_string(),
+                    message: limited.to_string(),
+                },
+            })?;
+        {
+            let status = resp.status().as_u16();
             let location = resp
                 .headers()
                 .get("location")
@@ -386,13 +317,13 @@ mod tests {
             .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
             .mount(&server)
             .await;
-        let b = Browser::new(&server.uri(), Identity::rotating()).unwrap();
+        let b = Browser::new(&server.uri(), ClientPolicy::varied(&server.uri())).unwrap();
         let err = b
             .post_json("/always", &serde_json::json!({}))
             .await
             .unwrap_err();
         assert!(
-            matches!(err, HttpError::RateLimited { tries: 3, .. }),
+            matches!(err, HttpError::RateLimited { .. }) && err.to_string().contains("3 times"),
             "{err}"
         );
         assert!(err.to_string().contains("rate limited (HTTP 429)"), "{err}");
@@ -426,8 +357,13 @@ mod tests {
             )
             .mount(&server)
             .await;
-        let pace = Pace::new(600); // one per 100 ms
-        let mut b = Browser::new(&server.uri(), Identity::Paced(pace)).unwrap();
+        // One read per 100 ms.
+        let policy = ClientPolicy::paced(crate::identity::Limits {
+            auth: 600,
+            write: 600,
+            read: 600,
+        });
+        let mut b = Browser::new(&server.uri(), policy).unwrap();
         b.jar.insert("b".into(), "old".into());
         let started = Instant::now();
         for _ in 0..3 {

@@ -9,6 +9,8 @@
 //! * [`saml`] — Slack SAML continuity: expected and actual assertions, verified.
 //! * [`claim`] — sign-in and account claim against mocked GitHub and Resend.
 //! * [`http`] — a cookie-keeping, rate-limit-aware client for session flows.
+//! * [`identity`] — how every request presents itself to the stack's rate limits.
+//! * [`stack`] — the new stack started by the suite (an image or a command).
 //! * [`evidence`] — what every check saw, redacted when it is built.
 
 pub mod accounts;
@@ -19,8 +21,10 @@ pub mod env;
 pub mod error;
 pub mod evidence;
 pub mod exit;
+pub mod external;
 pub mod freeze;
 pub mod http;
+pub mod identity;
 pub mod legacy;
 pub mod mapping;
 pub mod preflight;
@@ -29,6 +33,8 @@ pub mod reconcile;
 pub mod redact;
 pub mod redirects;
 pub mod saml;
+pub mod stack;
+pub mod state_layout;
 pub mod suite;
 pub mod target;
 pub mod waiver;

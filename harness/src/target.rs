@@ -2,6 +2,7 @@
 //! response, and turns health and readiness into evidence.
 
 use crate::evidence::{Evidence, Outcome};
+use crate::identity::{ClientPolicy, RequestClass};
 use crate::Error;
 use serde_json::Value;
 use std::time::Duration;
@@ -15,8 +16,8 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 pub struct TargetClient {
     base: reqwest::Url,
     http: reqwest::Client,
-    /// Sent as `X-Forwarded-For` so each scenario has its own rate-limit bucket (rehearsal).
-    client_ip: Option<String>,
+    /// How requests present themselves to the stack's rate limits.
+    policy: ClientPolicy,
 }
 
 /// One HTTP answer, body parsed as JSON when it is JSON.
@@ -55,23 +56,22 @@ impl TargetClient {
                 message: e.to_string(),
             })?;
         Ok(TargetClient {
+            policy: ClientPolicy::varied(base.as_str()),
             base,
             http,
-            client_ip: None,
         })
     }
 
-    /// The same client with its own `X-Forwarded-For` identity.
-    pub fn with_client_ip(&self, ip: impl Into<String>) -> Self {
+    /// The same client under another request policy (the run's).
+    pub fn with_policy(&self, policy: ClientPolicy) -> Self {
         TargetClient {
-            client_ip: Some(ip.into()),
+            policy,
             ..self.clone()
         }
     }
 
-    /// The `X-Forwarded-For` identity this client sends, if any.
-    pub fn client_ip(&self) -> Option<String> {
-        self.client_ip.clone()
+    pub fn policy(&self) -> &ClientPolicy {
+        &self.policy
     }
 
     pub fn base_url(&self) -> &str {
@@ -91,14 +91,23 @@ impl TargetClient {
             .base
             .join(path)
             .map_err(|e| self.err(format!("{path}: {e}")))?;
-        let mut req = self.http.get(url).header("accept", "application/json");
-        if let Some(ip) = &self.client_ip {
-            req = req.header("x-forwarded-for", ip);
-        }
-        let mut resp = req
-            .send()
+        let class = RequestClass::of(&reqwest::Method::GET, url.path());
+        let make = || {
+            self.http
+                .get(url.clone())
+                .header("accept", "application/json")
+        };
+        let (mut resp, _) = crate::identity::send(&self.policy, class, make)
             .await
-            .map_err(|e| self.err(format!("GET {path}: {}", describe(&e))))?;
+            .map_err(|e| match e {
+                crate::identity::SendError::Failed(e) => {
+                    self.err(format!("GET {path}: {}", describe(&e)))
+                }
+                limited => Error::RateLimited {
+                    what: format!("GET {path}"),
+                    message: limited.to_string(),
+                },
+            })?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
         let mut truncated = false;

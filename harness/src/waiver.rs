@@ -66,13 +66,23 @@ pub struct Decision {
     pub expired: Vec<Waiver>,
 }
 
-/// Decide the verdict. `legacy_written` and `cannot_run` override any waiver.
+/// What went wrong around the scenarios, each overriding any waiver.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunState {
+    /// A legacy table changed, or the stack died mid-run: NO-GO.
+    pub broken: bool,
+    /// Feature files that could not be read: the suite cannot run.
+    pub cannot_run: bool,
+}
+
+/// Decide the verdict. A broken run is NO-GO and unreadable features cannot run, whatever
+/// the waivers; a failure not waived is NO-GO; a scenario that could not be checked leaves
+/// the run incomplete (cannot run) unless something failed.
 pub fn decide(
     scenarios: &[ScenarioResult],
     waivers: &[Waiver],
     today: time::Date,
-    legacy_written: bool,
-    cannot_run: bool,
+    run: RunState,
 ) -> Decision {
     let (active, expired): (Vec<&Waiver>, Vec<&Waiver>) = waivers
         .iter()
@@ -85,10 +95,14 @@ pub fn decide(
             None => unwaived += 1,
         }
     }
-    let verdict = if cannot_run || scenarios.is_empty() {
+    let checked = scenarios.iter().any(|s| s.status != Status::NotRun);
+    let incomplete = scenarios.iter().any(|s| s.status == Status::NotChecked);
+    let verdict = if run.cannot_run || !checked {
         Verdict::CannotRun
-    } else if unwaived > 0 || legacy_written {
+    } else if unwaived > 0 || run.broken {
         Verdict::NoGo
+    } else if incomplete {
+        Verdict::CannotRun
     } else if !applied.is_empty() {
         Verdict::GoWithWaivers
     } else {
@@ -122,6 +136,7 @@ mod tests {
             duration_ms: 0,
             steps: vec![],
             evidence: vec![],
+            stack_log: vec![],
         }
     }
 
@@ -139,26 +154,57 @@ mod tests {
         let today = time::macros::date!(2026 - 11 - 22);
         let runs = [sc("a", true), sc("b", false)];
         assert_eq!(
-            decide(&runs, &[], today, false, false).verdict,
+            decide(&runs, &[], today, RunState::default()).verdict,
             Verdict::NoGo
         );
-        let d = decide(&runs, &[w("a", "2026-11-22")], today, false, false);
+        let d = decide(&runs, &[w("a", "2026-11-22")], today, RunState::default());
         assert_eq!(d.verdict, Verdict::GoWithWaivers);
         assert_eq!(d.applied.len(), 1);
-        let d = decide(&runs, &[w("a", "2026-11-21")], today, false, false);
+        let d = decide(&runs, &[w("a", "2026-11-21")], today, RunState::default());
         assert_eq!((d.verdict, d.expired.len()), (Verdict::NoGo, 1));
         assert_eq!(
-            decide(&[sc("b", false)], &[], today, false, false).verdict,
+            decide(&[sc("b", false)], &[], today, RunState::default()).verdict,
             Verdict::Go
         );
         assert_eq!(
-            decide(&[sc("b", false)], &[], today, true, false).verdict,
+            decide(
+                &[sc("b", false)],
+                &[],
+                today,
+                RunState {
+                    broken: true,
+                    ..Default::default()
+                }
+            )
+            .verdict,
             Verdict::NoGo,
             "a legacy write is never waived"
         );
         assert_eq!(
-            decide(&[], &[], today, false, false).verdict,
+            decide(&[], &[], today, RunState::default()).verdict,
             Verdict::CannotRun
+        );
+    }
+
+    #[test]
+    fn not_checked_leaves_the_run_incomplete_and_not_run_is_neither_pass_nor_fail() {
+        let today = time::macros::date!(2026 - 11 - 22);
+        let with = |status: Status| {
+            let mut s = sc("c", false);
+            s.status = status;
+            s
+        };
+        let d = |s: &[ScenarioResult]| decide(s, &[], today, RunState::default()).verdict;
+        assert_eq!(
+            d(&[sc("b", false), with(Status::NotChecked)]),
+            Verdict::CannotRun
+        );
+        assert_eq!(d(&[sc("a", true), with(Status::NotChecked)]), Verdict::NoGo);
+        assert_eq!(d(&[sc("b", false), with(Status::NotRun)]), Verdict::Go);
+        assert_eq!(
+            d(&[with(Status::NotRun)]),
+            Verdict::CannotRun,
+            "nothing was checked"
         );
     }
 

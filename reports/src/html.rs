@@ -79,6 +79,7 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
             Outcome::Pass => badge("b-pass", "pass"),
             Outcome::Advisory => badge("b-adv", "advisory"),
             Outcome::Fail => badge("b-fail", "fail"),
+            Outcome::NotChecked => badge("b-adv", "not checked"),
         };
         let _ = write!(
             out,
@@ -90,6 +91,13 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
             let _ = write!(out, "<pre>{}</pre>", e(&ev.details.join("\n")));
         }
         out.push_str("</div>");
+    }
+    if !s.stack_log.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"ev\"><b>the new stack's log while this ran</b><pre>{}</pre></div>",
+            e(&s.stack_log.join("\n"))
+        );
     }
     out.push_str("</details>");
 }

@@ -27,6 +27,18 @@ pub fn render(r: &RunReport) -> String {
                 ));
                 st
             }
+            Status::NotChecked | Status::NotRun => {
+                let mut st = TestCaseStatus::skipped();
+                st.set_message(
+                    s.message
+                        .as_deref()
+                        .unwrap_or("not run")
+                        .lines()
+                        .next()
+                        .unwrap_or(""),
+                );
+                st
+            }
         };
         let mut case = TestCase::new(s.scenario.clone(), status);
         case.set_classname(s.rule.clone().unwrap_or_else(|| s.feature.clone()));

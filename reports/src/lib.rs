@@ -36,6 +36,8 @@ pub struct RunReport {
     pub parse_errors: Vec<String>,
     /// Tables whose checksum changed during the run.
     pub legacy_writes: Vec<serde_json::Value>,
+    /// What went wrong with the run itself (the new stack exited mid-run): each is NO-GO.
+    pub run_problems: Vec<String>,
 }
 
 /// A feature's measured time against its budget.
@@ -49,13 +51,10 @@ pub struct BudgetLine {
 }
 
 impl RunReport {
+    /// Scenarios passed and failed; the rest were not checked or not run.
     pub fn counts(&self) -> (usize, usize) {
-        let failed = self
-            .scenarios
-            .iter()
-            .filter(|s| s.status == Status::Failed)
-            .count();
-        (self.scenarios.len() - failed, failed)
+        let n = |st: Status| self.scenarios.iter().filter(|s| s.status == st).count();
+        (n(Status::Passed), n(Status::Failed))
     }
 
     /// Time per feature (sum of its scenarios) against the budget its tags state.
@@ -100,8 +99,16 @@ pub const ARTIFACTS: [&str; 6] = [
     "report.html",
 ];
 
+/// The new stack's own log, redacted, when the suite started the stack.
+pub const STACK_LOG: &str = "stack.log";
+
 /// Files steps may write during a run; signed when present. Cleared before each run.
-pub const OPTIONAL_ARTIFACTS: [&str; 3] = ["redirect-map.csv", "redirects.csv", "redirects.json"];
+pub const OPTIONAL_ARTIFACTS: [&str; 4] = [
+    "redirect-map.csv",
+    "redirects.csv",
+    "redirects.json",
+    STACK_LOG,
+];
 
 /// Remove what an earlier run left in `dir` that this run's bundle could mistake for its own.
 pub fn clear_previous(dir: &Path) {

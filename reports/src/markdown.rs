@@ -25,15 +25,15 @@ pub fn render(r: &RunReport) -> String {
     let mut per_feature: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut per_phase: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for s in &r.scenarios {
-        let ok = s.status == Status::Passed;
         for e in [
             per_feature.entry(&s.feature).or_default(),
             per_phase.entry(RunReport::phase_of(s)).or_default(),
         ] {
-            if ok {
-                e.0 += 1
-            } else {
-                e.1 += 1
+            match s.status {
+                Status::Passed => e.0 += 1,
+                Status::Failed => e.1 += 1,
+                // Not checked or not run: counted apart, in the list below.
+                Status::NotChecked | Status::NotRun => {}
             }
         }
     }

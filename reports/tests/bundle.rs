@@ -75,6 +75,7 @@ fn report() -> RunReport {
         ],
         parse_errors: vec![],
         legacy_writes: vec![],
+        run_problems: vec![],
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 async fn run(w: &CutoverWorld) -> Result<Arc<ClaimRun>, Failure> {
     w.env()
-        .claim_run(w.ctx.vary_client_ip)
+        .claim_run()
         .await
         .map_err(|e| could_not("sign-in cast", e))
 }

@@ -14,6 +14,7 @@ use std::time::Instant;
 #[derive(Default)]
 struct Partial {
     started: Option<Instant>,
+    started_at: Option<std::time::SystemTime>,
     step_started: Option<Instant>,
     failed_step: Option<String>,
     message: Option<String>,
@@ -66,7 +67,10 @@ impl Recorder {
         let key = scenario_key(&feature.name, rule.map(|r| r.name.as_str()), &sc.name);
         let part = self.partial.entry(key.clone()).or_default();
         match ev {
-            Scenario::Started => part.started = Some(Instant::now()),
+            Scenario::Started => {
+                part.started = Some(Instant::now());
+                part.started_at = Some(std::time::SystemTime::now());
+            }
             Scenario::Step(_, Step::Started) | Scenario::Background(_, Step::Started) => {
                 part.step_started = Some(Instant::now())
             }
@@ -114,10 +118,12 @@ impl Recorder {
                     rule: rule.map(|r| r.name.clone()),
                     scenario: sc.name.clone(),
                     tags,
-                    status: if part.failed_step.is_some() {
-                        Status::Failed
-                    } else {
-                        Status::Passed
+                    status: match (&part.failed_step, &part.message) {
+                        (None, _) => Status::Passed,
+                        (Some(_), Some(m)) if m.starts_with(harness::evidence::NOT_CHECKED) => {
+                            Status::NotChecked
+                        }
+                        (Some(_), _) => Status::Failed,
                     },
                     failed_step: part.failed_step,
                     message: part.message.map(|m| redact(&m)),
@@ -127,7 +133,12 @@ impl Recorder {
                         .unwrap_or(0),
                     steps: part.steps,
                     evidence,
+                    stack_log: Vec::new(),
                 };
+                let mut result = result;
+                if result.status != Status::Passed {
+                    result.stack_log = self.stack_lines(part.started_at);
+                }
                 let mut results = self.results.lock().expect("results lock");
                 let done = results.len() + 1;
                 print_line(&result, done, self.total);
@@ -138,10 +149,25 @@ impl Recorder {
     }
 }
 
+/// Stack log lines shown beside a failure.
+const STACK_LINES: usize = 20;
+
+impl Recorder {
+    /// The stack's log lines since a scenario started, when the suite started the stack.
+    fn stack_lines(&self, since: Option<std::time::SystemTime>) -> Vec<String> {
+        match (&self.ctx.env.stack, since) {
+            (Some(stack), Some(t)) => stack.log.since(t, STACK_LINES),
+            _ => Vec::new(),
+        }
+    }
+}
+
 fn print_line(r: &ScenarioResult, done: usize, total: usize) {
     let status = match r.status {
         Status::Passed => "PASS",
         Status::Failed => "FAIL",
+        Status::NotChecked => "NOT CHECKED",
+        Status::NotRun => "NOT RUN",
     };
     let rule = r
         .rule
@@ -158,10 +184,13 @@ fn print_line(r: &ScenarioResult, done: usize, total: usize) {
         "{status} [{done}/{total}] {phase} {}{rule} › {} ({} ms)",
         r.feature, r.scenario, r.duration_ms
     );
-    if r.status == Status::Failed {
+    if matches!(r.status, Status::Failed | Status::NotChecked) {
         println!("     step: {}", r.failed_step.as_deref().unwrap_or("?"));
         for line in r.message.as_deref().unwrap_or("").lines() {
             println!("     {line}");
+        }
+        for line in r.stack_log.iter().rev().take(5).rev() {
+            println!("     stack: {line}");
         }
     }
 }

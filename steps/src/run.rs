@@ -17,8 +17,6 @@ pub struct RunOptions {
     /// Tag expression (`@T-0 and not @slow`).
     pub tags: Option<String>,
     pub concurrency: usize,
-    /// Give every scenario its own X-Forwarded-For (rehearsal only).
-    pub vary_client_ip: bool,
     /// Fail (not advise) on GitHub-linked persons still holding a legacy password.
     pub strict_drain: bool,
     /// A freeze recorded by an earlier run, to compare against.
@@ -37,6 +35,8 @@ pub struct RunOutcome {
     pub parse_errors: Vec<String>,
     /// Tables whose checksum changed during the run: the legacy database was written.
     pub checksum_changes: Vec<ChecksumChange>,
+    /// The run itself went wrong (the new stack exited): NO-GO, said plainly.
+    pub run_problems: Vec<String>,
     pub started: SystemTime,
     pub finished: SystemTime,
     pub decision: harness::waiver::Decision,
@@ -45,6 +45,12 @@ pub struct RunOutcome {
 impl RunOutcome {
     pub fn failed(&self) -> impl Iterator<Item = &ScenarioResult> {
         self.scenarios.iter().filter(|s| s.status == Status::Failed)
+    }
+
+    pub fn not_checked(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios
+            .iter()
+            .filter(|s| s.status == Status::NotChecked)
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -69,13 +75,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         None => None,
     };
     let ctx = Arc::new(
-        RunContext::new(
-            env.clone(),
-            opts.vary_client_ip,
-            opts.strict_drain,
-            opts.freeze_file.clone(),
-        )
-        .with_output(
+        RunContext::new(env.clone(), opts.strict_drain, opts.freeze_file.clone()).with_output(
             opts.report_dir.clone(),
             opts.slack_team_host.clone(),
             opts.concurrency,
@@ -110,18 +110,35 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         .changes_since(&env.checksums_at_start);
     let scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
     let parse_errors = std::mem::take(&mut *parse_errors.lock().expect("lock"));
+    let run_problems: Vec<String> = env
+        .stack
+        .as_ref()
+        .and_then(|s| s.exited())
+        .map(|why| {
+            let tail = env
+                .stack
+                .as_ref()
+                .map(|s| s.log.tail(5).join(" | "))
+                .unwrap_or_default();
+            format!("the new stack exited during the run ({why}); its last log lines: {tail}")
+        })
+        .into_iter()
+        .collect();
     let today = time::OffsetDateTime::now_utc().date();
     let decision = harness::waiver::decide(
         &scenarios,
         &opts.waivers,
         today,
-        !checksum_changes.is_empty(),
-        !parse_errors.is_empty(),
+        harness::waiver::RunState {
+            broken: !checksum_changes.is_empty() || !run_problems.is_empty(),
+            cannot_run: !parse_errors.is_empty(),
+        },
     );
     Ok(RunOutcome {
         scenarios,
         parse_errors,
         checksum_changes,
+        run_problems,
         started,
         finished,
         decision,

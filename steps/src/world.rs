@@ -3,7 +3,6 @@
 use harness::env::Environment;
 use harness::evidence::{Collector, Evidence, Failure};
 use harness::target::TargetClient;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// What every scenario of one run shares.
@@ -11,8 +10,6 @@ pub struct RunContext {
     pub env: Arc<Environment>,
     /// Evidence by scenario key (`feature › rule › scenario`), read by the recorder.
     pub evidence: Collector,
-    /// Give each scenario its own client identity for rate limits (rehearsal).
-    pub vary_client_ip: bool,
     /// Policy: a GitHub-linked person holding a legacy password fails instead of advising.
     pub strict_drain: bool,
     /// A freeze recorded by an earlier run.
@@ -22,26 +19,22 @@ pub struct RunContext {
     pub slack_team_host: String,
     /// Requests at once when a step checks many URLs.
     pub concurrency: usize,
-    next_client: AtomicUsize,
 }
 
 impl RunContext {
     pub fn new(
         env: Arc<Environment>,
-        vary_client_ip: bool,
         strict_drain: bool,
         freeze_file: Option<std::path::PathBuf>,
     ) -> Self {
         RunContext {
             env,
             evidence: Collector::default(),
-            vary_client_ip,
             strict_drain,
             freeze_file,
             report_dir: None,
             slack_team_host: harness::config::DEFAULT_SLACK_TEAM_HOST.into(),
             concurrency: 16,
-            next_client: AtomicUsize::new(1),
         }
     }
 
@@ -99,12 +92,7 @@ impl CutoverWorld {
                     "no run in progress: start features through steps::run".into(),
                 )
             })?;
-        let mut target = ctx.env.target.clone();
-        if ctx.vary_client_ip {
-            // TEST-NET-1 addresses: only ever a header value, never contacted.
-            let n = ctx.next_client.fetch_add(1, Ordering::Relaxed);
-            target = target.with_client_ip(format!("192.0.2.{}", n % 250 + 1));
-        }
+        let target = ctx.env.target.clone();
         Ok(CutoverWorld {
             ctx,
             target,
@@ -141,11 +129,7 @@ impl CutoverWorld {
 
 /// A step that could not even check: a failure saying why.
 pub fn could_not(check: &str, e: impl std::fmt::Display) -> Failure {
-    Failure(Box::new(Evidence::new(
-        check,
-        harness::evidence::Outcome::Fail,
-        format!("could not check: {e}"),
-    )))
+    Failure(Box::new(Evidence::could_not(check, e)))
 }
 
 /// The key the recorder and the World agree on.

@@ -6,7 +6,7 @@ use super::mock::{FlowLog, GithubIdentity, Mocks};
 use super::{stats, Cast, ClaimSetup, EmailMatch, Member, Role, CLAIM_COOKIE};
 use crate::datarepo::{DataRepo, Snapshot};
 use crate::evidence::{Evidence, Outcome};
-use crate::http::{Browser, Identity, Reply};
+use crate::http::{Browser, Reply};
 use crate::private::PrivateStore;
 use crate::saml::flow::{mint_session, now, SESSION_COOKIE};
 use serde_json::{json, Value};
@@ -36,17 +36,12 @@ impl ClaimRun {
         cast: Cast,
         setup: ClaimSetup,
         base_url: &str,
-        rotate: bool,
+        policy: crate::identity::ClientPolicy,
         data_repo: Arc<DataRepo>,
         private_store: Option<PathBuf>,
     ) -> Result<Self, crate::Error> {
-        let identity = if rotate {
-            Identity::rotating()
-        } else {
-            Identity::Paced(crate::http::Pace::new(setup.per_minute))
-        };
         Ok(ClaimRun {
-            browser: Browser::new(base_url, identity)?,
+            browser: Browser::new(base_url, policy)?,
             cast,
             setup,
             data_repo,
@@ -517,7 +512,7 @@ pub async fn same_answer(run: &ClaimRun) -> Evidence {
                         && !r.sets(SESSION_COOKIE),
                     format!("{what}: {}", r.describe()),
                 );
-                bodies.push((what.clone(), r.body_without_metadata()));
+                bodies.push((what.clone(), r.body_without_per_request_fields()));
             }
         }
     }

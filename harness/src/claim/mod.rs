@@ -93,8 +93,6 @@ pub struct ClaimSetup {
     pub email_match: EmailMatch,
     /// Tries per group in the timing comparison.
     pub timing_samples: usize,
-    /// Auth requests per minute when pacing (a real stack allows 10 per client IP).
-    pub per_minute: u32,
     pub mailout_path: String,
 }
 
@@ -106,7 +104,6 @@ impl Default for ClaimSetup {
             jwt_key: None,
             email_match: EmailMatch::default(),
             timing_samples: 25,
-            per_minute: 10,
             mailout_path: DEFAULT_MAILOUT_PATH.into(),
         }
     }

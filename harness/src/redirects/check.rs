@@ -4,12 +4,16 @@
 //! because the SPA answers 200 for anything.
 
 use super::map::MapRow;
+use crate::identity::{ClientPolicy, RequestClass, SendError};
 use futures::StreamExt;
 use reqwest::Url;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How a URL that could not be followed because of the stack's rate limit is marked.
+pub const RATE_LIMITED: &str = "could not check: rate limited";
 use tokio::sync::{Mutex, Semaphore};
 
 pub const MAX_HOPS: usize = 10;
@@ -79,7 +83,7 @@ pub struct Checker {
     host_limit: usize,
     /// Final pages and API answers, memoised: many legacy URLs share a target.
     memo: Arc<Mutex<HashMap<String, Result<(), String>>>>,
-    client_ip: Option<String>,
+    policy: ClientPolicy,
 }
 
 const DEFAULT_TIMEOUT: Duration = TIMEOUT;
@@ -92,9 +96,9 @@ impl Checker {
     pub fn new(
         base: &str,
         host_limit: usize,
-        client_ip: Option<String>,
+        policy: Option<ClientPolicy>,
     ) -> Result<Self, crate::Error> {
-        Self::with_timeout(base, host_limit, client_ip, DEFAULT_TIMEOUT)
+        Self::with_timeout(base, host_limit, policy, DEFAULT_TIMEOUT)
     }
 
     /// As [`Checker::new`], with another limit on each request (a stalled answer is a
@@ -102,7 +106,7 @@ impl Checker {
     pub fn with_timeout(
         base: &str,
         host_limit: usize,
-        client_ip: Option<String>,
+        policy: Option<ClientPolicy>,
         timeout: Duration,
     ) -> Result<Self, crate::Error> {
         let base = Url::parse(base).map_err(|e| crate::Error::Target {
@@ -120,12 +124,12 @@ impl Checker {
                 message: e.to_string(),
             })?;
         Ok(Checker {
-            base,
             http,
             per_host: Arc::default(),
             host_limit: host_limit.max(1),
             memo: Arc::default(),
-            client_ip,
+            policy: policy.unwrap_or_else(|| ClientPolicy::varied(base.as_str())),
+            base,
         })
     }
 
@@ -141,24 +145,11 @@ impl Checker {
             .or_insert_with(|| Arc::new(Semaphore::new(self.host_limit)))
             .clone();
         let _permit = sem.acquire_owned().await.map_err(|e| e.to_string())?;
-        let (mut connect_tries, mut throttled) = (0, 0);
+        let mut connect_tries = 0;
+        let class = RequestClass::of(&reqwest::Method::GET, url.path());
         loop {
-            let mut req = self.http.get(url.clone());
-            if let Some(ip) = &self.client_ip {
-                req = req.header("x-forwarded-for", ip);
-            }
-            match req.send().await {
-                Ok(resp) if resp.status().as_u16() == 429 && throttled < 3 => {
-                    throttled += 1;
-                    let wait = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .unwrap_or(1);
-                    tokio::time::sleep(Duration::from_secs(wait.min(30))).await;
-                }
-                Ok(resp) => {
+            match crate::identity::send(&self.policy, class, || self.http.get(url.clone())).await {
+                Ok((resp, _)) => {
                     let h = |n: &str| {
                         resp.headers()
                             .get(n)
@@ -172,12 +163,15 @@ impl Checker {
                         cache_control: h("cache-control"),
                     });
                 }
-                Err(e) if e.is_connect() && connect_tries < 2 => {
+                Err(SendError::Failed(e)) if e.is_connect() && connect_tries < 2 => {
                     connect_tries += 1;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Err(e) if e.is_timeout() => return Err("no answer in time (timed out)".to_string()),
-                Err(e) => return Err(format!("request failed: {e}")),
+                Err(SendError::Failed(e)) if e.is_timeout() => {
+                    return Err("no answer in time (timed out)".to_string())
+                }
+                Err(SendError::Failed(e)) => return Err(format!("request failed: {e}")),
+                Err(limited) => return Err(format!("{RATE_LIMITED}: {limited}")),
             }
         }
     }

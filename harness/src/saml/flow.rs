@@ -150,7 +150,7 @@ pub fn parse_form(html: &str) -> Option<AutoPost> {
 pub struct SamlClient {
     base: reqwest::Url,
     http: reqwest::Client,
-    client_ip: Option<String>,
+    policy: crate::identity::ClientPolicy,
 }
 
 impl SamlClient {
@@ -170,26 +170,37 @@ impl SamlClient {
                 message: e.to_string(),
             })?;
         Ok(SamlClient {
+            policy: crate::identity::ClientPolicy::varied(base.as_str()),
             base,
             http,
-            client_ip: None,
         })
     }
 
-    pub fn with_client_ip(mut self, ip: Option<String>) -> Self {
-        self.client_ip = ip;
+    /// The same client under the run's request policy.
+    pub fn with_policy(mut self, policy: crate::identity::ClientPolicy) -> Self {
+        self.policy = policy;
         self
     }
 
     async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Result<Answer, String> {
-        let req = match &self.client_ip {
-            Some(ip) => req.header("x-forwarded-for", ip),
-            None => req,
+        let (method, path) = req
+            .try_clone()
+            .and_then(|r| r.build().ok())
+            .map(|r| (r.method().clone(), r.url().path().to_string()))
+            .unwrap_or((reqwest::Method::GET, String::new()));
+        let class = crate::identity::RequestClass::of(&method, &path);
+        let make = || {
+            req.try_clone()
+                .expect("SAML requests have cloneable bodies")
         };
-        let mut resp = req
-            .send()
+        let (mut resp, _) = crate::identity::send(&self.policy, class, make)
             .await
-            .map_err(|e| format!("{what}: {}", crate::target::describe(&e)))?;
+            .map_err(|e| match e {
+                crate::identity::SendError::Failed(e) => {
+                    format!("{what}: {}", crate::target::describe(&e))
+                }
+                limited => format!("{what}: {limited}"),
+            })?;
         let status = resp.status().as_u16();
         let location = resp
             .headers()
@@ -521,7 +532,7 @@ pub async fn collect(
     setup: &SamlSetup,
     subjects: Vec<Subject>,
     concurrency: usize,
-    client_ip: Option<String>,
+    policy: &crate::identity::ClientPolicy,
 ) -> Result<SamlRun, Error> {
     let key = setup.jwt_key.clone().ok_or_else(|| {
         Error::Config("no session signing key: the SAML flows need a session per user (hint: set CFP_JWT_SIGNING_KEY, or [target] jwt_signing_key_env)".into())
@@ -530,7 +541,7 @@ pub async fn collect(
     if trusted.is_empty() {
         return Err(Error::Config("no certificate Slack trusts is configured (hint: [saml] certificate = \"slack-idp-cert.pem\")".into()));
     }
-    let client = SamlClient::new(base_url)?.with_client_ip(client_ip);
+    let client = SamlClient::new(base_url)?.with_policy(policy.clone());
     let started = std::time::Instant::now();
     let session = |s: &Subject| {
         mint_session(

@@ -1,0 +1,139 @@
+//! An environment from a profile: a real laddr copy (read-only) and the new stack — one
+//! already running at `[target] base_url`, or one the suite starts from `[target] image` or
+//! `command` on the profile's data repo and private store, with the contract's environment
+//! and the suite's own GitHub and Resend mocks.
+
+use crate::config::Profile;
+use crate::datarepo::DataRepo;
+use crate::env::Environment;
+use crate::identity::ClientPolicy;
+use crate::legacy::LegacyDb;
+use crate::stack::env::{self as names, StackEnv};
+use crate::stack::{Provider, RunningStack};
+use crate::target::TargetClient;
+use crate::Error;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn required<'a>(v: Option<&'a str>, hint: &str) -> Result<&'a str, Error> {
+    v.ok_or_else(|| Error::Config(hint.into()))
+}
+
+/// A local path from the profile, for a stack the suite starts on it.
+fn local_dir(what: &str, p: Option<PathBuf>) -> Result<PathBuf, Error> {
+    match p {
+        Some(p) if p.exists() => Ok(p),
+        Some(p) => Err(Error::Config(format!(
+            "{what} {} does not exist (hint: a stack the suite starts needs local paths)",
+            p.display()
+        ))),
+        None => Err(Error::Config(format!("no {what} for the stack to boot on"))),
+    }
+}
+
+/// The contract's environment for a stack the suite starts in `run`.
+fn stack_env(
+    profile: &Profile,
+    port: u16,
+    mocks: &crate::claim::mock::Mocks,
+) -> Result<StackEnv, Error> {
+    let repo = local_dir(
+        "data repo",
+        profile.target.data_repo.clone().map(PathBuf::from),
+    )?;
+    let private = local_dir("private store", profile.target.private_store.clone())?;
+    let key = profile.jwt_signing_key().ok_or_else(|| {
+        Error::Config("a stack the suite starts needs a session key (hint: set CFP_JWT_SIGNING_KEY, or keep session.key beside the state)".into())
+    })?;
+    let (saml_key, saml_cert) = profile.saml_signing_pems();
+    let mut env = StackEnv::new(&repo, profile.branch(), &private, &key);
+    env.listen("127.0.0.1", port)
+        .set(names::SLACK_TEAM_HOST, profile.slack_team_host())
+        .set_opt(names::SAML_PRIVATE_KEY, saml_key)
+        .set_opt(names::SAML_CERTIFICATE, saml_cert)
+        .set(names::GITHUB_CLIENT_ID, mocks.github.client_id.clone())
+        .set(
+            names::GITHUB_CLIENT_SECRET,
+            mocks.github.client_secret.clone(),
+        )
+        .set(names::GITHUB_OAUTH_BASE_URL, mocks.github.uri())
+        .set(names::GITHUB_API_BASE_URL, mocks.github.uri())
+        .set(names::RESEND_API_KEY, mocks.resend.api_key.clone())
+        .set(names::RESEND_BASE_URL, mocks.resend.uri())
+        .set(names::PUBLIC_URL, format!("http://127.0.0.1:{port}"));
+    if let Ok(f) = std::env::var(names::FAULTS) {
+        env.set(names::FAULTS, f);
+    }
+    Ok(env)
+}
+
+/// Start the stack `provider` names; the mocks are the claim setup's (started first, so
+/// they know the callback URL).
+async fn start(
+    profile: &Profile,
+    provider: &Provider,
+    claim: &crate::claim::ClaimSetup,
+    port: u16,
+) -> Result<RunningStack, Error> {
+    let mocks = claim
+        .mocks
+        .as_ref()
+        .ok_or_else(|| Error::Config("no GitHub and Resend mocks for the stack".into()))?;
+    let env = stack_env(profile, port, mocks)?;
+    let network = profile.legacy.network.unwrap_or_default();
+    crate::stack::start(provider, &env, network, profile.ready_timeout()).await
+}
+
+pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
+    let url = required(profile.legacy.url.as_deref(), "no legacy database for `run` (hint: set LADDR_DATABASE_URL or [legacy] url in the profile)")?;
+    let repo = required(profile.target.data_repo.as_deref(), "no data repo (hint: set CUTOVER_DATA_REPO or [target] data_repo to the bare repo or its git URL)")?;
+    let provider = profile.stack_provider()?;
+    let legacy = LegacyDb::connect_read_only(url).await?;
+    let (stack, claim) = match &provider {
+        None => (None, profile.claim_setup().await?),
+        Some(p) => {
+            let port = crate::legacy::provider::free_port()
+                .map_err(|e| Error::io("a free port for the stack", e))?;
+            let callback = format!("http://127.0.0.1:{port}/api/auth/github/callback");
+            let claim = profile.claim_setup_with_mocks(&callback).await?;
+            (Some(start(profile, p, &claim, port).await?), claim)
+        }
+    };
+    let base = match &stack {
+        Some(s) => s.base_url.clone(),
+        None => required(profile.target.base_url.as_deref(), "no new stack to check (hint: set CUTOVER_TARGET_URL or [target] base_url, or start one with [target] image / command)")?.to_string(),
+    };
+    let target = TargetClient::new(&base)?;
+    let repo = {
+        let (repo, branch) = (repo.to_string(), profile.branch().to_string());
+        tokio::task::spawn_blocking(move || DataRepo::open(&repo, &branch))
+            .await
+            .map_err(|e| Error::Config(e.to_string()))??
+    };
+    let identity = serde_json::json!({
+        "legacy": { "database": legacy.display, "serverVersion": legacy.server_version().await? },
+        "target": { "baseUrl": base, "dataRepoBranch": repo.branch,
+                    "provider": stack.as_ref().map(|s| s.provider.clone()),
+                    "readySeconds": stack.as_ref().map(|s| s.ready_after.as_secs_f64()) },
+    });
+    let name = profile.name.clone().unwrap_or_else(|| "external".into());
+    let saml = profile.saml_setup()?;
+    let mut env = Environment::new(
+        name,
+        legacy,
+        target,
+        repo,
+        profile.target.private_store.clone(),
+        identity,
+    )
+    .await?;
+    env.saml = saml;
+    env.claim = claim;
+    env.set_policy(if stack.is_some() || profile.vary_client_ip() {
+        ClientPolicy::varied(&base)
+    } else {
+        ClientPolicy::paced(profile.limits())
+    });
+    env.stack = stack.map(Arc::new);
+    Ok(env)
+}

@@ -1,0 +1,175 @@
+//! The command line: every subcommand and flag, documented where it is declared.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "cutover",
+    version,
+    about = "Proves the laddr → new-stack cutover loses nothing"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct RunArgs {
+    /// Profile file (TOML); environment variables override it.
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Where to write the reports.
+    #[arg(long, default_value = "reports/out")]
+    pub report_dir: PathBuf,
+    /// Only scenarios matching this tag expression, e.g. '@T-0 and not @slow'.
+    #[arg(long)]
+    pub tags: Option<String>,
+    /// Scenarios at once.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// The feature files (default: ./features, else the suite's own).
+    #[arg(long)]
+    pub features: Option<PathBuf>,
+    /// Sign the report bundle with this Ed25519 key (`cutover keygen`); or set
+    /// CUTOVER_SIGNING_KEY to the key itself. The key is never printed.
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
+    /// Waivers (TOML `[[waiver]]` with scenario, reason, owner, expires); env CUTOVER_WAIVERS.
+    #[arg(long, env = "CUTOVER_WAIVERS")]
+    pub waivers: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: StackArgs,
+}
+
+/// Start the new stack instead of using a running one (beats `[target] image`/`command`).
+#[derive(clap::Args, Clone, Default)]
+pub struct StackArgs {
+    /// Start the new stack from this image (testcontainers), e.g. a tag you built.
+    #[arg(long, conflicts_with = "target_command")]
+    pub target_image: Option<String>,
+    /// Start the new stack with this command (`sh -c`), e.g. 'node apps/api/dist/index.js'
+    /// in a checkout, or 'cutover serve'.
+    #[arg(long)]
+    pub target_command: Option<String>,
+}
+
+/// Which fixture: the same seed and size always give the same data.
+#[derive(clap::Args, Clone, Copy)]
+pub struct FixtureArgs {
+    /// People in the fixture (production is about 31000).
+    #[arg(long, default_value_t = fixtures::generate::DEFAULT_PEOPLE)]
+    pub people: usize,
+    /// Seed of the fixture generator.
+    #[arg(long, default_value_t = fixtures::generate::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Rehearse the cutover: fixture laddr database + a new stack on the migrated state
+    /// (the reference target unless --target-image or --target-command), all features.
+    Rehearse {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Switch on a reference-target fault (repeatable, or comma-separated in
+        /// CUTOVER_FAULTS; `cutover faults` lists them). The state and the stack both get it.
+        #[arg(long = "fault", env = "CUTOVER_FAULTS", value_delimiter = ',')]
+        faults: Vec<String>,
+        #[command(flatten)]
+        fixture: FixtureArgs,
+        /// Slack NameIDs in the migrated state: the laddr Username verbatim (continuity), or
+        /// the slug the schema pattern allows (as a pattern-bound importer writes).
+        #[arg(long, default_value = "verbatim")]
+        name_ids: String,
+    },
+    /// Check real systems: a laddr copy and the new stack (running, or started from an
+    /// image or a command on the profile's data repo and private store), from a profile.
+    Run {
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the reference target's faults, one per line: name, space, what it breaks.
+    Faults,
+    /// Record the legacy database's state at the write freeze (row counts, latest
+    /// Created/Modified per table) for a later run's freeze scenario (CUTOVER_FREEZE_FILE).
+    Freeze {
+        /// Profile file; LADDR_DATABASE_URL overrides its database.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a redirect map (CSV: form,url,expected_status,expected_target) against any base
+    /// URL; or a bare list of URLs whose expectations are derived from a generated map.
+    Redirects {
+        /// The new site, e.g. https://staging.codeforphilly.org
+        #[arg(long)]
+        base_url: String,
+        /// The map to check, or with --urls the map expectations are taken from.
+        #[arg(long)]
+        map: PathBuf,
+        /// A bare URL list (one per line, e.g. the most visited from access logs).
+        #[arg(long)]
+        urls: Option<PathBuf>,
+        /// Requests at once (also the per-host limit).
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Where redirects.csv and redirects.json go.
+        #[arg(long, default_value = "reports/out")]
+        report_dir: PathBuf,
+    },
+    /// Serve the reference target, configured like the real stack from the contract's
+    /// environment (CFP_DATA_REPO_PATH, STORAGE_BACKEND, CFP_PRIVATE_STORAGE_PATH,
+    /// CFP_JWT_SIGNING_KEY, PORT, HOST, SAML_*, GITHUB_*, RESEND_*; faults in
+    /// CUTOVER_FAULTS). --state fills in what the environment leaves out from a directory
+    /// `cutover fixture state` wrote. Stops on SIGTERM, Ctrl-C or after --seconds.
+    Serve {
+        #[arg(long)]
+        state: Option<PathBuf>,
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        #[arg(long, default_value_t = 4 * 3600)]
+        seconds: u64,
+    },
+    /// Make an Ed25519 key pair for signing reports: <prefix>.key (owner-only) and <prefix>.pub.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a report bundle: the signature, the manifest and every artifact's hash.
+    Verify {
+        report_dir: PathBuf,
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Write the fixture without running anything (for inspection and determinism checks).
+    Fixture {
+        #[command(subcommand)]
+        what: FixtureCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum FixtureCmd {
+    /// The laddr SQL script (schema + data) to stdout or a file.
+    Sql {
+        #[command(flatten)]
+        fixture: FixtureArgs,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The migrated state into a new directory: data.git, private/, and beside them the
+    /// SAML material (saml/), the session key and the fixture's passwords; prints the data
+    /// repo's commit and tree.
+    State {
+        #[command(flatten)]
+        fixture: FixtureArgs,
+        #[arg(long, default_value = "verbatim")]
+        name_ids: String,
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}

@@ -1,0 +1,230 @@
+//! One run of the features against an environment: the options from the profile and the
+//! flags, the reports written (and signed), and the verdict printed and returned as the exit
+//! code.
+
+use crate::cli::RunArgs;
+use crate::exit_with;
+use harness::config::Profile;
+use harness::env::Environment;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn features_dir(given: Option<&PathBuf>, profile: &Profile) -> PathBuf {
+    given
+        .cloned()
+        .or_else(|| profile.run.features.clone())
+        .unwrap_or_else(|| {
+            let local = PathBuf::from("features");
+            if local.is_dir() {
+                local
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
+            }
+        })
+}
+
+/// The signing key from `--signing-key` or `CUTOVER_SIGNING_KEY`, if any.
+fn signing_key(args: &RunArgs) -> Result<Option<reports::manifest::SigningKey>, String> {
+    let from_env = std::env::var("CUTOVER_SIGNING_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    match (&args.signing_key, from_env) {
+        (Some(path), _) => reports::manifest::SigningKey::load(path)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        (None, Some(text)) => reports::manifest::SigningKey::from_base64(&text)
+            .map(Some)
+            .map_err(|e| format!("CUTOVER_SIGNING_KEY: {e}")),
+        (None, None) => Ok(None),
+    }
+}
+
+fn run_options(
+    args: &RunArgs,
+    profile: &Profile,
+    waivers: Vec<harness::waiver::Waiver>,
+) -> steps::RunOptions {
+    steps::RunOptions {
+        features: features_dir(args.features.as_ref(), profile),
+        tags: args.tags.clone().or_else(|| profile.run.tags.clone()),
+        concurrency: args.concurrency.unwrap_or_else(|| profile.concurrency()),
+        strict_drain: profile.strict_drain(),
+        freeze_file: profile.run.freeze_file.clone(),
+        waivers,
+        report_dir: Some(args.report_dir.clone()),
+        slack_team_host: profile.slack_team_host().to_string(),
+    }
+}
+
+/// Make the report directory empty of an earlier run's bundle, and keep the stack's log in it.
+fn prepare_report_dir(dir: &Path, env: &Environment) -> Result<(), String> {
+    reports::clear_previous(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("report directory {}: {e}", dir.display()))?;
+    if let Some(stack) = &env.stack {
+        stack
+            .log
+            .write_to(&dir.join(reports::STACK_LOG))
+            .map_err(|e| format!("{}: {e}", dir.join(reports::STACK_LOG).display()))?;
+    }
+    Ok(())
+}
+
+fn stamp(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    fixtures::migrate::iso(secs)
+}
+
+fn report(
+    env: &Environment,
+    opts: &steps::RunOptions,
+    outcome: &steps::run::RunOutcome,
+    name: &str,
+    rehearsal: bool,
+) -> reports::RunReport {
+    reports::RunReport {
+        suite: if rehearsal { "rehearsal" } else { "acceptance" }.into(),
+        suite_commit: harness::suite::commit(Path::new(env!("CARGO_MANIFEST_DIR"))),
+        profile: name.to_string(),
+        verdict: outcome.verdict(),
+        features: harness::suite::describe_features(&opts.features),
+        decision: outcome.decision.clone(),
+        started: stamp(outcome.started),
+        finished: stamp(outcome.finished),
+        identity: env.identity.clone(),
+        scenarios: outcome.scenarios.clone(),
+        parse_errors: outcome.parse_errors.clone(),
+        legacy_writes: outcome
+            .checksum_changes
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .collect(),
+        run_problems: outcome.run_problems.clone(),
+    }
+}
+
+/// What a person needs to read after the scenario lines: why the verdict is what it is.
+fn print_findings(outcome: &steps::run::RunOutcome, report: &reports::RunReport) {
+    println!();
+    for e in &outcome.parse_errors {
+        println!("could not parse: {e}");
+    }
+    for c in &outcome.checksum_changes {
+        println!(
+            "NO-GO: legacy table `{}` changed during the run (checksum {:?} -> {:?})",
+            c.table, c.before, c.after
+        );
+    }
+    for p in &outcome.run_problems {
+        println!("NO-GO: {p}");
+    }
+    for s in outcome.failed() {
+        let waived = outcome
+            .decision
+            .applied
+            .iter()
+            .any(|w| w.scenario == s.scenario);
+        let mark = if waived { " (waived)" } else { "" };
+        println!("failed{mark}: {} › {}", s.feature, s.scenario);
+    }
+    for s in outcome.not_checked() {
+        println!(
+            "not checked: {} › {} — {}",
+            s.feature,
+            s.scenario,
+            s.message.as_deref().unwrap_or("")
+        );
+    }
+    for w in &outcome.decision.expired {
+        println!(
+            "expired waiver, not counted: {} (owner {}, expired {})",
+            w.scenario, w.owner, w.expires
+        );
+    }
+    for b in report.budgets().iter().filter(|b| b.over) {
+        println!(
+            "over budget: {} took {:.1} s of {} s",
+            b.feature,
+            b.measured_secs,
+            b.budget_secs.unwrap_or(0)
+        );
+    }
+    if outcome.scenarios.is_empty() {
+        println!("no scenario ran (hint: check --tags and --features)");
+    }
+}
+
+fn print_times(outcome: &steps::run::RunOutcome) {
+    let mut per_feature: std::collections::BTreeMap<&str, (usize, u64)> = Default::default();
+    for sc in &outcome.scenarios {
+        let e = per_feature.entry(sc.feature.as_str()).or_default();
+        e.0 += 1;
+        e.1 += sc.duration_ms;
+    }
+    for (feature, (n, ms)) in per_feature {
+        println!(
+            "time: {feature}: {n} scenarios, {:.2} s of scenario time",
+            ms as f64 / 1000.0
+        );
+    }
+}
+
+/// Run the features, write the reports, print the verdict.
+pub async fn execute(
+    env: Arc<Environment>,
+    args: &RunArgs,
+    profile: &Profile,
+    name: &str,
+    rehearsal: bool,
+) -> ExitCode {
+    let key = match signing_key(args) {
+        Ok(k) => k,
+        Err(e) => return exit_with::cannot_run(e),
+    };
+    let waivers = match &args.waivers {
+        Some(path) => match harness::waiver::WaiverFile::load(path) {
+            Ok(w) => w.waiver,
+            Err(e) => return exit_with::cannot_run(e),
+        },
+        None => Vec::new(),
+    };
+    let opts = run_options(args, profile, waivers);
+    if let Err(e) = prepare_report_dir(&args.report_dir, &env) {
+        return exit_with::cannot_run(e);
+    }
+    let outcome = match steps::run(env.clone(), &opts).await {
+        Ok(o) => o,
+        Err(e) => return exit_with::cannot_run(e),
+    };
+    let report = report(&env, &opts, &outcome, name, rehearsal);
+    let written = reports::write_all(&args.report_dir, &report, key.as_ref());
+    let (passed, failed) = report.counts();
+    print_findings(&outcome, &report);
+    match written {
+        Ok(files) => {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            println!("reports: {}", names.join(", "));
+            match &key {
+                Some(k) => println!(
+                    "signed with the key whose public half is {}",
+                    k.public_base64()
+                ),
+                None => println!("not signed (hint: --signing-key <file> or CUTOVER_SIGNING_KEY)"),
+            }
+        }
+        Err(e) => {
+            return exit_with::cannot_run(format!(
+                "cannot write reports to {}: {e}",
+                args.report_dir.display()
+            ))
+        }
+    }
+    print_times(&outcome);
+    let not_checked = outcome.not_checked().count();
+    println!("scenarios: {passed} passed, {failed} failed, {not_checked} not checked");
+    println!("VERDICT: {}", outcome.verdict());
+    ExitCode::from(outcome.verdict().exit_code() as u8)
+}
