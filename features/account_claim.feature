@@ -20,10 +20,12 @@ Feature: Sign-in and account claim — every kind of legacy member gets back in,
 
   Rule: A legacy member signs in with the old password
 
+    @writes
     Scenario: A SHA-1 member signs in by username or email, in any letter case
       When members with SHA-1 hashes sign in by username, swapped-case username, and email in either case
       Then each of them is in, now holds an argon2id hash with lastUsedAt set, and signs in again with it
 
+    @writes
     Scenario: A bcrypt $2y$ member signs in by username or email, in any letter case
       When members with bcrypt $2y$ hashes sign in by username, swapped-case username, and email in either case
       Then each of them is in, now holds an argon2id hash with lastUsedAt set, and signs in again with it
@@ -44,14 +46,17 @@ Feature: Sign-in and account claim — every kind of legacy member gets back in,
 
   Rule: GitHub sign-in reaches the legacy person only on verified evidence
 
+    @writes
     Scenario: A verified GitHub email matching a legacy person reaches that person
       The profile says whether the site links at once or through the claim screen
       ([claim] email_match); the evidence says which happened.
       Then a GitHub account with that verified email ends signed in as the legacy person, and stays linked
 
+    @writes
     Scenario: A GitHub login matching a legacy username needs the old password
       Then the person is only a candidate, confirming needs an email match, and the old password links them
 
+    @writes
     Scenario: An unverified GitHub email never matches
       Then a GitHub account whose matching email is unverified is not offered the legacy person
 
@@ -60,17 +65,21 @@ Feature: Sign-in and account claim — every kind of legacy member gets back in,
 
   Rule: A member with no way in by themselves goes through staff, and claims are final
 
+    @writes
     Scenario: A member whose email is dead is linked after staff review and keeps everything
       Then their review request reaches the staff queue, and approval links them keeping slug, memberships, updates, buzz and Slack NameID
 
+    @writes
     Scenario: Declining the claim makes a fresh person
       Then declining every candidate signs in a new person and leaves the legacy one unclaimed
 
+    @writes
     Scenario: A person already linked cannot be claimed again
-      Then a second GitHub account is not offered the linked person and is refused with 409
+      Then a second GitHub account is not offered the linked person, and confirming or claiming it by password is refused
 
   Rule: Password reset never tells who exists
 
+    @writes
     Scenario: A password reset is always accepted, mailed only to a known address, and works once
       Then reset requests for a member, a member without email and an unknown address are all 202, only the member is mailed, and the token works once
 
@@ -80,11 +89,12 @@ Feature: Sign-in and account claim — every kind of legacy member gets back in,
     Scenario: The T+90 reminder dry run lists exactly the unclaimed legacy people
       Then the dry run lists every legacy person not yet back with a deliverable email, nobody else, and sends nothing
 
-    @serial
+    @serial @writes
     Scenario: The T+90 reminder sends one mail to each unclaimed legacy person
       Then sending mails each of them once and nobody else
 
   Rule: Bad input is refused and loses nothing
 
+    @writes
     Scenario: Malformed, oversized and forged requests are refused without harm
       Then malformed JSON, oversized fields and forged or expired claim cookies get a 4xx, never a session, and the stack stays healthy

@@ -105,7 +105,7 @@ check_step!(
 );
 check_step!(
     second_claim,
-    r"^a second GitHub account is not offered the linked person and is refused with 409$",
+    r"^a second GitHub account is not offered the linked person, and confirming or claiming it by password is refused$",
     checks::second_claim
 );
 check_step!(

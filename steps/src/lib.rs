@@ -4,6 +4,7 @@
 
 pub mod recorder;
 pub mod run;
+pub mod selection;
 pub mod world;
 
 mod claim;

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+/// Scenarios that make the new stack write carry this tag (without `@`).
+pub const WRITES_TAG: &str = "writes";
+
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub features: PathBuf,
@@ -74,13 +77,14 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         })?),
         None => None,
     };
-    let ctx = Arc::new(
-        RunContext::new(env.clone(), opts.strict_drain, opts.freeze_file.clone()).with_output(
+    let mut ctx = RunContext::new(env.clone(), opts.strict_drain, opts.freeze_file.clone())
+        .with_output(
             opts.report_dir.clone(),
             opts.slack_team_host.clone(),
             opts.concurrency,
-        ),
-    );
+        );
+    ctx.selected = crate::selection::selected_feature_tags(&opts.features, tags_filter.as_ref());
+    let ctx = Arc::new(ctx);
     env.prime().await;
     set_current(Some(ctx.clone()));
     let recorder = Recorder::new(ctx.clone());
@@ -97,7 +101,13 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         .with_cli(cli)
         .before(|feature, rule, scenario, world| {
             let key = scenario_key(&feature.name, rule.map(|r| r.name.as_str()), &scenario.name);
-            Box::pin(async move { world.scenario = key })
+            let writes = scenario.tags.iter().any(|t| t == WRITES_TAG);
+            Box::pin(async move {
+                world.scenario = key;
+                if writes {
+                    world.ctx.before_writes().await;
+                }
+            })
         })
         .run(opts.features.clone())
         .await;

@@ -19,6 +19,8 @@ pub struct RunContext {
     pub slack_team_host: String,
     /// Requests at once when a step checks many URLs.
     pub concurrency: usize,
+    /// Feature tags (without `@`) of the features this run touches.
+    pub selected: std::collections::HashSet<String>,
 }
 
 impl RunContext {
@@ -35,6 +37,7 @@ impl RunContext {
             report_dir: None,
             slack_team_host: harness::config::DEFAULT_SLACK_TEAM_HOST.into(),
             concurrency: 16,
+            selected: Default::default(),
         }
     }
 
@@ -48,6 +51,17 @@ impl RunContext {
         self.slack_team_host = slack_team_host;
         self.concurrency = (concurrency * 8).clamp(8, 64);
         self
+    }
+}
+
+impl RunContext {
+    /// Before a scenario that makes the stack write: let the read-only collections it would
+    /// disturb finish first. Linking a member changes the email their Slack assertion
+    /// carries, so every member is asserted before any member is linked.
+    pub async fn before_writes(&self) {
+        if self.selected.contains("saml") {
+            let _ = self.env.saml_run(self.concurrency).await;
+        }
     }
 }
 

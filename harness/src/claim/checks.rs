@@ -187,12 +187,7 @@ impl ClaimRun {
             .ok_or_else(|| format!("GET {CANDIDATES} answered {}", r.describe()))?;
         Ok(list
             .iter()
-            .filter_map(|c| {
-                Some((
-                    c["personId"].as_str()?.to_string(),
-                    c["match"].as_str().unwrap_or("?").to_string(),
-                ))
-            })
+            .filter_map(|c| Some((c["personId"].as_str()?.to_string(), matched_via(c))))
             .collect())
     }
 
@@ -365,6 +360,21 @@ fn other_email(tag: &str) -> String {
 
 // ---------------------------------------------------------------------------------------
 // Password sign-in
+
+/// How a candidate matched, from its `matchedVia` list (new-stack.md §5): "email",
+/// "username", or both joined with "+", in that order.
+fn matched_via(c: &Value) -> String {
+    let via: Vec<&str> = c["matchedVia"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    match (via.contains(&"email"), via.contains(&"username")) {
+        (true, true) => "email+username".into(),
+        (true, false) => "email".into(),
+        (false, true) => "username".into(),
+        (false, false) => "?".into(),
+    }
+}
 
 /// How a sign-in spells the member: their username or email, in some letter case.
 type SignInAs = fn(&Member) -> String;
@@ -1045,26 +1055,25 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
         ));
         return f.done("");
     }
-    let request = match b.post_json("/api/account-claim/request-staff-review", &json!({"claimedSlug": slug, "evidence": "My old address is gone; I led the project nights in 2019."})).await {
-        Ok(r) => {
-            f.expect(r.status == 202, format!("request staff review: {}", r.describe()));
-            r.data().and_then(|d| d["requestId"].as_str().or(d["id"].as_str())).map(str::to_string)
-        }
+    match b.post_json("/api/account-claim/request-staff-review", &json!({"claimedSlug": slug, "evidence": "My old address is gone; I led the project nights in 2019."})).await {
+        Ok(r) => f.expect(
+            r.status == 202 && r.data().is_some_and(|d| d["delivered"] == true),
+            format!("request staff review: {} (expected 202 delivered)", r.describe()),
+        ),
         Err(e) => return Finding::could_not(check, e),
     };
+    // The queue is a bare array (new-stack.md §5); the request is known by the slug it claims
+    // and the GitHub login that asked (the queue carries no GitHub id).
     let queue = match staff.get("/api/staff/account-claim/queue").await {
-        Ok(r) if r.status == 200 => r
-            .data()
-            .and_then(|d| d["requests"].as_array().cloned())
-            .unwrap_or_default(),
+        Ok(r) if r.status == 200 => r.data().and_then(|d| d.as_array().cloned()).unwrap_or_default(),
         Ok(r) => {
             return Finding::could_not(check, format!("the staff queue answered {}", r.describe()))
         }
         Err(e) => return Finding::could_not(check, e),
     };
-    let entry = queue.iter().find(|q| {
-        q["claimedSlug"] == slug.as_str() && q["requesterGithubId"].as_i64() == Some(who.id)
-    });
+    let entry = queue
+        .iter()
+        .find(|q| q["claimedSlug"] == slug.as_str() && q["requesterGithubLogin"] == who.login.as_str());
     f.expect(
         entry.is_some(),
         format!(
@@ -1073,11 +1082,7 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
             queue.len()
         ),
     );
-    let Some(id) = entry
-        .and_then(|e| e["id"].as_str())
-        .map(str::to_string)
-        .or(request)
-    else {
+    let Some(id) = entry.and_then(|e| e["requestId"].as_str()).map(str::to_string) else {
         return f.done("");
     };
     match staff
@@ -1087,7 +1092,10 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
         )
         .await
     {
-        Ok(r) => f.expect(r.status == 200, format!("staff approve: {}", r.describe())),
+        Ok(r) => f.expect(
+            r.status == 200 && r.data().is_some_and(|d| d["status"] == "approved"),
+            format!("staff approve: {}", r.describe()),
+        ),
         Err(e) => f.fail(e.to_string()),
     }
     match run.fresh_holdings(&m).await {
@@ -1271,23 +1279,27 @@ pub async fn second_claim(run: &ClaimRun) -> Evidence {
         ),
         Err(e) => f.fail(e),
     }
-    for (path, body) in [
-        ("/api/account-claim/confirm", json!({"personId": pid})),
+    // A linked person is no candidate: confirm is 403 not_a_candidate, and by-password fails
+    // like any wrong password (new-stack.md §5).
+    for (path, body, status, code) in [
+        ("/api/account-claim/confirm", json!({"personId": pid}), 403, "not_a_candidate"),
         (
             "/api/account-claim/by-password",
-            json!({"slug": p.slug, "password": "not-needed-to-see-the-conflict"}),
+            json!({"slug": p.slug, "password": "not-needed-to-see-the-refusal"}),
+            401,
+            "claim_credentials_invalid",
         ),
     ] {
         match b.post_json(path, &body).await {
             Ok(r) => f.expect(
-                r.status == 409 && !r.sets(SESSION_COOKIE),
-                format!("{path} for {}: {}", p.label(), r.describe()),
+                r.status == status && r.error_code() == Some(code) && !r.sets(SESSION_COOKIE),
+                format!("{path} for {}: {} (expected {status} {code})", p.label(), r.describe()),
             ),
             Err(e) => f.fail(e.to_string()),
         }
     }
     f.done(&format!(
-        "{} linked once; a second GitHub account could not claim it (409)",
+        "{} linked once; a second GitHub account was refused (403 not_a_candidate, 401 by password)",
         p.label()
     ))
 }

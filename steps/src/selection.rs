@@ -1,0 +1,90 @@
+//! Which features a run will touch, known before it starts: the feature files parsed and the
+//! tag filter applied as cucumber applies it (a scenario's tags are its own, its rule's, its
+//! feature's and, for an outline, its examples'). A scenario that writes waits for the
+//! read-only collections of the selected features it would otherwise disturb.
+
+use cucumber::tag::Ext as _;
+use gherkin::tagexpr::TagOperation;
+use std::collections::HashSet;
+use std::path::Path;
+
+fn feature_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    if dir.is_file() {
+        return vec![dir.to_path_buf()];
+    }
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .flat_map(|p| {
+            if p.is_dir() {
+                feature_files(&p)
+            } else if p.extension().is_some_and(|e| e == "feature") {
+                vec![p]
+            } else {
+                vec![]
+            }
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn selected(filter: Option<&TagOperation>, tags: &[&String]) -> bool {
+    filter.is_none_or(|f| f.eval(tags.iter().copied()))
+}
+
+/// The feature-level tags (without `@`) of every feature with at least one selected
+/// scenario. Files that do not parse are left to the run to report.
+pub fn selected_feature_tags(dir: &Path, filter: Option<&TagOperation>) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for path in feature_files(dir) {
+        let Ok(f) = gherkin::Feature::parse_path(&path, gherkin::GherkinEnv::default()) else {
+            continue;
+        };
+        let in_rules = f
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+        let any = f.scenarios.iter().map(|s| (None, s)).chain(in_rules).any(|(r, s)| {
+            let base: Vec<&String> = f
+                .tags
+                .iter()
+                .chain(r.iter().flat_map(|r| r.tags.iter()))
+                .chain(s.tags.iter())
+                .collect();
+            if s.examples.is_empty() {
+                return selected(filter, &base);
+            }
+            s.examples.iter().any(|e| {
+                let mut tags = base.clone();
+                tags.extend(e.tags.iter());
+                selected(filter, &tags)
+            })
+        });
+        if any {
+            out.extend(f.tags.iter().cloned());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feature_is_selected_when_any_of_its_scenarios_is() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.feature"), "@saml @T-0\nFeature: A\n  Rule: R\n    @slow\n    Scenario: S\n      Then x\n").unwrap();
+        std::fs::write(dir.path().join("b.feature"), "@claim @T-1d\nFeature: B\n  Scenario: S\n    Then x\n").unwrap();
+        let all = selected_feature_tags(dir.path(), None);
+        assert!(all.contains("saml") && all.contains("claim"));
+        let f: TagOperation = "@T-0 and not @slow".parse().unwrap();
+        assert!(selected_feature_tags(dir.path(), Some(&f)).is_empty());
+        let f: TagOperation = "@slow".parse().unwrap();
+        let only = selected_feature_tags(dir.path(), Some(&f));
+        assert!(only.contains("saml") && !only.contains("claim"));
+    }
+}
