@@ -227,7 +227,7 @@ struct Served {
 }
 
 impl Served {
-    fn start(state: &std::path::Path) -> Served {
+    fn start(state: &std::path::Path, env: &[(&str, &str)]) -> Served {
         let port = harness::legacy::provider::free_port().unwrap();
         let child = std::process::Command::new(BIN)
             .args([
@@ -238,6 +238,7 @@ impl Served {
                 "600",
             ])
             .env("PORT", port.to_string())
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
@@ -270,7 +271,7 @@ fn bad_records_fail_their_steps_naming_file_and_line() {
     let state = dir.path().join("state");
     let out = cutover(&["fixture", "state", "--out", state.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
-    let served = Served::start(&state);
+    let served = Served::start(&state, &[]);
     let profile_path = dir.path().join("p.toml");
     std::fs::write(
         &profile_path,
@@ -381,6 +382,98 @@ fn bad_records_fail_their_steps_naming_file_and_line() {
     let out = run(&missing_branch);
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
     assert!(text(&out).contains("no branch \"nope\""), "{}", text(&out));
+    drop(served);
+    finish(&rt, &mut server, db, before);
+}
+
+/// Paced: the stack enforces its per-IP limits and the run has one client address and no
+/// header variation (here at 30 times the contract's limits, so the test takes seconds; the
+/// same variable sets the suite's pacer and the stack's limiter). The run samples what it
+/// cannot afford, says so, keeps to the limits, and no 429 decides a result.
+#[test]
+fn a_paced_run_keeps_to_the_limits_and_no_429_decides_a_result() {
+    let rt = runtime();
+    let (mut server, ro, db, before) = loaded_fixture(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let out = cutover(&["fixture", "state", "--out", state.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    // CUTOVER_PACED_TEST_LIMITS=10/30/60 measures the run at the contract's own limits.
+    let limits =
+        std::env::var("CUTOVER_PACED_TEST_LIMITS").unwrap_or_else(|_| "300/900/1800".into());
+    // As staging would be set up: the stack started with its GitHub and Resend base URLs at
+    // addresses where `cutover run` will start its mocks, and the credentials they demand.
+    let free = || harness::legacy::provider::free_port().unwrap();
+    let (g, r) = (
+        format!("127.0.0.1:{}", free()),
+        format!("127.0.0.1:{}", free()),
+    );
+    let (client_id, secret, resend_key) = (
+        "Iv1.paced-test",
+        "paced-test-oauth-secret-42",
+        "re_paced_test_key_42",
+    );
+    let (gh, rs) = (format!("http://{g}"), format!("http://{r}"));
+    let served = Served::start(
+        &state,
+        &[
+            ("CUTOVER_RATE_LIMITS", limits.as_str()),
+            ("GITHUB_OAUTH_CLIENT_ID", client_id),
+            ("GITHUB_OAUTH_CLIENT_SECRET", secret),
+            ("GITHUB_OAUTH_BASE_URL", &gh),
+            ("GITHUB_API_BASE_URL", &gh),
+            ("RESEND_API_KEY", resend_key),
+            ("RESEND_BASE_URL", &rs),
+        ],
+    );
+    let profile = dir.path().join("paced.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nprivate_store = '{}'\n[claim]\ngithub_mock = '{g}'\nresend_mock = '{r}'\ngithub_client_id = '{client_id}'\n",
+            served.base,
+            state.join("data.git").display(),
+            state.join("private").display(),
+        ),
+    )
+    .unwrap();
+    let report_dir = dir.path().join("report");
+    let started = std::time::Instant::now();
+    let out = cutover(
+        &[
+            "run",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[
+            ("LADDR_DATABASE_URL", ""),
+            ("CUTOVER_TARGET_URL", ""),
+            ("CUTOVER_RATE_LIMITS", limits.as_str()),
+            ("GITHUB_OAUTH_CLIENT_SECRET", secret),
+            ("RESEND_API_KEY", resend_key),
+        ],
+    );
+    let console = text(&out);
+    assert_eq!(out.status.code(), Some(exit::GO), "{console}");
+    assert!(console.contains("0 failed, 0 not checked"), "{console}");
+    assert!(!console.contains("over budget"), "{console}");
+    let text_of_results = std::fs::read_to_string(report_dir.join("results.json")).unwrap();
+    assert!(
+        text_of_results.contains("a paced run: ")
+            && text_of_results.contains("legacy URLs followed"),
+        "the samples are said in the evidence"
+    );
+    let results = read_json(&report_dir.join("results.json"));
+    assert!(results["identity"]["requests"]
+        .as_str()
+        .unwrap()
+        .starts_with("paced to "));
+    eprintln!(
+        "paced run at 30x the contract's limits: {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     drop(served);
     finish(&rt, &mut server, db, before);
 }

@@ -12,7 +12,7 @@
 mod support;
 
 use fixtures::generate::{generate, Size, DEFAULT_PEOPLE, DEFAULT_SEED};
-use fixtures::Fault;
+use fixtures::{Fault, RunEffect};
 use harness::config::Profile;
 use harness::exit;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -102,7 +102,37 @@ fn rehearsal_case(
     Ok((console, results))
 }
 
+/// A fault that acts on the whole run: the exit code it must give, and what must be said.
+fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), Failed> {
+    let report_dir = sh.report_dir(&format!("fault-{}", f.name()));
+    let out = cutover(
+        &[
+            "rehearse",
+            "--fault",
+            f.name(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &[
+            ("LADDR_DATABASE_URL", sh.admin.as_str()),
+            ("CUTOVER_READY_TIMEOUT", "5"),
+        ],
+    );
+    let console = text(&out);
+    check(out.status.code() == Some(code), || {
+        format!("exit {:?}, wanted {code}:\n{console}", out.status.code())
+    })?;
+    check(console.contains(says), || {
+        format!("says {says:?}:\n{console}")
+    })
+}
+
 fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
+    match f.run_effect() {
+        RunEffect::CannotRun(says) => return run_effect_case(sh, f, exit::CANNOT_RUN, says),
+        RunEffect::NoGoSaying(says) => return run_effect_case(sh, f, exit::NO_GO, says),
+        RunEffect::Scenarios | RunEffect::Tolerated => {}
+    }
     let mut extra = vec!["--fault".to_string(), f.name().to_string()];
     if f == Fault::LegacyWrite {
         extra.extend(["--seed".to_string(), WRITER_SEED.to_string()]);
@@ -351,6 +381,51 @@ fn bad_feature_files(sh: &Shared) -> Result<(), Failed> {
     check(out.status.code() == Some(exit::CANNOT_RUN), || text(&out))
 }
 
+/// The stack through the command provider (`cutover serve` as a process): a fault reaches
+/// it through CUTOVER_FAULTS as it reaches the state, and a command that exits at once is
+/// "cannot run" with its last log lines.
+fn command_provider(sh: &Shared) -> Result<(), Failed> {
+    let report_dir = sh.report_dir("command");
+    let serve = format!("{BIN} serve");
+    let run = |command: &str, faults: &str| {
+        cutover(
+            &[
+                "rehearse",
+                "--target-command",
+                command,
+                "--report-dir",
+                report_dir.to_str().unwrap(),
+            ],
+            &[
+                ("LADDR_DATABASE_URL", sh.admin.as_str()),
+                ("CUTOVER_FAULTS", faults),
+            ],
+        )
+    };
+    let out = run(&serve, "drop-person");
+    let console = text(&out);
+    check(out.status.code() == Some(exit::NO_GO), || console.clone())?;
+    let results = read_json(&report_dir.join("results.json"));
+    let id = results["identity"]["target"]["droppedPerson"]
+        .as_u64()
+        .ok_or("dropped person")?;
+    check(console.contains(&format!("legacy id {id} ")), || {
+        format!("names the record:\n{console}")
+    })?;
+    let log = std::fs::read_to_string(report_dir.join("stack.log"))?;
+    check(log.contains("Server listening at"), || log.clone())?;
+    let out = run(
+        "echo 'fatal: CFP_DATA_REPO_PATH unreadable' >&2; exit 3",
+        "",
+    );
+    check(
+        out.status.code() == Some(exit::CANNOT_RUN)
+            && text(&out).contains("exited before it was ready")
+            && text(&out).contains("fatal: CFP_DATA_REPO_PATH unreadable"),
+        || text(&out),
+    )
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Each case is a whole rehearsal in another process, partly waiting on I/O: a little
@@ -424,6 +499,7 @@ fn main() {
     trials.push(case("run::freeze-across-runs", freeze_across_runs));
     trials.push(case("run::tag-filters", tag_filters));
     trials.push(case("run::bad-feature-files", bad_feature_files));
+    trials.push(case("provider::command", command_provider));
 
     let conclusion = libtest_mimic::run(&args, trials);
     let after = rt.block_on(db.checksums()).expect("checksums");

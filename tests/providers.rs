@@ -85,6 +85,45 @@ fn container_provider() {
     exercise(p);
 }
 
+/// The image provider: the reference target's image built locally from this build's binary
+/// (`fixtures/docker/build-stack-image.sh`), then a whole rehearsal against it. GO, with the
+/// stack's log kept.
+fn stack_image_provider() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/docker/build-stack-image.sh"
+    );
+    let out = std::process::Command::new("bash")
+        .args([script, support::BIN, "cutover/stack:test"])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "building the image: {}",
+        support::text(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let network = std::env::var("CUTOVER_DOCKER_NETWORK").unwrap_or_else(|_| "bridge".into());
+    let out = support::cutover(
+        &[
+            "rehearse",
+            "--target-image",
+            "cutover/stack:test",
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[("CUTOVER_DOCKER_NETWORK", network.as_str())],
+    );
+    let console = support::text(&out);
+    assert_eq!(out.status.code(), Some(harness::exit::GO), "{console}");
+    assert!(
+        console.contains("target image cutover/stack:test"),
+        "{console}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("stack.log")).unwrap();
+    assert!(log.contains("Server listening at"), "{log}");
+}
+
 /// Whether a Docker daemon is there: without one the container tests are reported as
 /// ignored (never as passed), unless CUTOVER_REQUIRE_DOCKER=1 (as CI sets) makes them run
 /// and fail.
@@ -147,6 +186,7 @@ fn main() {
     let trials = vec![
         trial("local_mariadbd_provider", local_mariadbd_provider),
         trial("container_provider", container_provider).with_ignored_flag(docker.is_some()),
+        trial("stack_image_provider", stack_image_provider).with_ignored_flag(docker.is_some()),
         trial(
             "the_read_only_check_fails_on_a_writable_connection",
             the_read_only_check_fails_on_a_writable_connection,

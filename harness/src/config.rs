@@ -80,6 +80,9 @@ pub struct SamlConfig {
     pub idp_entity_id: Option<String>,
     /// Members also taken through the SP-initiated flows. Default 12.
     pub sp_sample: Option<usize>,
+    /// Members a paced run takes through the IdP (every member's NameID is proved from the
+    /// data repo). Default 40; a run that varies its client address asserts everyone.
+    pub idp_sample: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -186,6 +189,9 @@ pub struct RunConfig {
     /// own client address instead of pacing the run to the contract's per-IP limits.
     /// Always so when the suite started the stack. Env: `CUTOVER_VARY_CLIENT_IP=1`.
     pub vary_client_ip: Option<bool>,
+    /// Legacy URLs a paced run follows (a seeded sample, every form represented; the data
+    /// repo proves every URL's target). Default 60.
+    pub url_sample: Option<usize>,
 }
 
 impl Profile {
@@ -347,14 +353,12 @@ impl Profile {
     }
 
     /// The budgets a paced run keeps to: the contract's, with `[claim] per_minute` for auth.
-    pub fn limits(&self) -> crate::identity::Limits {
-        crate::identity::Limits {
-            auth: self
-                .claim
-                .per_minute
-                .unwrap_or(crate::identity::CONTRACT_LIMITS.auth),
-            ..crate::identity::CONTRACT_LIMITS
-        }
+    pub fn limits(&self) -> Result<crate::identity::Limits, Error> {
+        let base = crate::identity::Limits::from_env().map_err(Error::Config)?;
+        Ok(crate::identity::Limits {
+            auth: self.claim.per_minute.unwrap_or(base.auth),
+            ..base
+        })
     }
 
     pub fn vary_client_ip(&self) -> bool {
@@ -417,6 +421,7 @@ impl Profile {
             captures: Some(captures.unwrap_or_else(|| PathBuf::from("fixtures/saml"))),
             jwt_key: self.jwt_signing_key().map(String::into_bytes),
             sp_sample: self.saml.sp_sample.unwrap_or(12),
+            idp_sample: None,
         })
     }
 

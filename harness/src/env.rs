@@ -8,7 +8,6 @@ use crate::legacy::{Checksums, LegacyDb};
 use crate::preflight::{self, Entity};
 use crate::private::PrivateStore;
 use crate::reconcile::LegacyPerson;
-use crate::redirects::{check::Checked, map::MapRow};
 use crate::target::TargetClient;
 use crate::Error;
 use std::collections::{BTreeMap, HashMap};
@@ -30,7 +29,9 @@ pub struct Environment {
     snapshot: OnceCell<Arc<Snapshot>>,
     private: OnceCell<Arc<PrivateStore>>,
     legacy_people: OnceCell<Arc<Vec<LegacyPerson>>>,
-    redirect_results: OnceCell<Arc<(Vec<MapRow>, Vec<Checked>)>>,
+    redirect_results: OnceCell<Arc<crate::redirects::RedirectRun>>,
+    /// A paced run follows this many legacy URLs, not all ([`crate::redirects::sample`]).
+    pub redirect_sample: Option<usize>,
     /// What the SAML checks need: Slack's team, the trusted certificate, the session key.
     pub saml: crate::saml::SamlSetup,
     saml_run: OnceCell<Arc<crate::saml::flow::SamlRun>>,
@@ -69,6 +70,7 @@ impl Environment {
             private: OnceCell::new(),
             legacy_people: OnceCell::new(),
             redirect_results: OnceCell::new(),
+            redirect_sample: None,
             saml: crate::saml::SamlSetup::default(),
             saml_run: OnceCell::new(),
             claim: crate::claim::ClaimSetup::default(),
@@ -185,7 +187,7 @@ impl Environment {
         &self,
         slack_team_host: &str,
         concurrency: usize,
-    ) -> Result<Arc<(Vec<MapRow>, Vec<Checked>)>, Error> {
+    ) -> Result<Arc<crate::redirects::RedirectRun>, Error> {
         self.redirect_results
             .get_or_try_init(|| async {
                 let snap = self.snapshot().await?;
@@ -193,15 +195,21 @@ impl Environment {
                 let map = crate::redirects::map::generate(&self.legacy, &snap, slack_team_host).await?;
                 let generated = started.elapsed().as_secs_f64();
                 let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, Some(self.policy.clone()))?;
+                let to_follow = match self.redirect_sample {
+                    Some(n) => crate::redirects::sample(&map, n),
+                    None => map.clone(),
+                };
                 let started = std::time::Instant::now();
-                let results = checker.check_all(&map, concurrency).await;
+                let results = checker.check_all(&to_follow, concurrency).await;
                 let secs = started.elapsed().as_secs_f64();
                 println!(
-                    "redirects: map of {} URLs generated in {generated:.2} s, checked in {secs:.2} s ({:.0} URLs/s, {concurrency} at once)",
+                    "redirects: map of {} URLs generated in {generated:.2} s, {} checked in {secs:.2} s ({:.0} URLs/s, {concurrency} at once)",
                     map.len(),
-                    map.len() as f64 / secs.max(0.001)
+                    results.len(),
+                    results.len() as f64 / secs.max(0.001)
                 );
-                Ok(Arc::new((map, results)))
+                let sampled_from = self.redirect_sample.map(|_| map.len());
+                Ok(Arc::new(crate::redirects::RedirectRun { map, results, sampled_from }))
             })
             .await
             .cloned()

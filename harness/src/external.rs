@@ -15,6 +15,12 @@ use crate::Error;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Members a paced run takes through the IdP, and legacy URLs it follows.
+pub const DEFAULT_IDP_SAMPLE: usize = 40;
+pub const DEFAULT_URL_SAMPLE: usize = 60;
+/// Tries per group in the timing comparison of a paced run (auth is 10 a minute).
+pub const PACED_TIMING_SAMPLES: usize = 10;
+
 fn required<'a>(v: Option<&'a str>, hint: &str) -> Result<&'a str, Error> {
     v.ok_or_else(|| Error::Config(hint.into()))
 }
@@ -129,11 +135,22 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
     .await?;
     env.saml = saml;
     env.claim = claim;
-    env.set_policy(if stack.is_some() || profile.vary_client_ip() {
-        ClientPolicy::varied(&base)
+    if stack.is_some() || profile.vary_client_ip() {
+        env.set_policy(ClientPolicy::varied(&base));
+        env.identity["requests"] = "a client address of its own per request".into();
     } else {
-        ClientPolicy::paced(profile.limits())
-    });
+        // Paced: the contract's per-IP limits decide what a run can afford.
+        env.set_policy(ClientPolicy::paced(profile.limits()?));
+        env.saml.idp_sample = Some(profile.saml.idp_sample.unwrap_or(DEFAULT_IDP_SAMPLE));
+        env.redirect_sample = Some(profile.run.url_sample.unwrap_or(DEFAULT_URL_SAMPLE));
+        env.claim.timing_samples = profile.claim.timing_samples.unwrap_or(PACED_TIMING_SAMPLES);
+        let l = profile.limits()?;
+        env.identity["requests"] = format!(
+            "paced to {} auth, {} writes, {} reads a minute",
+            l.auth, l.write, l.read
+        )
+        .into();
+    }
     env.stack = stack.map(Arc::new);
     Ok(env)
 }

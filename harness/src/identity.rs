@@ -35,6 +35,44 @@ pub const CONTRACT_LIMITS: Limits = Limits {
     read: 60,
 };
 
+/// Where other budgets are given (tests that rehearse pacing at a faster scale): the same
+/// variable sets the suite's pacer and the reference target's limiter.
+pub const LIMITS_ENV: &str = "CUTOVER_RATE_LIMITS";
+
+impl std::str::FromStr for Limits {
+    type Err = String;
+    /// `auth/write/read` per minute, e.g. `10/30/60`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let n: Vec<u32> = s
+            .split('/')
+            .map(|p| p.trim().parse::<u32>().ok().filter(|n| *n > 0))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                format!("{LIMITS_ENV}={s:?}: expected auth/write/read per minute, e.g. 10/30/60")
+            })?;
+        match n.as_slice() {
+            [auth, write, read] => Ok(Limits {
+                auth: *auth,
+                write: *write,
+                read: *read,
+            }),
+            _ => Err(format!(
+                "{LIMITS_ENV}={s:?}: expected three numbers, auth/write/read"
+            )),
+        }
+    }
+}
+
+impl Limits {
+    /// The contract's, or those in [`LIMITS_ENV`].
+    pub fn from_env() -> Result<Self, String> {
+        match std::env::var(LIMITS_ENV).ok().filter(|v| !v.is_empty()) {
+            Some(v) => v.parse(),
+            None => Ok(CONTRACT_LIMITS),
+        }
+    }
+}
+
 /// Which budget a request draws on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestClass {

@@ -16,11 +16,22 @@ pub struct FeatureFile {
     pub phases: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget_secs: Option<u64>,
+    /// The budget of a run paced to the stack's per-IP limits (`@paced-budget-20m`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paced_budget_secs: Option<u64>,
 }
 
 /// `@budget-90s` → 90; minutes and hours too.
 pub fn parse_budget(tag: &str) -> Option<u64> {
-    let v = tag.strip_prefix("@budget-")?;
+    duration(tag.strip_prefix("@budget-")?)
+}
+
+/// `@paced-budget-20m` → 1200.
+pub fn parse_paced_budget(tag: &str) -> Option<u64> {
+    duration(tag.strip_prefix("@paced-budget-")?)
+}
+
+fn duration(v: &str) -> Option<u64> {
     let (n, unit) = v.split_at(v.len().checked_sub(1)?);
     let n: u64 = n.parse().ok()?;
     Some(match unit {
@@ -67,6 +78,7 @@ pub fn describe_features(dir: &Path) -> Vec<FeatureFile> {
                     .cloned()
                     .collect(),
                 budget_secs: tags.iter().find_map(|t| parse_budget(t)),
+                paced_budget_secs: tags.iter().find_map(|t| parse_paced_budget(t)),
                 tags,
             })
         })
@@ -98,6 +110,8 @@ mod tests {
         assert_eq!(parse_budget("@budget-"), None);
         assert_eq!(parse_budget("@budget-5d"), None);
         assert_eq!(parse_budget("@T-1d"), None);
+        assert_eq!(parse_paced_budget("@paced-budget-20m"), Some(1200));
+        assert_eq!(parse_budget("@paced-budget-20m"), None);
     }
 
     #[test]

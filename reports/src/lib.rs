@@ -57,6 +57,13 @@ impl RunReport {
         (n(Status::Passed), n(Status::Failed))
     }
 
+    /// The run kept to the stack's per-IP limits (its own budgets apply).
+    pub fn paced(&self) -> bool {
+        self.identity["requests"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("paced"))
+    }
+
     /// Time per feature (sum of its scenarios) against the budget its tags state.
     pub fn budgets(&self) -> Vec<BudgetLine> {
         self.features
@@ -69,11 +76,16 @@ impl RunReport {
                     .map(|s| s.duration_ms)
                     .sum();
                 let measured_secs = ms as f64 / 1000.0;
+                let budget = if self.paced() {
+                    f.paced_budget_secs.or(f.budget_secs)
+                } else {
+                    f.budget_secs
+                };
                 BudgetLine {
                     feature: f.name.clone(),
-                    budget_secs: f.budget_secs,
+                    budget_secs: budget,
                     measured_secs,
-                    over: f.budget_secs.is_some_and(|b| measured_secs > b as f64),
+                    over: budget.is_some_and(|b| measured_secs > b as f64),
                 }
             })
             .collect()

@@ -6,9 +6,7 @@ use harness::evidence::{Evidence, Failure, Outcome};
 use harness::redirects::{self, check::Checked, map};
 
 /// The map and every URL in it followed, once per run.
-async fn all(
-    w: &CutoverWorld,
-) -> Result<std::sync::Arc<(Vec<map::MapRow>, Vec<Checked>)>, Failure> {
+async fn all(w: &CutoverWorld) -> Result<std::sync::Arc<redirects::RedirectRun>, Failure> {
     w.env()
         .redirects(&w.ctx.slack_team_host, w.ctx.concurrency)
         .await
@@ -20,34 +18,53 @@ async fn the_map(w: &mut CutoverWorld) -> Result<(), Failure> {
     let all = all(w).await?;
     if let Some(dir) = &w.ctx.report_dir {
         // The map staff can read and edit, and every result with its hop chain.
-        let _ = std::fs::write(dir.join("redirect-map.csv"), map::to_csv(&all.0));
-        let _ = std::fs::write(dir.join("redirects.csv"), redirects::check::to_csv(&all.1));
+        let _ = std::fs::write(dir.join("redirect-map.csv"), map::to_csv(&all.map));
+        let _ = std::fs::write(
+            dir.join("redirects.csv"),
+            redirects::check::to_csv(&all.results),
+        );
         let _ = std::fs::write(
             dir.join("redirects.json"),
-            serde_json::to_string_pretty(&all.1).unwrap_or_default(),
+            serde_json::to_string_pretty(&all.results).unwrap_or_default(),
         );
     }
-    w.record(&Evidence::new(
+    let ev = Evidence::new(
         "redirect map",
         Outcome::Pass,
-        format!("{} legacy URLs in the map", all.0.len()),
-    ));
+        format!("{} legacy URLs in the map", all.map.len()),
+    );
+    w.record(&match all.note() {
+        Some(n) => ev.detail(n),
+        None => ev,
+    });
     Ok(())
 }
 
 #[when(regex = r#"^every "([a-z0-9-]+)" URL in the map is followed$"#)]
 async fn follow_form(w: &mut CutoverWorld, form: String) -> Result<(), Failure> {
     let all = all(w).await?;
-    let of: Vec<Checked> = all.1.iter().filter(|c| c.form == form).cloned().collect();
-    w.pending = Some(redirects::evidence(&format!("{form} URLs"), &of));
+    let of: Vec<Checked> = all
+        .results
+        .iter()
+        .filter(|c| c.form == form)
+        .cloned()
+        .collect();
+    let ev = redirects::evidence(&format!("{form} URLs"), &of);
+    w.pending = Some(match all.note() {
+        Some(n) => ev.detail(n),
+        None => ev,
+    });
     Ok(())
 }
 
 #[when(regex = r"^every URL in the redirect map is followed$")]
 async fn follow_all(w: &mut CutoverWorld) -> Result<(), Failure> {
     let all = all(w).await?;
-    let mut ev = redirects::evidence("all legacy URLs", &all.1);
-    let counts = redirects::check::summary(&all.1);
+    let mut ev = redirects::evidence("all legacy URLs", &all.results);
+    if let Some(n) = all.note() {
+        ev = ev.detail(n);
+    }
+    let counts = redirects::check::summary(&all.results);
     ev = ev.detail("outcome | URLs");
     for (class, n) in counts {
         ev = ev.detail(format!("{:?} | {n}", class));

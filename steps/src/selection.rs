@@ -47,22 +47,27 @@ pub fn selected_feature_tags(dir: &Path, filter: Option<&TagOperation>) -> HashS
             .rules
             .iter()
             .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
-        let any = f.scenarios.iter().map(|s| (None, s)).chain(in_rules).any(|(r, s)| {
-            let base: Vec<&String> = f
-                .tags
-                .iter()
-                .chain(r.iter().flat_map(|r| r.tags.iter()))
-                .chain(s.tags.iter())
-                .collect();
-            if s.examples.is_empty() {
-                return selected(filter, &base);
-            }
-            s.examples.iter().any(|e| {
-                let mut tags = base.clone();
-                tags.extend(e.tags.iter());
-                selected(filter, &tags)
-            })
-        });
+        let any = f
+            .scenarios
+            .iter()
+            .map(|s| (None, s))
+            .chain(in_rules)
+            .any(|(r, s)| {
+                let base: Vec<&String> = f
+                    .tags
+                    .iter()
+                    .chain(r.iter().flat_map(|r| r.tags.iter()))
+                    .chain(s.tags.iter())
+                    .collect();
+                if s.examples.is_empty() {
+                    return selected(filter, &base);
+                }
+                s.examples.iter().any(|e| {
+                    let mut tags = base.clone();
+                    tags.extend(e.tags.iter());
+                    selected(filter, &tags)
+                })
+            });
         if any {
             out.extend(f.tags.iter().cloned());
         }
@@ -77,8 +82,16 @@ mod tests {
     #[test]
     fn a_feature_is_selected_when_any_of_its_scenarios_is() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.feature"), "@saml @T-0\nFeature: A\n  Rule: R\n    @slow\n    Scenario: S\n      Then x\n").unwrap();
-        std::fs::write(dir.path().join("b.feature"), "@claim @T-1d\nFeature: B\n  Scenario: S\n    Then x\n").unwrap();
+        std::fs::write(
+            dir.path().join("a.feature"),
+            "@saml @T-0\nFeature: A\n  Rule: R\n    @slow\n    Scenario: S\n      Then x\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.feature"),
+            "@claim @T-1d\nFeature: B\n  Scenario: S\n    Then x\n",
+        )
+        .unwrap();
         let all = selected_feature_tags(dir.path(), None);
         assert!(all.contains("saml") && all.contains("claim"));
         let f: TagOperation = "@T-0 and not @slow".parse().unwrap();

@@ -1065,15 +1065,18 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
     // The queue is a bare array (new-stack.md §5); the request is known by the slug it claims
     // and the GitHub login that asked (the queue carries no GitHub id).
     let queue = match staff.get("/api/staff/account-claim/queue").await {
-        Ok(r) if r.status == 200 => r.data().and_then(|d| d.as_array().cloned()).unwrap_or_default(),
+        Ok(r) if r.status == 200 => r
+            .data()
+            .and_then(|d| d.as_array().cloned())
+            .unwrap_or_default(),
         Ok(r) => {
             return Finding::could_not(check, format!("the staff queue answered {}", r.describe()))
         }
         Err(e) => return Finding::could_not(check, e),
     };
-    let entry = queue
-        .iter()
-        .find(|q| q["claimedSlug"] == slug.as_str() && q["requesterGithubLogin"] == who.login.as_str());
+    let entry = queue.iter().find(|q| {
+        q["claimedSlug"] == slug.as_str() && q["requesterGithubLogin"] == who.login.as_str()
+    });
     f.expect(
         entry.is_some(),
         format!(
@@ -1082,7 +1085,10 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
             queue.len()
         ),
     );
-    let Some(id) = entry.and_then(|e| e["requestId"].as_str()).map(str::to_string) else {
+    let Some(id) = entry
+        .and_then(|e| e["requestId"].as_str())
+        .map(str::to_string)
+    else {
         return f.done("");
     };
     match staff
@@ -1282,7 +1288,12 @@ pub async fn second_claim(run: &ClaimRun) -> Evidence {
     // A linked person is no candidate: confirm is 403 not_a_candidate, and by-password fails
     // like any wrong password (new-stack.md §5).
     for (path, body, status, code) in [
-        ("/api/account-claim/confirm", json!({"personId": pid}), 403, "not_a_candidate"),
+        (
+            "/api/account-claim/confirm",
+            json!({"personId": pid}),
+            403,
+            "not_a_candidate",
+        ),
         (
             "/api/account-claim/by-password",
             json!({"slug": p.slug, "password": "not-needed-to-see-the-refusal"}),
@@ -1293,7 +1304,11 @@ pub async fn second_claim(run: &ClaimRun) -> Evidence {
         match b.post_json(path, &body).await {
             Ok(r) => f.expect(
                 r.status == status && r.error_code() == Some(code) && !r.sets(SESSION_COOKIE),
-                format!("{path} for {}: {} (expected {status} {code})", p.label(), r.describe()),
+                format!(
+                    "{path} for {}: {} (expected {status} {code})",
+                    p.label(),
+                    r.describe()
+                ),
             ),
             Err(e) => f.fail(e.to_string()),
         }

@@ -35,6 +35,8 @@ pub enum Class {
     Loop,
     /// 5xx, timeouts, connection failures.
     ServerError,
+    /// The stack's rate limit kept the URL from being followed: no verdict either way.
+    NotChecked,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -244,6 +246,7 @@ impl Checker {
             }
             let hop = match self.get(&url).await {
                 Ok(h) => h,
+                Err(e) if e.starts_with(RATE_LIMITED) => return finish(out, Class::NotChecked, &e),
                 Err(e) => return finish(out, Class::ServerError, &e),
             };
             let (status, location) = (hop.status, hop.location.clone());

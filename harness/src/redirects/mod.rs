@@ -10,10 +10,56 @@ use check::{Checked, Class};
 /// Samples of failing URLs per class in the evidence.
 pub const SAMPLES: usize = 8;
 
+/// A run's redirect map and what following it found.
+#[derive(Debug, Clone)]
+pub struct RedirectRun {
+    pub map: Vec<map::MapRow>,
+    pub results: Vec<Checked>,
+    /// A paced run followed a sample: how many URLs the map holds in all.
+    pub sampled_from: Option<usize>,
+}
+
+impl RedirectRun {
+    /// What a paced run's sample covers, said in the evidence.
+    pub fn note(&self) -> Option<String> {
+        self.sampled_from.map(|total| {
+            format!(
+                "a paced run: {} of {total} legacy URLs followed (a fixed sample, every form represented, and every URL whose record has no twin); every expected target comes from the data repo",
+                self.results.len()
+            )
+        })
+    }
+}
+
+/// A fixed sample of about `n` rows: every row judged without a request (no twin, so no
+/// target) and, per form, a share of the rest in proportion — at least one each — picked by
+/// a hash of the URL, so the same map gives the same sample.
+pub fn sample(rows: &[map::MapRow], n: usize) -> Vec<map::MapRow> {
+    use sha2::{Digest, Sha256};
+    let free =
+        |r: &map::MapRow| r.expected_target.is_empty() && !matches!(r.expected_status, 404 | 410);
+    let mut out: Vec<map::MapRow> = rows.iter().filter(|r| free(r)).cloned().collect();
+    let mut by_form: std::collections::BTreeMap<&str, Vec<&map::MapRow>> = Default::default();
+    for r in rows.iter().filter(|r| !free(r)) {
+        by_form.entry(r.form.as_str()).or_default().push(r);
+    }
+    let total: usize = by_form.values().map(Vec::len).sum();
+    for rows in by_form.values_mut() {
+        rows.sort_by_key(|r| Sha256::digest(r.url.as_bytes()));
+        let share = (rows.len() * n).div_ceil(total.max(1)).max(1);
+        out.extend(rows.iter().take(share).map(|r| (*r).clone()));
+    }
+    out
+}
+
 /// Evidence for a set of results: counts per class, and each failing URL's hop chain.
 pub fn evidence(what: &str, results: &[Checked]) -> Evidence {
     let counts = check::summary(results);
-    let failed: Vec<&Checked> = results.iter().filter(|r| r.class != Class::Ok).collect();
+    let failed: Vec<&Checked> = results
+        .iter()
+        .filter(|r| !matches!(r.class, Class::Ok | Class::NotChecked))
+        .collect();
+    let unchecked = counts.get(&Class::NotChecked).copied().unwrap_or(0);
     let table = counts
         .iter()
         .map(|(c, n)| {
@@ -29,16 +75,26 @@ pub fn evidence(what: &str, results: &[Checked]) -> Evidence {
         .join(" ");
     let outcome = if results.is_empty() || !failed.is_empty() {
         Outcome::Fail
+    } else if unchecked > 0 {
+        Outcome::NotChecked
     } else {
         Outcome::Pass
     };
     let headline = if results.is_empty() {
         format!("{what}: no URL of this form in the map")
     } else {
+        let unchecked_note = if unchecked > 0 {
+            format!(
+                ", {unchecked} not followed: {}",
+                crate::evidence::RATE_LIMIT_MARK
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{what}: {} URLs, {} ok, {} failing ({table})",
+            "{what}: {} URLs, {} ok, {} failing{unchecked_note} ({table})",
             results.len(),
-            results.len() - failed.len(),
+            results.len() - failed.len() - unchecked,
             failed.len()
         )
     };

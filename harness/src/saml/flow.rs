@@ -459,6 +459,9 @@ pub struct SamlRun {
     /// People who must be refused, and what the launch answered for each.
     pub refused: Vec<(String, Result<Answer, String>)>,
     pub seconds: f64,
+    /// A paced run's sample: how many members should be asserted in all (only the sample
+    /// was launched; the data repo proves the rest).
+    pub sampled_from: Option<usize>,
     /// Position in `subjects` by laddr ID (each judgement looks members up once per answer).
     #[serde(skip)]
     index: std::collections::HashMap<i64, usize>,
@@ -492,6 +495,7 @@ impl SamlRun {
             foreign_acs: Err("not asked".into()),
             refused: Vec::new(),
             seconds: 0.0,
+            sampled_from: None,
             index,
         }
     }
@@ -523,6 +527,43 @@ pub fn sample(subjects: &[Subject], n: usize) -> Vec<&Subject> {
         out.extend(rest.iter().step_by(step).take(n - out.len()));
     }
     out
+}
+
+/// A paced sample plus every member a captured laddr assertion names, so each capture has
+/// the new IdP's assertion to be compared with.
+fn with_captured<'a>(
+    mut picked: Vec<&'a Subject>,
+    subjects: &'a [Subject],
+    setup: &SamlSetup,
+) -> Vec<&'a Subject> {
+    let named: std::collections::HashSet<String> = super::capture::load(setup)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| Some(c.read.ok()?.signed.name_id_value()?.to_string()))
+        .collect();
+    let have: std::collections::HashSet<i64> = picked.iter().map(|s| s.legacy.id).collect();
+    picked.extend(asserted_subjects(subjects).filter(|s| {
+        !have.contains(&s.legacy.id)
+            && s.legacy
+                .username
+                .as_deref()
+                .is_some_and(|u| named.contains(u))
+    }));
+    picked
+}
+
+/// At most `n` subjects per refusal reason, in order.
+fn few_per_reason<'a>(subjects: &[&'a Subject], n: usize) -> Vec<&'a Subject> {
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    subjects
+        .iter()
+        .copied()
+        .filter(|s| {
+            let k = seen.entry(s.refusal_reason()).or_default();
+            *k += 1;
+            *k <= n
+        })
+        .collect()
 }
 
 /// Run every flow: the IdP-initiated launch for every asserted user, the SP-initiated flows
@@ -558,7 +599,14 @@ pub async fn collect(
         Err(e) => Err(e),
     };
 
-    let targets: Vec<&Subject> = asserted_subjects(&subjects).collect();
+    let targets: Vec<&Subject> = match setup.idp_sample {
+        Some(n) => with_captured(sample(&subjects, n), &subjects, setup),
+        None => asserted_subjects(&subjects).collect(),
+    };
+    let sp_sample = match setup.idp_sample {
+        Some(n) => setup.sp_sample.min(n.div_ceil(10).max(1)),
+        None => setup.sp_sample,
+    };
     let idp: Vec<Observation> = futures::stream::iter(targets.iter().map(|s| {
         let (client, trusted, token) = (client.clone(), trusted.clone(), session(s));
         async move {
@@ -581,7 +629,7 @@ pub async fn collect(
     let sso_url = client.url(SSO).map(|u| u.to_string()).unwrap_or_default();
     let mut sp = Vec::new();
     let mut resume = Vec::new();
-    for (i, s) in sample(&subjects, setup.sp_sample).into_iter().enumerate() {
+    for (i, s) in sample(&subjects, sp_sample).into_iter().enumerate() {
         let token = session(s)?;
         // Signed in: the form comes at once.
         let mut o = Observation::new(Flow::SpInitiated, s.legacy.id);
@@ -654,9 +702,14 @@ pub async fn collect(
         None => Err("no user to try it with".into()),
     };
 
-    // Everyone with a twin whom the IdP must refuse.
+    // Everyone with a twin whom the IdP must refuse (a paced run: a few of each reason).
     let mut refused = Vec::new();
-    for s in subjects.iter().filter(|s| s.must_be_refused()) {
+    let must: Vec<&Subject> = subjects.iter().filter(|s| s.must_be_refused()).collect();
+    let refusals = match setup.idp_sample {
+        Some(_) => few_per_reason(&must, 3),
+        None => must,
+    };
+    for s in refusals {
         let answer = match session(s) {
             Ok(t) => client.launch(Some(&t), None).await,
             Err(e) => Err(e.to_string()),
@@ -672,7 +725,11 @@ pub async fn collect(
         ));
     }
 
+    let sampled_from = setup
+        .idp_sample
+        .map(|_| asserted_subjects(&subjects).count());
     let mut run = SamlRun::new(subjects, metadata, idp, sp, resume);
+    run.sampled_from = sampled_from;
     run.anonymous_launch = anonymous_launch;
     run.foreign_acs = foreign_acs;
     run.refused = refused;

@@ -243,11 +243,15 @@ pub fn launch_coverage(run: &SamlRun) -> Evidence {
         .collect();
     let n = run.idp.len();
     let ev = verdict(check, problems, n, "eligible users' launches");
-    ev.detail(format!(
+    let ev = ev.detail(format!(
         "{n} users asserted in {:.2} s ({:.0} users/s, every flow included)",
         run.seconds,
         n as f64 / run.seconds.max(0.001)
-    ))
+    ));
+    match sample_note(run) {
+        Some(note) => ev.detail(note),
+        None => ev,
+    }
 }
 
 pub fn signatures(run: &SamlRun) -> Evidence {
@@ -343,6 +347,20 @@ pub fn name_ids(setup: &SamlSetup, run: &SamlRun) -> Evidence {
         if !wrong.is_empty() {
             problems.push(format!("{}: {}", who(run, o), wrong.join("; ")));
         }
+    }
+    if run.sampled_from.is_some() {
+        // A paced run launched for a sample: the data repo answers for every member.
+        let data = data_name_ids(run);
+        problems.extend(
+            data.details
+                .iter()
+                .filter(|d| d.contains("laddr asserted"))
+                .cloned(),
+        );
+        let ev = verdict(check, problems, n, "assertions");
+        return ev
+            .detail(sample_note(run).unwrap_or_default())
+            .detail(data.headline);
     }
     verdict(check, problems, n, "assertions")
 }
@@ -735,7 +753,8 @@ pub fn captures(run: &SamlRun, captures: &[Capture]) -> Evidence {
     ev
 }
 
-/// Per user: the verdict, from the IdP-initiated assertion or, failing that, any other.
+/// Per user: the verdict, from the IdP-initiated assertion or, failing that, any other. A
+/// paced run judges only the members it launched for; [`data_name_ids`] covers the rest.
 pub fn continuity_by_user(run: &SamlRun) -> Vec<(i64, Continuity)> {
     let mut first: HashMap<i64, &Observation> = HashMap::new();
     for o in run.all() {
@@ -743,9 +762,11 @@ pub fn continuity_by_user(run: &SamlRun) -> Vec<(i64, Continuity)> {
             first.entry(o.legacy_id).or_insert(o);
         }
     }
+    let launched: std::collections::HashSet<i64> = run.idp.iter().map(|o| o.legacy_id).collect();
     run.subjects
         .iter()
         .filter(|s| s.legacy.eligible() && s.legacy.email.is_some() && !s.deactivated)
+        .filter(|s| run.sampled_from.is_none() || launched.contains(&s.legacy.id))
         .map(|s| {
             let c = match first.get(&s.legacy.id).and_then(|o| o.identity()) {
                 Some(a) => continuity(&s.legacy, a),
@@ -754,6 +775,37 @@ pub fn continuity_by_user(run: &SamlRun) -> Vec<(i64, Continuity)> {
             (s.legacy.id, c)
         })
         .collect()
+}
+
+/// Every member the IdP must assert, proved from the data repo: the `slackSamlNameId` it will
+/// assert is the laddr Username byte for byte. (The email it asserts is the profile's, which
+/// the reconciliation's email scenario proves for everyone.)
+pub fn data_name_ids(run: &SamlRun) -> Evidence {
+    let check = "every member's slackSamlNameId in the data repo is the laddr Username";
+    let mut problems = Vec::new();
+    let mut n = 0;
+    for s in run.subjects.iter().filter(|s| s.must_be_asserted()) {
+        n += 1;
+        if s.name_id.as_deref() != s.legacy.username.as_deref() {
+            problems.push(format!(
+                "{}: slackSamlNameId {:?} but laddr asserted {:?}",
+                s.label(),
+                s.name_id.as_deref().unwrap_or(""),
+                s.legacy.username.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    verdict(check, problems, n, "members in the data repo")
+}
+
+/// What a paced run's sample covers, said in the evidence.
+fn sample_note(run: &SamlRun) -> Option<String> {
+    run.sampled_from.map(|total| {
+        format!(
+            "a paced run: {} of {total} members asserted through the IdP (awkward usernames first, then an even spread); every member's NameID proved from the data repo",
+            run.idp.len()
+        )
+    })
 }
 
 pub fn summary(run: &SamlRun) -> Evidence {
@@ -798,7 +850,22 @@ pub fn summary(run: &SamlRun) -> Evidence {
             ),
         )
     };
-    listed(ev.detail("continuity | users").details(table), &lines)
+    let ev = listed(ev.detail("continuity | users").details(table), &lines);
+    match sample_note(run) {
+        // A paced run: the sample through the IdP, and every member from the data repo.
+        Some(note) => {
+            let data = data_name_ids(run);
+            let mut ev = ev
+                .detail(note)
+                .detail(data.headline.clone())
+                .details(data.details.clone());
+            if data.failed() {
+                ev.outcome = Outcome::Fail;
+            }
+            ev
+        }
+        None => ev,
+    }
 }
 
 #[cfg(test)]

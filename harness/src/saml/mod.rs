@@ -43,6 +43,10 @@ pub struct SamlSetup {
     pub jwt_key: Option<Vec<u8>>,
     /// Users taken through the SP-initiated flows (besides the awkward cases).
     pub sp_sample: usize,
+    /// A paced run cannot launch for every member (22,904 launches at 60 reads a minute is
+    /// six hours): take this many through the IdP (awkward usernames first, then an even
+    /// spread) and prove every member's NameID from the data repo. `None`: every member.
+    pub idp_sample: Option<usize>,
 }
 
 impl std::fmt::Debug for SamlSetup {
@@ -156,6 +160,8 @@ pub struct Subject {
     pub account_level: Option<String>,
     /// `deletedAt` is set: deactivated in the new stack, so not asserted.
     pub deactivated: bool,
+    /// The twin's `slackSamlNameId` in the data repo (what the IdP will assert).
+    pub name_id: Option<String>,
 }
 
 impl Subject {
@@ -219,6 +225,7 @@ pub fn subjects(users: &[LegacyUser], snap: &crate::datarepo::Snapshot) -> Vec<S
                 slug: f("slug"),
                 account_level: f("accountLevel"),
                 deactivated: twin.is_some_and(|r| r.fields.contains_key("deletedAt")),
+                name_id: f("slackSamlNameId"),
             }
         })
         .collect()
