@@ -83,16 +83,6 @@ Feature: Sign-in and account claim — every kind of legacy member gets back in,
     Scenario: A password reset is always accepted, mailed only to a known address, and works once
       Then reset requests for a member, a member without email and an unknown address are all 202, only the member is mailed, and the token works once
 
-  Rule: The T+90 reminder reaches exactly the unclaimed
-
-    @serial
-    Scenario: The T+90 reminder dry run lists exactly the unclaimed legacy people
-      Then the dry run lists every legacy person not yet back with a deliverable email, nobody else, and sends nothing
-
-    @serial @writes
-    Scenario: The T+90 reminder sends one mail to each unclaimed legacy person
-      Then sending mails each of them once and nobody else
-
   Rule: Bad input is refused and loses nothing
 
     @writes

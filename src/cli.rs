@@ -132,6 +132,15 @@ pub enum Command {
         #[arg(long, default_value_t = 4 * 3600)]
         seconds: u64,
     },
+    /// Run one of the reference target's cutover tools as the stack's own scripts run: the
+    /// contract's environment, `--key=value` flags, the documented report and exit codes
+    /// (0 nothing unresolved, 1 problems, 2 crash). NAME: reconcile, cutover-mailout,
+    /// import-laddr-credentials.
+    Tool {
+        name: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Make an Ed25519 key pair for signing reports: <prefix>.key (owner-only) and <prefix>.pub.
     Keygen {
         #[arg(long)]

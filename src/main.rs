@@ -45,6 +45,25 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// `cutover tool NAME ARGS`: a reference tool, its exit code as documented.
+fn tool(name: &str, args: &[String]) -> ExitCode {
+    let result = match name {
+        "reconcile" => fixtures::tools::reconcile(args),
+        "cutover-mailout" => runtime().block_on(fixtures::tools::mailout(args)),
+        "import-laddr-credentials" => fixtures::tools::import_credentials(args),
+        other => Err(format!(
+            "no tool {other:?} (hint: reconcile, cutover-mailout or import-laddr-credentials)"
+        )),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("{name} failed: {e}");
+            ExitCode::from(fixtures::tools::CRASH as u8)
+        }
+    }
+}
+
 fn keygen(out: &std::path::Path) -> ExitCode {
     match reports::manifest::SigningKey::generate().and_then(|k| k.write_pair(out)) {
         Ok((key, public)) => {
@@ -109,6 +128,7 @@ fn main() -> ExitCode {
             Ok(f) => runtime().block_on(serve::serve(state.as_deref(), f, seconds)),
             Err(e) => exit_with::cannot_run(e),
         },
+        Command::Tool { name, args } => tool(&name, &args),
         Command::Keygen { out } => keygen(&out),
         Command::Verify {
             report_dir,

@@ -44,6 +44,7 @@ pub fn rehearsal_options(
         faults: crate::parse_faults(faults)?,
         name_ids: name_ids.parse::<NameIds>()?,
         target,
+        tool_exe: None,
     };
     Ok((profile, opts))
 }

@@ -235,7 +235,7 @@ impl Served {
                 "--state",
                 state.to_str().unwrap(),
                 "--seconds",
-                "600",
+                "3600",
             ])
             .env("PORT", port.to_string())
             .envs(env.iter().copied())

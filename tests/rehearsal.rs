@@ -21,14 +21,17 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let rehearsal =
-            match fixtures::rehearsal::Rehearsal::start(&profile, &Default::default()).await {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("rehearsal: cannot start: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
+        let opts = fixtures::rehearsal::Options {
+            tool_exe: Some(env!("CARGO_BIN_EXE_cutover").into()),
+            ..Default::default()
+        };
+        let rehearsal = match fixtures::rehearsal::Rehearsal::start(&profile, &opts).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("rehearsal: cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let opts = steps::RunOptions {
             features: concat!(env!("CARGO_MANIFEST_DIR"), "/features").into(),
             tags: None,

@@ -34,6 +34,35 @@ pub struct Profile {
     pub saml: SamlConfig,
     #[serde(default)]
     pub claim: ClaimConfig,
+    #[serde(default)]
+    pub tools: ToolsConfig,
+}
+
+/// The stack's own cutover scripts, as commands the suite appends the documented flags to
+/// (`--json=…`, `--fix`, `--dry-run`, `--input=…`), run with the stack's environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsConfig {
+    /// e.g. `npm run -w apps/api script:reconcile --`
+    pub reconcile: Option<String>,
+    /// e.g. `npm run -w apps/api script:cutover-mailout --`
+    pub mailout: Option<String>,
+    /// e.g. `npx tsx apps/api/scripts/import-laddr-credentials.ts`
+    pub import_credentials: Option<String>,
+    /// Where to run them (the stack's checkout).
+    pub dir: Option<PathBuf>,
+}
+
+impl ToolsConfig {
+    pub fn commands(&self) -> Option<crate::tools::ToolCommands> {
+        (self.reconcile.is_some() || self.mailout.is_some() || self.import_credentials.is_some())
+            .then(|| crate::tools::ToolCommands {
+                reconcile: self.reconcile.clone(),
+                mailout: self.mailout.clone(),
+                import_credentials: self.import_credentials.clone(),
+                dir: self.dir.clone(),
+            })
+    }
 }
 
 /// Sign-in and account-claim settings (features/account_claim.feature).
@@ -60,8 +89,6 @@ pub struct ClaimConfig {
     /// Auth requests per minute the run's shared pacer allows itself when it paces (the
     /// stack's limit per IP). Default 10, the contract's.
     pub per_minute: Option<u32>,
-    /// The T+90 reminder endpoint (POST `{dryRun}`, staff session).
-    pub mailout_path: Option<String>,
 }
 
 /// Slack SAML continuity settings.
@@ -503,7 +530,6 @@ impl Profile {
             jwt_key: self.jwt_signing_key().map(String::into_bytes),
             email_match,
             timing_samples: c.timing_samples.unwrap_or(d.timing_samples),
-            mailout_path: c.mailout_path.clone().unwrap_or(d.mailout_path),
         })
     }
 

@@ -44,6 +44,8 @@ pub struct Environment {
     pub stack: Option<Arc<crate::stack::RunningStack>>,
     /// How every request presents itself to the stack's rate limits.
     pub policy: crate::identity::ClientPolicy,
+    /// The stack's own cutover tools, when the run has them.
+    pub tools: Option<Arc<crate::tools::ToolSetup>>,
 }
 
 impl Environment {
@@ -78,6 +80,7 @@ impl Environment {
             legacy_keys: Mutex::new(HashMap::new()),
             stack: None,
             policy,
+            tools: None,
         })
     }
 

@@ -9,7 +9,6 @@ use crate::env::Environment;
 use crate::identity::ClientPolicy;
 use crate::legacy::LegacyDb;
 use crate::stack::env::{self as names, StackEnv};
-use crate::stack::{Provider, RunningStack};
 use crate::target::TargetClient;
 use crate::Error;
 use std::path::PathBuf;
@@ -73,21 +72,26 @@ fn stack_env(
     Ok(env)
 }
 
-/// Start the stack `provider` names; the mocks are the claim setup's (started first, so
-/// they know the callback URL).
-async fn start(
-    profile: &Profile,
-    provider: &Provider,
-    claim: &crate::claim::ClaimSetup,
-    port: u16,
-) -> Result<RunningStack, Error> {
-    let mocks = claim
-        .mocks
-        .as_ref()
-        .ok_or_else(|| Error::Config("no GitHub and Resend mocks for the stack".into()))?;
-    let env = stack_env(profile, port, mocks)?;
-    let network = profile.legacy.network.unwrap_or_default();
-    crate::stack::start(provider, &env, network, profile.ready_timeout()).await
+/// The stack's environment for its tools when the suite did not start the stack: the
+/// storage the profile names, and the keys the environment holds.
+fn tools_env(profile: &Profile) -> StackEnv {
+    let repo = profile.target.data_repo.clone().unwrap_or_default();
+    let private = profile.target.private_store.clone().unwrap_or_default();
+    let key = profile.jwt_signing_key().unwrap_or_default();
+    let mut env = StackEnv::new(
+        std::path::Path::new(&repo),
+        profile.branch(),
+        &private,
+        &key,
+    );
+    for name in [
+        names::RESEND_API_KEY,
+        names::RESEND_BASE_URL,
+        names::PUBLIC_URL,
+    ] {
+        env.set_opt(name, std::env::var(name).ok().filter(|v| !v.is_empty()));
+    }
+    env
 }
 
 pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
@@ -95,14 +99,21 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
     let repo = required(profile.target.data_repo.as_deref(), "no data repo (hint: set CUTOVER_DATA_REPO or [target] data_repo to the bare repo or its git URL)")?;
     let provider = profile.stack_provider()?;
     let legacy = LegacyDb::connect_read_only(url).await?;
-    let (stack, claim) = match &provider {
-        None => (None, profile.claim_setup().await?),
+    let (stack, claim, stack_env) = match &provider {
+        None => (None, profile.claim_setup().await?, None),
         Some(p) => {
             let port = crate::legacy::provider::free_port()
                 .map_err(|e| Error::io("a free port for the stack", e))?;
             let callback = format!("http://127.0.0.1:{port}/api/auth/github/callback");
             let claim = profile.claim_setup_with_mocks(&callback).await?;
-            (Some(start(profile, p, &claim, port).await?), claim)
+            let mocks = claim
+                .mocks
+                .as_ref()
+                .ok_or_else(|| Error::Config("no GitHub and Resend mocks for the stack".into()))?;
+            let env = stack_env(profile, port, mocks)?;
+            let network = profile.legacy.network.unwrap_or_default();
+            let stack = crate::stack::start(p, &env, network, profile.ready_timeout()).await?;
+            (Some(stack), claim, Some(env))
         }
     };
     let base = match &stack {
@@ -152,5 +163,9 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
         .into();
     }
     env.stack = stack.map(Arc::new);
+    env.tools = profile.tools.commands().map(|commands| {
+        let env = stack_env.unwrap_or_else(|| tools_env(profile));
+        Arc::new(crate::tools::ToolSetup::new(commands, env))
+    });
     Ok(env)
 }

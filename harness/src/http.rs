@@ -280,14 +280,14 @@ impl Browser {
             }
             let elapsed = started.elapsed();
             let json = serde_json::from_slice(&body).ok();
-            return Ok(Reply {
+            Ok(Reply {
                 status,
                 location,
                 set_cookies,
                 json,
                 elapsed,
                 rate_limited: limited,
-            });
+            })
         }
     }
 }

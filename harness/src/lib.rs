@@ -37,6 +37,7 @@ pub mod stack;
 pub mod state_layout;
 pub mod suite;
 pub mod target;
+pub mod tools;
 pub mod waiver;
 
 pub use error::Error;

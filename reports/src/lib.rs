@@ -122,8 +122,40 @@ pub const OPTIONAL_ARTIFACTS: [&str; 4] = [
     STACK_LOG,
 ];
 
+/// Where the stack's tools' output is kept (one file per run, flat).
+pub const TOOLS_DIR: &str = "tools";
+
+/// An artifact the manifest may list: a file of the report directory, or of its `tools/`.
+pub fn artifact_name_ok(name: &str) -> bool {
+    let plain = |n: &str| {
+        !n.is_empty()
+            && !n.starts_with('.')
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    match name.split_once('/') {
+        None => plain(name),
+        Some((dir, file)) => dir == TOOLS_DIR && plain(file),
+    }
+}
+
+/// The files under `dir/tools/`, as artifact names, sorted.
+pub fn tool_artifacts(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(TOOLS_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| format!("{TOOLS_DIR}/{}", e.file_name().to_string_lossy()))
+        .filter(|n| artifact_name_ok(n))
+        .collect();
+    names.sort();
+    names
+}
+
 /// Remove what an earlier run left in `dir` that this run's bundle could mistake for its own.
 pub fn clear_previous(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir.join(TOOLS_DIR));
     for name in OPTIONAL_ARTIFACTS
         .iter()
         .chain(ARTIFACTS.iter())

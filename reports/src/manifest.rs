@@ -107,6 +107,9 @@ pub fn build(dir: &Path, r: &RunReport, key: Option<&SigningKey>) -> io::Result<
     for name in OPTIONAL_ARTIFACTS.iter().filter(|n| dir.join(n).is_file()) {
         artifacts.insert(name.to_string(), json!(sha256_file(&dir.join(name))?));
     }
+    for name in crate::tool_artifacts(dir) {
+        artifacts.insert(name.clone(), json!(sha256_file(&dir.join(&name))?));
+    }
     Ok(json!({
         "format": FORMAT,
         "suite": {

@@ -60,7 +60,7 @@ pub fn verify(dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<Verified,
         .as_object()
         .ok_or_else(|| format!("{MANIFEST} lists no artifacts"))?;
     for (name, want) in artifacts {
-        if name.contains('/') || name.contains("..") {
+        if !crate::artifact_name_ok(name) {
             return Err(format!(
                 "{MANIFEST} lists an artifact outside the report directory: {name}"
             ));

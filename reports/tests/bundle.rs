@@ -26,6 +26,7 @@ fn scenario(name: &str, failed: bool) -> ScenarioResult {
                 .into()
         }),
         duration_ms: 12,
+        stack_log: vec![],
         steps: vec![StepResult {
             keyword: "Then".into(),
             text: "every one is as expected".into(),
@@ -99,6 +100,41 @@ fn every_artifact_is_written_and_verifies() {
         (v.verdict.as_str(), v.artifacts),
         ("NO-GO", ARTIFACTS.len())
     );
+}
+
+/// The stack's tools' output (`tools/…`) is signed too: a changed byte there fails, and a
+/// manifest may not name a file anywhere else under the directory.
+#[test]
+fn tool_output_is_signed_and_nothing_outside_may_be_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir_all(bundle.join("tools")).unwrap();
+    std::fs::write(
+        bundle.join("tools/01-reconcile.log"),
+        "$ reconcile --json=x\n",
+    )
+    .unwrap();
+    let key = SigningKey::generate().unwrap();
+    let (_, public) = key.write_pair(&dir.path().join("k")).unwrap();
+    let public = verify::load_public_key(&public).unwrap();
+    reports::write_all(&bundle, &report(), Some(&key)).unwrap();
+    assert_eq!(
+        verify::verify(&bundle, &public).unwrap().artifacts,
+        ARTIFACTS.len() + 1
+    );
+    std::fs::write(
+        bundle.join("tools/01-reconcile.log"),
+        "$ reconcile --json=y\n",
+    )
+    .unwrap();
+    let err = verify::verify(&bundle, &public).unwrap_err();
+    assert!(
+        err.contains("tools/01-reconcile.log") && err.contains("changed since signing"),
+        "{err}"
+    );
+    for bad in ["../x", "tools/../x", "other/x", "tools/a/b", ".hidden"] {
+        assert!(!reports::artifact_name_ok(bad), "{bad}");
+    }
 }
 
 #[test]

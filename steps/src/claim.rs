@@ -114,16 +114,6 @@ check_step!(
     checks::password_reset
 );
 check_step!(
-    mailout_dry,
-    r"^the dry run lists every legacy person not yet back with a deliverable email, nobody else, and sends nothing$",
-    checks::mailout_dry_run
-);
-check_step!(
-    mailout_send,
-    r"^sending mails each of them once and nobody else$",
-    checks::mailout_send
-);
-check_step!(
     bad_input,
     r"^malformed JSON, oversized fields and forged or expired claim cookies get a 4xx, never a session, and the stack stays healthy$",
     checks::bad_input

@@ -12,6 +12,7 @@ mod preflight;
 mod reconciliation;
 mod redirects;
 mod saml;
+mod tools;
 
 pub use run::{run, RunOptions, RunOutcome};
 pub use world::CutoverWorld;

@@ -85,6 +85,8 @@ pub struct CutoverWorld {
     pub pending: Option<Evidence>,
     /// The legacy tables' state recorded at the freeze.
     pub freeze: Option<harness::freeze::FreezeState>,
+    /// A second judgement the same `When` produced (reconcile's gate).
+    pub gate: Option<Evidence>,
 }
 
 impl std::fmt::Debug for CutoverWorld {
@@ -113,6 +115,7 @@ impl CutoverWorld {
             scenario: String::new(),
             pending: None,
             freeze: None,
+            gate: None,
         })
     }
 

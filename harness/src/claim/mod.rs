@@ -27,8 +27,6 @@ use std::sync::Arc;
 pub const CLAIM_COOKIE: &str = "cfp_claim";
 pub const OAUTH_STATE_COOKIE: &str = "cfp_oauth_state";
 pub const OAUTH_SESSION_COOKIE: &str = "cfp_oauth_session";
-/// The T+90 mailout endpoint the reference target serves (the real stack's is configurable).
-pub const DEFAULT_MAILOUT_PATH: &str = "/api/staff/reminder-mailout";
 
 /// What the site does when a verified GitHub email matches one legacy person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -93,7 +91,6 @@ pub struct ClaimSetup {
     pub email_match: EmailMatch,
     /// Tries per group in the timing comparison.
     pub timing_samples: usize,
-    pub mailout_path: String,
 }
 
 impl Default for ClaimSetup {
@@ -104,7 +101,6 @@ impl Default for ClaimSetup {
             jwt_key: None,
             email_match: EmailMatch::default(),
             timing_samples: 25,
-            mailout_path: DEFAULT_MAILOUT_PATH.into(),
         }
     }
 }

@@ -888,6 +888,7 @@ mod tests {
             },
             person_id: Some(format!("p{id}")),
             slug: Some(name.to_lowercase()),
+            name_id: Some(name.into()),
             account_level: Some("user".into()),
             deactivated: false,
         }
