@@ -94,7 +94,7 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     std::fs::write(
         &profile_path,
         format!(
-            "name = 'test external'\n[legacy]\nurl = '{ro}'\n[target]\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\ncommand = '{BIN} serve'\n",
+            "name = 'test external'\n[legacy]\nurl = '{ro}'\n[target]\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\ncommand = '{BIN} serve'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
             state.join("data.git").display(),
             state.join("private").display(),
         ),
@@ -119,7 +119,14 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     );
     let console = text(&out);
     assert_eq!(out.status.code(), Some(exit::GO), "{console}");
-    assert!(console.contains("88 passed, 0 failed"), "{console}");
+    let total = steps::selection::count_scenarios(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/features"
+    )));
+    assert!(
+        console.contains(&format!("{total} passed, 0 failed")),
+        "{console}"
+    );
     let session_key = std::fs::read_to_string(state.join("session.key")).unwrap();
     let log = std::fs::read_to_string(report_dir.join("stack.log")).unwrap();
     assert!(log.contains("Server listening at"), "{log}");
@@ -276,7 +283,7 @@ fn bad_records_fail_their_steps_naming_file_and_line() {
     std::fs::write(
         &profile_path,
         format!(
-            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\n[run]\nvary_client_ip = true\n",
+            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\n[run]\nvary_client_ip = true\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
             served.base,
             state.join("data.git").display(),
             state.join("private").display(),
@@ -366,9 +373,13 @@ fn bad_records_fail_their_steps_naming_file_and_line() {
         "{console}"
     );
     let results = read_json(&report_dir.join("results.json"));
+    let total = steps::selection::count_scenarios(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/features"
+    )));
     assert_eq!(
         results["scenarios"].as_array().unwrap().len(),
-        88,
+        total,
         "every scenario still ran"
     );
     let missing_branch = dir.path().join("branch.toml");
@@ -430,7 +441,7 @@ fn a_paced_run_keeps_to_the_limits_and_no_429_decides_a_result() {
     std::fs::write(
         &profile,
         format!(
-            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nprivate_store = '{}'\n[claim]\ngithub_mock = '{g}'\nresend_mock = '{r}'\ngithub_client_id = '{client_id}'\n",
+            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nprivate_store = '{}'\n[claim]\ngithub_mock = '{g}'\nresend_mock = '{r}'\ngithub_client_id = '{client_id}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
             served.base,
             state.join("data.git").display(),
             state.join("private").display(),

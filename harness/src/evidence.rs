@@ -16,7 +16,13 @@ pub enum Outcome {
     /// The check could not be made for a reason that is no verdict on the stack (its rate
     /// limit): the scenario is "not checked", never failed.
     NotChecked,
+    /// Left out on purpose: the profile does not allow what the check would do (write to the
+    /// stack, send mail). Listed; neither a pass nor a failure.
+    NotRun,
 }
+
+/// How a "not run" result reads, so the recorder knows it.
+pub const NOT_RUN: &str = "not run: ";
 
 /// How a "not checked" result reads, so the recorder knows it from a failure.
 pub const NOT_CHECKED: &str = "not checked: ";
@@ -78,7 +84,25 @@ impl Evidence {
     }
 
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, Outcome::Fail | Outcome::NotChecked)
+        matches!(
+            self.outcome,
+            Outcome::Fail | Outcome::NotChecked | Outcome::NotRun
+        )
+    }
+
+    /// A check this profile does not allow (it would write, or send mail): not run.
+    pub fn not_run(check: &str, why: impl std::fmt::Display) -> Self {
+        Evidence::new(check, Outcome::NotRun, why.to_string())
+    }
+
+    /// A check the run was not equipped to make (a tool it was not told how to run): no
+    /// verdict either way, and the run is incomplete.
+    pub fn not_checked(check: &str, why: impl std::fmt::Display) -> Self {
+        Evidence::new(
+            check,
+            Outcome::NotChecked,
+            format!("could not check: {why}"),
+        )
     }
 
     /// A check that could not be made: "not checked" when the stack's rate limit stopped it,
@@ -107,10 +131,10 @@ impl Evidence {
 
     /// The evidence as text, for a console or a step failure message.
     pub fn render(&self) -> String {
-        let mut out = if self.outcome == Outcome::NotChecked {
-            format!("{NOT_CHECKED}{}", self.headline)
-        } else {
-            self.headline.clone()
+        let mut out = match self.outcome {
+            Outcome::NotChecked => format!("{NOT_CHECKED}{}", self.headline),
+            Outcome::NotRun => format!("{NOT_RUN}{}", self.headline),
+            _ => self.headline.clone(),
         };
         for d in &self.details {
             out.push_str("\n  ");

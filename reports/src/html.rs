@@ -80,6 +80,7 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
             Outcome::Advisory => badge("b-adv", "advisory"),
             Outcome::Fail => badge("b-fail", "fail"),
             Outcome::NotChecked => badge("b-adv", "not checked"),
+            Outcome::NotRun => badge("b-adv", "not run"),
         };
         let _ = write!(
             out,

@@ -123,6 +123,9 @@ impl Recorder {
                         (Some(_), Some(m)) if m.starts_with(harness::evidence::NOT_CHECKED) => {
                             Status::NotChecked
                         }
+                        (Some(_), Some(m)) if m.starts_with(harness::evidence::NOT_RUN) => {
+                            Status::NotRun
+                        }
                         (Some(_), _) => Status::Failed,
                     },
                     failed_step: part.failed_step,

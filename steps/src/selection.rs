@@ -35,6 +35,36 @@ fn selected(filter: Option<&TagOperation>, tags: &[&String]) -> bool {
     filter.is_none_or(|f| f.eval(tags.iter().copied()))
 }
 
+/// How many scenarios (outline examples counted row by row) the features hold.
+pub fn count_scenarios(dir: &Path) -> usize {
+    feature_files(dir)
+        .iter()
+        .filter_map(|p| gherkin::Feature::parse_path(p, gherkin::GherkinEnv::default()).ok())
+        .map(|f| {
+            f.scenarios
+                .iter()
+                .chain(f.rules.iter().flat_map(|r| r.scenarios.iter()))
+                .map(|s| {
+                    let rows: usize = s
+                        .examples
+                        .iter()
+                        .map(|e| {
+                            e.table
+                                .as_ref()
+                                .map_or(0, |t| t.rows.len().saturating_sub(1))
+                        })
+                        .sum();
+                    if s.examples.is_empty() {
+                        1
+                    } else {
+                        rows
+                    }
+                })
+                .sum::<usize>()
+        })
+        .sum()
+}
+
 /// The feature-level tags (without `@`) of every feature with at least one selected
 /// scenario. Files that do not parse are left to the run to report.
 pub fn selected_feature_tags(dir: &Path, filter: Option<&TagOperation>) -> HashSet<String> {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 fn setup(w: &CutoverWorld) -> Result<(Arc<ToolSetup>, PathBuf), Failure> {
     let t = w.env().tools.clone().ok_or_else(|| {
-        could_not("the stack's tools", "no [tools] commands (hint: [tools] reconcile = \"npm run -w apps/api script:reconcile --\", and the others)")
+        Failure(Box::new(Evidence::not_checked("the stack's tools", "the profile names no command for the stack's cutover tools (hint: [tools] reconcile = \"npm run -w apps/api script:reconcile --\", and the others; or leave them out with --tags 'not @tools')")))
     })?;
     let private = w.env().private_store.clone().ok_or_else(|| {
         could_not(
@@ -177,7 +177,9 @@ async fn rerun_caught(w: &mut CutoverWorld) -> Result<(), Failure> {
 }
 
 fn resend(w: &CutoverWorld) -> Result<Arc<harness::claim::mock::Mocks>, Failure> {
-    w.env().claim.mocks.clone().ok_or_else(|| could_not("mailout", "no Resend stand-in: mail could reach real addresses, so the mailout is not run (hint: [claim] resend_mock)"))
+    w.env().claim.mocks.clone().ok_or_else(|| {
+        Failure(Box::new(Evidence::not_run("mailout", "no Resend mock for the stack's mail, so the mailout is not run: no mail may reach a real address (hint: [claim] resend_mock)")))
+    })
 }
 
 #[when(regex = r"^the stack's mailout runs in dry-run mode$")]

@@ -95,6 +95,27 @@ fn compare_recipients(
     problems
 }
 
+/// The tools' environment for the mailout: its mail goes to the suite's Resend mock, with
+/// the mock's key (which no real mail service accepts). A profile that points the tools at
+/// another mail service keeps the mailout from running at all.
+pub fn mock_mail_env(
+    env: &crate::stack::env::StackEnv,
+    resend: &ResendMock,
+) -> Result<crate::stack::env::StackEnv, String> {
+    use crate::stack::env::{RESEND_API_KEY, RESEND_BASE_URL};
+    let mock = resend.uri();
+    if let Some(other) = env
+        .get(RESEND_BASE_URL)
+        .filter(|u| u.trim_end_matches('/') != mock.trim_end_matches('/'))
+    {
+        return Err(format!("the stack's tools send mail through {other}, not the suite's Resend mock, so the mailout is not run (no mail may reach a real address)"));
+    }
+    let mut e = env.clone();
+    e.set(RESEND_BASE_URL, mock)
+        .set(RESEND_API_KEY, resend.api_key.clone());
+    Ok(e)
+}
+
 async fn mailout(
     setup: &ToolSetup,
     env: &crate::stack::env::StackEnv,
@@ -140,15 +161,11 @@ pub async fn dry_run(
     let (snap, store) = (&frozen.snap, &frozen.store);
     let want = expected(snap, store);
     let before = resend.mark();
-    let (r, report) = match mailout(
-        setup,
-        &frozen.scratch.env(&setup.env),
-        "dry-run",
-        public_url,
-        tmp,
-    )
-    .await
-    {
+    let env = match mock_mail_env(&frozen.scratch.env(&setup.env), resend) {
+        Ok(e) => e,
+        Err(e) => return Evidence::not_run(check, e),
+    };
+    let (r, report) = match mailout(setup, &env, "dry-run", public_url, tmp).await {
         Ok(x) => x,
         Err(e) => return Evidence::could_not(check, e),
     };
@@ -216,15 +233,11 @@ pub async fn send(
     let (snap, store) = (&frozen.snap, &frozen.store);
     let want = expected(snap, store);
     let before = resend.mark();
-    let (r, report) = match mailout(
-        setup,
-        &frozen.scratch.env(&setup.env),
-        "send",
-        public_url,
-        tmp,
-    )
-    .await
-    {
+    let env = match mock_mail_env(&frozen.scratch.env(&setup.env), resend) {
+        Ok(e) => e,
+        Err(e) => return Evidence::not_run(check, e),
+    };
+    let (r, report) = match mailout(setup, &env, "send", public_url, tmp).await {
         Ok(x) => x,
         Err(e) => return Evidence::could_not(check, e),
     };
@@ -292,5 +305,32 @@ pub async fn send(
             format!("{} problem(s) in send mode", problems.len()),
         )
         .details(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::env::{StackEnv, RESEND_API_KEY, RESEND_BASE_URL};
+
+    #[tokio::test]
+    async fn mail_only_ever_goes_to_the_mock_with_its_own_key() {
+        let mock = ResendMock::start(None, None).await.unwrap();
+        let mut env = StackEnv::new(
+            std::path::Path::new("/d"),
+            "main",
+            std::path::Path::new("/p"),
+            "k",
+        );
+        env.set(RESEND_API_KEY, "re_a_real_looking_key");
+        let safe = mock_mail_env(&env, &mock).unwrap();
+        assert_eq!(safe.get(RESEND_BASE_URL), Some(mock.uri().as_str()));
+        assert_eq!(safe.get(RESEND_API_KEY), Some(mock.api_key.as_str()));
+        env.set(RESEND_BASE_URL, "https://api.resend.com");
+        let err = mock_mail_env(&env, &mock).unwrap_err();
+        assert!(
+            err.contains("https://api.resend.com") && err.contains("not run"),
+            "{err}"
+        );
     }
 }
