@@ -9,7 +9,7 @@ rehearse:
 
 test:
 	@scripts/setup.sh test
-	cargo test --workspace
+	cargo test --workspace --no-fail-fast
 
 bench:
 	@scripts/setup.sh rehearse

@@ -97,13 +97,3 @@ Feature: Reconciliation — the migration lost and corrupted nothing
       Given the legacy laddr database
       When laddr's newsletter choices are compared with the profiles
       Then every one is as expected
-
-  Rule: The legacy database is frozen
-
-    Usable at T-7d and at T-0: record the state when writes are frozen, and prove later that
-    nothing has written since.
-
-    Scenario: Nothing writes to laddr after the freeze
-      Given the state of every legacy table is recorded at the freeze
-      When the new stack serves a person, a project and its health
-      Then no legacy table has been written since the freeze

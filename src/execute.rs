@@ -44,8 +44,10 @@ fn run_options(
     args: &RunArgs,
     profile: &Profile,
     waivers: Vec<harness::waiver::Waiver>,
+    allow_writes: bool,
 ) -> steps::RunOptions {
     steps::RunOptions {
+        allow_writes,
         features: features_dir(args.features.as_ref(), profile),
         tags: args.tags.clone().or_else(|| profile.run.tags.clone()),
         concurrency: args.concurrency.unwrap_or_else(|| profile.concurrency()),
@@ -130,6 +132,13 @@ fn print_findings(outcome: &steps::run::RunOutcome, report: &reports::RunReport)
         let mark = if waived { " (waived)" } else { "" };
         println!("failed{mark}: {} › {}", s.feature, s.scenario);
     }
+    let not_run: Vec<_> = outcome.not_run().collect();
+    if !not_run.is_empty() {
+        println!("not run: {} scenario(s) that make the stack write (writes not allowed by this profile):", not_run.len());
+        for s in &not_run {
+            println!("  {} › {}", s.feature, s.scenario);
+        }
+    }
     for s in outcome.not_checked() {
         println!(
             "not checked: {} › {} — {}",
@@ -191,7 +200,11 @@ pub async fn execute(
         },
         None => Vec::new(),
     };
-    let opts = run_options(args, profile, waivers);
+    let allow_writes = match profile.allow_writes(rehearsal) {
+        Ok(a) => a,
+        Err(e) => return exit_with::cannot_run(e),
+    };
+    let opts = run_options(args, profile, waivers, allow_writes);
     if let Err(e) = prepare_report_dir(&args.report_dir, &env) {
         return exit_with::cannot_run(e);
     }
@@ -224,7 +237,10 @@ pub async fn execute(
     }
     print_times(&outcome);
     let not_checked = outcome.not_checked().count();
-    println!("scenarios: {passed} passed, {failed} failed, {not_checked} not checked");
+    let not_run = outcome.not_run().count();
+    println!(
+        "scenarios: {passed} passed, {failed} failed, {not_checked} not checked, {not_run} not run"
+    );
     println!("VERDICT: {}", outcome.verdict());
     ExitCode::from(outcome.verdict().exit_code() as u8)
 }

@@ -101,32 +101,65 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     )
     .unwrap();
     let report_dir = dir.path().join("external");
-    let out = cutover(
-        &[
-            "run",
-            "--profile",
-            profile_path.to_str().unwrap(),
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &[
+    let run = |extra: &[(&str, &str)]| {
+        let mut env = vec![
             ("LADDR_DATABASE_URL", ""),
             ("CUTOVER_TARGET_URL", ""),
             ("CUTOVER_DATA_REPO", ""),
             ("CUTOVER_PRIVATE_STORE", ""),
             ("CFP_JWT_SIGNING_KEY", ""),
-        ],
-    );
+        ];
+        env.extend_from_slice(extra);
+        cutover(
+            &[
+                "run",
+                "--profile",
+                profile_path.to_str().unwrap(),
+                "--report-dir",
+                report_dir.to_str().unwrap(),
+            ],
+            &env,
+        )
+    };
+    // Read-only: writes are not allowed by the profile, so the data repo's head and every
+    // private-store file are byte-identical after the run, the write scenarios are listed as
+    // not run, and every other scenario passes.
+    let before_state = state_fingerprint(&state);
+    let out = run(&[]);
     let console = text(&out);
     assert_eq!(out.status.code(), Some(exit::GO), "{console}");
-    let total = steps::selection::count_scenarios(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/features"
-    )));
+    assert_eq!(
+        state_fingerprint(&state),
+        before_state,
+        "the run changed the state"
+    );
+    let features = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/features"));
+    let total = steps::selection::count_scenarios(features);
+    let writes = steps::selection::tagged(features, None, "writes").len();
     assert!(
-        console.contains(&format!("{total} passed, 0 failed")),
+        writes > 0
+            && console.contains(&format!(
+                "not run: {writes} scenario(s) that make the stack write"
+            )),
         "{console}"
     );
+    assert!(
+        console.contains(&format!(
+            "{} passed, 0 failed, 0 not checked, {writes} not run",
+            total - writes
+        )),
+        "{console}"
+    );
+    let results = read_json(&report_dir.join("results.json"));
+    for s in results["scenarios"].as_array().unwrap() {
+        let tagged_writes = s["tags"].as_array().unwrap().iter().any(|t| t == "@writes");
+        assert_eq!(
+            s["status"],
+            if tagged_writes { "not-run" } else { "passed" },
+            "{}",
+            s["scenario"]
+        );
+    }
     let session_key = std::fs::read_to_string(state.join("session.key")).unwrap();
     let log = std::fs::read_to_string(report_dir.join("stack.log")).unwrap();
     assert!(log.contains("Server listening at"), "{log}");
@@ -137,11 +170,99 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
         );
         assert!(!artifact.contains("PRIVATE KEY"), "no key is ever printed");
     }
-    let results = read_json(&report_dir.join("results.json"));
     assert!(results["identity"]["target"]["provider"]
         .as_str()
         .unwrap()
         .starts_with("command"));
+
+    // Writes allowed, two test accounts named: the sign-in scenarios act on those two only
+    // (the evidence names them), scenarios no account fits are not run, and a fault in the
+    // SHA-1 sign-in is still caught.
+    let ds = generate(
+        DEFAULT_SEED,
+        Size {
+            people: DEFAULT_PEOPLE,
+        },
+    );
+    let (sha1, bcrypt) = test_accounts(&ds);
+    let accounts = format!("{sha1},{bcrypt}");
+    let allowed = [
+        ("CUTOVER_ALLOW_WRITES", "1"),
+        ("CUTOVER_TEST_ACCOUNTS", accounts.as_str()),
+    ];
+    let out = run(&allowed);
+    let console = text(&out);
+    assert_eq!(out.status.code(), Some(exit::GO), "{console}");
+    let results = read_json(&report_dir.join("results.json"));
+    let scenario = |name: &str| {
+        results["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["scenario"].as_str().unwrap().starts_with(name))
+            .unwrap()
+            .clone()
+    };
+    for (name, id) in [
+        ("A SHA-1 member signs in", sha1),
+        ("A bcrypt $2y$ member signs in", bcrypt),
+    ] {
+        let sc = scenario(name);
+        assert_eq!(sc["status"], "passed", "{sc}");
+        assert!(
+            sc.to_string().contains(&format!("legacy {id} ")),
+            "names the test account: {sc}"
+        );
+    }
+    assert_eq!(
+        scenario("Declining the claim makes a fresh person")["status"],
+        "not-run"
+    );
+    // The accounts were used: a second run does not mistake argon2id for laddr's hashes.
+    let out = run(&allowed);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    let results = read_json(&report_dir.join("results.json"));
+    let again = results["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["scenario"]
+                .as_str()
+                .unwrap()
+                .starts_with("A SHA-1 member signs in")
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(again["status"], "not-run", "{again}");
+    assert!(
+        again
+            .to_string()
+            .contains("already signed in since the import"),
+        "{again}"
+    );
+    // On a fresh state, a fault in SHA-1 sign-in is still caught with the test accounts.
+    std::fs::remove_dir_all(&state).unwrap();
+    let out = cutover(&["fixture", "state", "--out", state.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    let mut with_fault = allowed.to_vec();
+    with_fault.push(("CUTOVER_FAULTS", "claim-sha1-broken"));
+    let out = run(&with_fault);
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
+    let results = read_json(&report_dir.join("results.json"));
+    let failed: Vec<&str> = results["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .map(|s| s["scenario"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        vec!["A SHA-1 member signs in by username or email, in any letter case"],
+        "{}",
+        text(&out)
+    );
 
     // A command that exits at once: cannot run, with its last log lines.
     let failing = dir.path().join("failing.toml");
@@ -177,6 +298,32 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     assert_eq!(out.status.code(), Some(exit::CANNOT_RUN));
     assert!(text(&out).contains("bad.toml"), "{}", text(&out));
     finish(&rt, &mut server, db, before);
+}
+
+/// The data repo's head and the sha256 of every private-store file.
+fn state_fingerprint(state: &std::path::Path) -> (String, Vec<(String, String)>) {
+    use sha2::{Digest, Sha256};
+    let head = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(state.join("data.git"))
+        .args(["rev-parse", "refs/heads/main"])
+        .output()
+        .unwrap();
+    let mut files: Vec<(String, String)> = std::fs::read_dir(state.join("private"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                hex::encode(Sha256::digest(std::fs::read(&p).unwrap())),
+            )
+        })
+        .collect();
+    files.sort();
+    (
+        String::from_utf8_lossy(&head.stdout).trim().to_string(),
+        files,
+    )
 }
 
 /// A legacy server with the default fixture loaded: (server, read-only URL, connection,

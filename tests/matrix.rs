@@ -21,12 +21,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use support::*;
 
-/// A seed of its own for cases that write to the legacy database.
+/// Seeds of their own for cases that write to the legacy database (one each: they run at
+/// the same time).
 const WRITER_SEED: u64 = DEFAULT_SEED + 1;
+const UPDATER_SEED: u64 = DEFAULT_SEED + 2;
+const FREEZE_SEED: u64 = DEFAULT_SEED + 3;
 
 /// What every case shares: the server, the fixture's secrets, a scratch directory.
 struct Shared {
     admin: String,
+    ds: fixtures::model::Dataset,
     secrets: Vec<String>,
     dir: tempfile::TempDir,
 }
@@ -87,8 +91,13 @@ fn rehearsal_case(
         format!("exactly its scenarios fail: failed {failed:?}, expected {expected:?}\n{console}")
     })?;
     let ran = results["scenarios"].as_array().map_or(0, Vec::len);
-    let total = steps::selection::count_scenarios(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/features")));
-    check(ran == total, || format!("the whole suite ran: {ran} of {total}"))?;
+    let total = steps::selection::count_scenarios(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/features"
+    )));
+    check(ran == total, || {
+        format!("the whole suite ran: {ran} of {total}")
+    })?;
     let mut everything = console.clone();
     for f in std::fs::read_dir(&report_dir)? {
         let path = f?.path();
@@ -106,6 +115,16 @@ fn rehearsal_case(
 /// A fault that acts on the whole run: the exit code it must give, and what must be said.
 fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), Failed> {
     let report_dir = sh.report_dir(&format!("fault-{}", f.name()));
+    // A write outside the allow-list shows only where there is one: name test accounts.
+    let (a, b) = test_accounts(&sh.ds);
+    let accounts = format!("{a},{b}");
+    let mut env = vec![
+        ("LADDR_DATABASE_URL", sh.admin.as_str()),
+        ("CUTOVER_READY_TIMEOUT", "5"),
+    ];
+    if f == Fault::WriteEscapesAllowList {
+        env.push(("CUTOVER_TEST_ACCOUNTS", accounts.as_str()));
+    }
     let out = cutover(
         &[
             "rehearse",
@@ -114,10 +133,7 @@ fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), F
             "--report-dir",
             report_dir.to_str().unwrap(),
         ],
-        &[
-            ("LADDR_DATABASE_URL", sh.admin.as_str()),
-            ("CUTOVER_READY_TIMEOUT", "5"),
-        ],
+        &env,
     );
     let console = text(&out);
     check(out.status.code() == Some(code), || {
@@ -135,8 +151,10 @@ fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
         RunEffect::Scenarios | RunEffect::Tolerated => {}
     }
     let mut extra = vec!["--fault".to_string(), f.name().to_string()];
-    if f == Fault::LegacyWrite {
-        extra.extend(["--seed".to_string(), WRITER_SEED.to_string()]);
+    match f {
+        Fault::LegacyWrite => extra.extend(["--seed".to_string(), WRITER_SEED.to_string()]),
+        Fault::LegacyUpdate => extra.extend(["--seed".to_string(), UPDATER_SEED.to_string()]),
+        _ => {}
     }
     let name = format!("fault::{}", f.name());
     let (console, results) = rehearsal_case(sh, &name, &extra, &[], f.expected_failures())?;
@@ -151,6 +169,11 @@ fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
         }
         Fault::LegacyWrite => check(
             console.contains("NO-GO: legacy table `sessions` changed during the run"),
+            || console.clone(),
+        ),
+        Fault::LegacyUpdate => check(
+            console.contains("people: changed in place")
+                && console.contains("NO-GO: legacy table `people` changed during the run"),
             || console.clone(),
         ),
         Fault::Unready => check(console.contains("it answers that it is ready"), || {
@@ -246,12 +269,13 @@ fn signed_bundle_and_waivers(sh: &Shared) -> Result<(), Failed> {
     )
 }
 
-/// The freeze across runs: recorded at "T-7d" by `cutover freeze`, compared at "T-0". A write
-/// in between fails exactly the freeze scenario. On a database of its own (another seed).
+/// The freeze across runs: recorded at "T-7d" by `cutover freeze`, compared at "T-0". An
+/// in-place UPDATE in between (row counts and timestamps unchanged) fails exactly the freeze
+/// scenario. On a database of its own (another seed).
 fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
     let rt = runtime();
     let ds = generate(
-        WRITER_SEED,
+        FREEZE_SEED,
         Size {
             people: DEFAULT_PEOPLE,
         },
@@ -271,20 +295,25 @@ fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
         "/mysql",
         &format!("/{}", fixtures::legacy::database_name(&hash)),
     );
-    let write = |sql: &'static str| -> Result<(), Failed> {
-        rt.block_on(async {
-            use sqlx::Connection;
+    // One row changed in place, and put back afterwards.
+    let location = |to: Option<String>| -> Result<Option<String>, Failed> {
+        Ok(rt.block_on(async {
+            use sqlx::{Connection, Row};
             let mut c = sqlx::MySqlConnection::connect(&db).await?;
-            sqlx::query(sql).execute(&mut c).await?;
-            Ok::<_, sqlx::Error>(())
-        })?;
-        Ok(())
+            let was: Option<String> = sqlx::query("SELECT Location FROM people WHERE ID = 2")
+                .fetch_one(&mut c)
+                .await?
+                .try_get(0)?;
+            sqlx::query("UPDATE people SET Location = ? WHERE ID = 2")
+                .bind(to)
+                .execute(&mut c)
+                .await?;
+            Ok::<_, sqlx::Error>(was)
+        })?)
     };
-    write(
-        "INSERT INTO sessions (Class, Handle) VALUES ('UserSession', 'written-after-the-freeze')",
-    )?;
+    let original = location(Some("moved after the freeze".into()))?;
     let report_dir = dir.join("report");
-    let seed = WRITER_SEED.to_string();
+    let seed = FREEZE_SEED.to_string();
     let out = cutover(
         &[
             "rehearse",
@@ -298,14 +327,17 @@ fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
             ("CUTOVER_FREEZE_FILE", freeze_file.to_str().unwrap()),
         ],
     );
-    write("DELETE FROM sessions WHERE Handle = 'written-after-the-freeze'")?;
+    location(original)?;
     check(out.status.code() == Some(exit::NO_GO), || text(&out))?;
     let failed = failed_scenarios(&read_json(&report_dir.join("results.json")));
     check(
         failed == BTreeSet::from(["Nothing writes to laddr after the freeze".to_string()]),
         || format!("{failed:?}\n{}", text(&out)),
     )?;
-    check(text(&out).contains("sessions: rows 0 -> 1"), || text(&out))
+    // An in-place UPDATE: counts and timestamps unchanged, the checksum not.
+    check(text(&out).contains("people: changed in place"), || {
+        text(&out)
+    })
 }
 
 /// A phase that matches nothing cannot give a verdict; one that matches runs.
@@ -463,6 +495,7 @@ fn main() {
         .collect();
     let sh = Arc::new(Shared {
         admin: server.url.clone(),
+        ds: ds.clone(),
         secrets,
         dir: tempfile::tempdir().expect("scratch directory"),
     });

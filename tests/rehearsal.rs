@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             strict_drain: false,
             freeze_file: None,
             waivers: vec![],
+            allow_writes: true,
             report_dir: None,
             slack_team_host: harness::config::DEFAULT_SLACK_TEAM_HOST.into(),
         };

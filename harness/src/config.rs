@@ -219,6 +219,13 @@ pub struct RunConfig {
     /// Legacy URLs a paced run follows (a seeded sample, every form represented; the data
     /// repo proves every URL's target). Default 60.
     pub url_sample: Option<usize>,
+    /// Let scenarios that make the stack write run (sign-ins that rehash, claims, staff
+    /// review, resets, mail sent to the Resend mock). Off for `run` unless set here, and then
+    /// only with `test_accounts`; on for a rehearsal. Env: `CUTOVER_ALLOW_WRITES=1`.
+    pub allow_writes: Option<bool>,
+    /// The laddr IDs of the test accounts write scenarios may act on, and the only members
+    /// any sign-in scenario acts on. Env: `CUTOVER_TEST_ACCOUNTS=12,34`.
+    pub test_accounts: Option<Vec<i64>>,
 }
 
 impl Profile {
@@ -290,6 +297,21 @@ impl Profile {
         }
         if let Some(v) = nonempty("CUTOVER_VARY_CLIENT_IP") {
             self.run.vary_client_ip = Some(matches!(v.as_str(), "1" | "true" | "yes"));
+        }
+        if let Some(v) = nonempty("CUTOVER_ALLOW_WRITES") {
+            self.run.allow_writes = Some(matches!(v.as_str(), "1" | "true" | "yes"));
+        }
+        if let Some(v) = nonempty("CUTOVER_TEST_ACCOUNTS") {
+            self.run.test_accounts = Some(
+                v.split(',')
+                    .map(|n| n.trim().parse::<i64>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        Error::Config(format!(
+                            "CUTOVER_TEST_ACCOUNTS={v:?}: laddr IDs, comma-separated"
+                        ))
+                    })?,
+            );
         }
         if let Some(v) = nonempty("CUTOVER_STRICT_DRAIN") {
             self.policy.strict_drain = Some(matches!(v.as_str(), "1" | "true" | "yes"));
@@ -386,6 +408,20 @@ impl Profile {
             auth: self.claim.per_minute.unwrap_or(base.auth),
             ..base
         })
+    }
+
+    /// Whether write scenarios may run: a rehearsal (the suite's own stack) unless the profile
+    /// says no; a real run only when the profile says so and names test accounts.
+    pub fn allow_writes(&self, rehearsal: bool) -> Result<bool, Error> {
+        match (self.run.allow_writes, rehearsal) {
+            (Some(false), _) => Ok(false),
+            (None, true) | (Some(true), true) => Ok(true),
+            (None, false) => Ok(false),
+            (Some(true), false) if self.run.test_accounts.as_ref().is_some_and(|t| !t.is_empty()) => Ok(true),
+            (Some(true), false) => Err(Error::Config(
+                "[run] allow_writes needs [run] test_accounts: the laddr IDs of the test accounts write scenarios may act on (never members chosen from laddr)".into(),
+            )),
+        }
     }
 
     pub fn vary_client_ip(&self) -> bool {
@@ -526,6 +562,11 @@ impl Profile {
         let d = crate::claim::ClaimSetup::default();
         Ok(crate::claim::ClaimSetup {
             passwords,
+            test_accounts: self
+                .run
+                .test_accounts
+                .as_ref()
+                .map(|t| t.iter().copied().collect()),
             mocks,
             jwt_key: self.jwt_signing_key().map(String::into_bytes),
             email_match,

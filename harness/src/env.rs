@@ -46,6 +46,8 @@ pub struct Environment {
     pub policy: crate::identity::ClientPolicy,
     /// The stack's own cutover tools, when the run has them.
     pub tools: Option<Arc<crate::tools::ToolSetup>>,
+    /// Who held what before the first scenario (to prove writes stayed in bounds).
+    holdings: OnceCell<crate::write_guard::Holdings>,
 }
 
 impl Environment {
@@ -81,6 +83,7 @@ impl Environment {
             stack: None,
             policy,
             tools: None,
+            holdings: OnceCell::new(),
         })
     }
 
@@ -115,9 +118,39 @@ impl Environment {
     /// sign-in scenarios make the stack write (rehashes, links, new people). Errors are left
     /// for the scenarios that need these to report.
     pub async fn prime(&self) {
-        let _ = self.snapshot().await;
-        if self.private_store.is_some() {
+        let snap = self.snapshot().await;
+        if let Some(dir) = &self.private_store {
             let _ = self.private_store().await;
+            if let Ok(snap) = &snap {
+                let _ = self
+                    .holdings
+                    .set(crate::write_guard::Holdings::of(snap, dir));
+            }
+        }
+    }
+
+    /// People other than the named test accounts (and people the run created) whose record
+    /// or private data changed since the run began. Empty when no test accounts are named.
+    pub async fn writes_outside_test_accounts(&self) -> Vec<String> {
+        let (Some(accounts), Some(before), Some(dir)) = (
+            &self.claim.test_accounts,
+            self.holdings.get(),
+            &self.private_store,
+        ) else {
+            return Vec::new();
+        };
+        let Ok(snap) = self.snapshot().await else {
+            return Vec::new();
+        };
+        let allowed = crate::write_guard::person_ids(&snap, accounts);
+        let (repo, dir) = (self.data_repo.clone(), dir.clone());
+        let after =
+            tokio::task::spawn_blocking(move || crate::write_guard::Holdings::now(&repo, &dir))
+                .await;
+        match after {
+            Ok(Ok(after)) => crate::write_guard::outside(before, &after, &allowed),
+            Ok(Err(e)) => vec![format!("(the state could not be read again: {e})")],
+            Err(e) => vec![format!("(the state could not be read again: {e})")],
         }
     }
 
@@ -128,7 +161,8 @@ impl Environment {
                 let snap = self.snapshot().await?;
                 let members =
                     crate::claim::members(&self.legacy, &snap, &self.claim.passwords).await?;
-                let cast = crate::claim::Cast::choose(&members);
+                let cast =
+                    crate::claim::Cast::choose_among(&members, self.claim.test_accounts.as_ref());
                 let run = crate::claim::checks::ClaimRun::new(
                     cast,
                     self.claim.clone(),

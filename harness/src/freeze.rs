@@ -1,4 +1,5 @@
-//! The write freeze: row counts and the latest Created/Modified of every legacy table,
+//! The write freeze: every legacy table's row count, latest Created/Modified and checksum
+//! (`CHECKSUM TABLE`, so an in-place UPDATE that changes no count or timestamp is seen too),
 //! recorded once and compared later (within a run, or across runs through a file).
 
 use crate::evidence::{Evidence, Outcome};
@@ -14,6 +15,9 @@ pub struct TableState {
     pub rows: u64,
     pub max_created: Option<i64>,
     pub max_modified: Option<i64>,
+    /// `CHECKSUM TABLE` (a freeze file recorded before checksums were kept has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +63,7 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
             .or_default()
             .push(c.try_get(1).unwrap_or_default());
     }
+    let sums = db.checksums().await?;
     let mut tables = BTreeMap::new();
     for t in db.tables().await? {
         let col = |name: &str| {
@@ -83,12 +88,14 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
                     message: format!("freeze {t}: {e}"),
                 })?;
         let rows: i64 = r.try_get(0).unwrap_or(0);
+        let checksum = sums.0.get(&t).copied().flatten();
         tables.insert(
             t,
             TableState {
                 rows: rows as u64,
                 max_created: r.try_get(1).ok().flatten(),
                 max_modified: r.try_get(2).ok().flatten(),
+                checksum,
             },
         );
     }
@@ -105,11 +112,18 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
 pub fn compare(before: &FreezeState, now: &FreezeState) -> Evidence {
     let mut changes = Vec::new();
     for (t, b) in &before.tables {
+        let same_shape = |n: &TableState| {
+            (n.rows, n.max_created, n.max_modified) == (b.rows, b.max_created, b.max_modified)
+        };
         match now.tables.get(t) {
             None => changes.push(format!("{t}: table gone")),
-            Some(n) if n != b => changes.push(format!(
+            Some(n) if !same_shape(n) => changes.push(format!(
                 "{t}: rows {} -> {}, latest Created {:?} -> {:?}, latest Modified {:?} -> {:?}",
                 b.rows, n.rows, b.max_created, n.max_created, b.max_modified, n.max_modified
+            )),
+            Some(n) if b.checksum.is_some() && n.checksum != b.checksum => changes.push(format!(
+                "{t}: changed in place — rows and timestamps as at the freeze, checksum {:?} -> {:?}",
+                b.checksum, n.checksum
             )),
             _ => {}
         }
@@ -148,6 +162,7 @@ mod tests {
             rows,
             max_created: Some(10),
             max_modified: m,
+            checksum: Some(1),
         };
         let before = FreezeState {
             recorded_at: String::new(),
@@ -168,5 +183,51 @@ mod tests {
             "{}",
             ev.render()
         );
+        // An UPDATE that leaves counts and timestamps alone shows in the checksum.
+        let mut in_place = before.clone();
+        in_place.tables.get_mut("tags").unwrap().checksum = Some(2);
+        let ev = compare(&before, &in_place);
+        assert!(
+            ev.failed() && ev.render().contains("tags: changed in place"),
+            "{}",
+            ev.render()
+        );
     }
+
+    #[test]
+    fn a_freeze_file_from_before_checksums_still_reads() {
+        let old = r#"{"recorded_at":"x","tables":{"people":{"rows":1,"maxCreated":null,"maxModified":null}}}"#;
+        let f: FreezeState = serde_json::from_str(old).unwrap();
+        assert_eq!(f.tables["people"].checksum, None);
+    }
+}
+
+/// The stack serving while the legacy database is frozen: each answer recorded, and
+/// anything but a success fails (a freeze proven while the stack errored proves nothing).
+pub fn served(answers: &[(String, Result<u16, String>)]) -> Evidence {
+    let lines: Vec<String> = answers
+        .iter()
+        .map(|(path, r)| match r {
+            Ok(s) => format!("GET {path} -> {s}"),
+            Err(e) => format!("GET {path} -> no answer: {e}"),
+        })
+        .collect();
+    let bad = answers
+        .iter()
+        .filter(|(_, r)| !matches!(r, Ok(200)))
+        .count();
+    Evidence::new(
+        "the new stack served a person, a project and its health",
+        if bad == 0 {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        format!(
+            "{} of {} requests answered 200",
+            answers.len() - bad,
+            answers.len()
+        ),
+    )
+    .details(lines)
 }

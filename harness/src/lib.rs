@@ -39,5 +39,6 @@ pub mod suite;
 pub mod target;
 pub mod tools;
 pub mod waiver;
+pub mod write_guard;
 
 pub use error::Error;

@@ -115,29 +115,21 @@ async fn serve(w: &mut CutoverWorld) -> Result<(), Failure> {
             .and_then(|r| r.fields.get("slug")?.as_str().map(str::to_string))
             .unwrap_or_default()
     };
-    let mut seen = Vec::new();
+    let mut answers = Vec::new();
     for path in [
         "/api/health".to_string(),
         format!("/api/people/{}", first("people")),
         format!("/api/projects/{}", first("projects")),
     ] {
-        let status = w
+        let got = w
             .target
             .get(&path)
             .await
-            .map(|a| a.status.to_string())
-            .unwrap_or_else(|e| e.to_string());
-        seen.push(format!("GET {path} -> {status}"));
+            .map(|a| a.status)
+            .map_err(|e| e.to_string());
+        answers.push((path, got));
     }
-    w.record(
-        &Evidence::new(
-            "the new stack served requests",
-            Outcome::Pass,
-            "requests made",
-        )
-        .details(seen),
-    );
-    Ok(())
+    w.judge(harness::freeze::served(&answers))
 }
 
 #[then(regex = r"^no legacy table has been written since the freeze$")]

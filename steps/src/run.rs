@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub freeze_file: Option<PathBuf>,
     /// Accepted known failures.
     pub waivers: Vec<harness::waiver::Waiver>,
+    /// Scenarios tagged `@writes` run; otherwise each is reported as not run.
+    pub allow_writes: bool,
     /// Where steps may write result files (redirect map and results).
     pub report_dir: Option<PathBuf>,
     /// Slack team host for the /chat expectation.
@@ -50,6 +52,10 @@ impl RunOutcome {
         self.scenarios.iter().filter(|s| s.status == Status::Failed)
     }
 
+    pub fn not_run(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.scenarios.iter().filter(|s| s.status == Status::NotRun)
+    }
+
     pub fn not_checked(&self) -> impl Iterator<Item = &ScenarioResult> {
         self.scenarios
             .iter()
@@ -61,6 +67,23 @@ impl RunOutcome {
     }
 }
 
+/// A write scenario the profile does not allow, as the reports show it.
+fn not_run(l: crate::selection::Left) -> ScenarioResult {
+    ScenarioResult {
+        feature: l.feature,
+        rule: l.rule,
+        scenario: l.scenario,
+        tags: l.tags,
+        status: Status::NotRun,
+        failed_step: None,
+        message: Some(format!("{}writes not allowed by this profile (hint: [run] allow_writes = true with [run] test_accounts)", harness::evidence::NOT_RUN)),
+        duration_ms: 0,
+        steps: Vec::new(),
+        evidence: Vec::new(),
+        stack_log: Vec::new(),
+    }
+}
+
 /// Execute the features. Only one run may be in progress per process.
 pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome, Error> {
     if !opts.features.exists() {
@@ -69,13 +92,24 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
             opts.features.display()
         )));
     }
-    let tags_filter = match &opts.tags {
-        Some(t) => Some(t.parse::<gherkin::tagexpr::TagOperation>().map_err(|e| {
+    let parse = |t: &str| {
+        t.parse::<gherkin::tagexpr::TagOperation>().map_err(|e| {
             Error::Config(format!(
                 "tag expression {t:?}: {e} (hint: e.g. '@T-0 and not @slow')"
             ))
-        })?),
-        None => None,
+        })
+    };
+    let asked = opts.tags.as_deref().map(parse).transpose()?;
+    // Writes not allowed: those scenarios are left out of the run and reported as not run.
+    let left_out = if opts.allow_writes {
+        Vec::new()
+    } else {
+        crate::selection::tagged(&opts.features, asked.as_ref(), WRITES_TAG)
+    };
+    let tags_filter = match (&opts.tags, opts.allow_writes) {
+        (_, true) => asked.clone(),
+        (Some(t), false) => Some(parse(&format!("({t}) and not @{WRITES_TAG}"))?),
+        (None, false) => Some(parse(&format!("not @{WRITES_TAG}"))?),
     };
     let mut ctx = RunContext::new(env.clone(), opts.strict_drain, opts.freeze_file.clone())
         .with_output(
@@ -118,9 +152,10 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         .checksums()
         .await?
         .changes_since(&env.checksums_at_start);
-    let scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
+    let mut scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
+    scenarios.extend(left_out.into_iter().map(not_run));
     let parse_errors = std::mem::take(&mut *parse_errors.lock().expect("lock"));
-    let run_problems: Vec<String> = env
+    let mut run_problems: Vec<String> = env
         .stack
         .as_ref()
         .and_then(|s| s.exited())
@@ -134,6 +169,21 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         })
         .into_iter()
         .collect();
+    if opts.allow_writes {
+        let outside = env.writes_outside_test_accounts().await;
+        if !outside.is_empty() {
+            run_problems.push(format!(
+                "{} people who are not named test accounts were changed by the run: {}",
+                outside.len(),
+                outside
+                    .iter()
+                    .take(10)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
     let today = time::OffsetDateTime::now_utc().date();
     let decision = harness::waiver::decide(
         &scenarios,

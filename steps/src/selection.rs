@@ -35,6 +35,46 @@ fn selected(filter: Option<&TagOperation>, tags: &[&String]) -> bool {
     filter.is_none_or(|f| f.eval(tags.iter().copied()))
 }
 
+/// One scenario a run will not execute, for the report: where it is and its tags.
+#[derive(Debug, Clone)]
+pub struct Left {
+    pub feature: String,
+    pub rule: Option<String>,
+    pub scenario: String,
+    pub tags: Vec<String>,
+}
+
+/// The selected scenarios that carry `tag` (without `@`; inherited tags count).
+pub fn tagged(dir: &Path, filter: Option<&TagOperation>, tag: &str) -> Vec<Left> {
+    let mut out = Vec::new();
+    for path in feature_files(dir) {
+        let Ok(f) = gherkin::Feature::parse_path(&path, gherkin::GherkinEnv::default()) else {
+            continue;
+        };
+        let in_rules = f
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+        for (r, s) in f.scenarios.iter().map(|s| (None, s)).chain(in_rules) {
+            let tags: Vec<&String> = f
+                .tags
+                .iter()
+                .chain(r.iter().flat_map(|r| r.tags.iter()))
+                .chain(s.tags.iter())
+                .collect();
+            if tags.iter().any(|t| *t == tag) && selected(filter, &tags) {
+                out.push(Left {
+                    feature: f.name.clone(),
+                    rule: r.map(|r| r.name.clone()),
+                    scenario: s.name.clone(),
+                    tags: tags.iter().map(|t| format!("@{t}")).collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// How many scenarios (outline examples counted row by row) the features hold.
 pub fn count_scenarios(dir: &Path) -> usize {
     feature_files(dir)

@@ -36,3 +36,30 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+
+/// Two members fit to be named test accounts (laddr IDs): one with a SHA-1 and one with a
+/// bcrypt password the fixture knows, each with an email, a plain lower-case username, able
+/// to sign in, and touched by no other part of the cast.
+pub fn test_accounts(ds: &fixtures::model::Dataset) -> (u32, u32) {
+    let fits = |scheme: &str| {
+        ds.secrets
+            .iter()
+            .filter(|s| s.scheme == scheme)
+            .filter_map(|s| ds.people.iter().find(|p| p.id == s.person_id))
+            .filter(|p| {
+                p.in_scope()
+                    && p.is_user
+                    && p.email.is_some()
+                    && p.level() == "User"
+                    && !fixtures::migrate::deactivated(p)
+                    && p.username.as_deref().is_some_and(|u| {
+                        u.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    })
+            })
+            .map(|p| p.id)
+            .next_back()
+            .expect("the fixture has such a member")
+    };
+    (fits("sha1"), fits("bcrypt"))
+}

@@ -85,6 +85,8 @@ pub fn read_passwords(path: &std::path::Path) -> Result<Vec<KnownPassword>, Erro
 #[derive(Clone, Debug)]
 pub struct ClaimSetup {
     pub passwords: Vec<KnownPassword>,
+    /// The only members the scenarios may act on (laddr IDs), when the run names them.
+    pub test_accounts: Option<HashSet<i64>>,
     pub mocks: Option<Arc<mock::Mocks>>,
     /// The session key (to act as staff, and to mint an expired claim cookie).
     pub jwt_key: Option<Vec<u8>>,
@@ -97,6 +99,7 @@ impl Default for ClaimSetup {
     fn default() -> Self {
         ClaimSetup {
             passwords: Vec::new(),
+            test_accounts: None,
             mocks: None,
             jwt_key: None,
             email_match: EmailMatch::default(),
@@ -233,7 +236,18 @@ impl Cast {
     /// Choose from `members` (any order). Deterministic: highest laddr id first, so the fixed
     /// cast at the low ids (which other checks' faults touch) is left alone.
     pub fn choose(members: &[Member]) -> Cast {
-        let mut sorted: Vec<&Member> = members.iter().collect();
+        Cast::choose_among(members, None)
+    }
+
+    /// As [`Cast::choose`], acting only on the named test accounts (laddr IDs) when `allowed`
+    /// is given: a run against a real stack never acts on a member it chose from laddr. A
+    /// role no test account fits is "not run", saying what it needs; the sign-in roles make
+    /// do with fewer members than a rehearsal uses.
+    pub fn choose_among(members: &[Member], allowed: Option<&HashSet<i64>>) -> Cast {
+        let mut sorted: Vec<&Member> = members
+            .iter()
+            .filter(|m| allowed.is_none_or(|a| a.contains(&m.laddr_id)))
+            .collect();
         sorted.sort_by_key(|m| std::cmp::Reverse(m.laddr_id));
         let mut used: HashSet<i64> = HashSet::new();
         let mut cast = Cast::default();
@@ -250,7 +264,14 @@ impl Cast {
                 .take(n)
                 .map(|m| (*m).clone())
                 .collect();
-            let r = if found.len() < n {
+            let shrinks = matches!(role, Role::Sha1Login | Role::BcryptLogin);
+            let enough = found.len() >= n || (allowed.is_some() && shrinks && !found.is_empty());
+            let r = if !enough && allowed.is_some() {
+                Err(format!(
+                    "{}no named test account fits this scenario: it needs {n} member(s) who {what} ([run] test_accounts)",
+                    crate::evidence::NOT_RUN
+                ))
+            } else if !enough {
                 Err(format!(
                     "laddr has {} of the {n} member(s) needed who {what}",
                     found.len()
