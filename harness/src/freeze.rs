@@ -152,6 +152,36 @@ pub fn compare(before: &FreezeState, now: &FreezeState) -> Evidence {
     .details(changes)
 }
 
+/// The stack serving while the legacy database is frozen: each answer recorded, and
+/// anything but a success fails (a freeze proven while the stack errored proves nothing).
+pub fn served(answers: &[(String, Result<u16, String>)]) -> Evidence {
+    let lines: Vec<String> = answers
+        .iter()
+        .map(|(path, r)| match r {
+            Ok(s) => format!("GET {path} -> {s}"),
+            Err(e) => format!("GET {path} -> no answer: {e}"),
+        })
+        .collect();
+    let bad = answers
+        .iter()
+        .filter(|(_, r)| !matches!(r, Ok(200)))
+        .count();
+    Evidence::new(
+        "the new stack served a person, a project and its health",
+        if bad == 0 {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        format!(
+            "{} of {} requests answered 200",
+            answers.len() - bad,
+            answers.len()
+        ),
+    )
+    .details(lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,34 +230,4 @@ mod tests {
         let f: FreezeState = serde_json::from_str(old).unwrap();
         assert_eq!(f.tables["people"].checksum, None);
     }
-}
-
-/// The stack serving while the legacy database is frozen: each answer recorded, and
-/// anything but a success fails (a freeze proven while the stack errored proves nothing).
-pub fn served(answers: &[(String, Result<u16, String>)]) -> Evidence {
-    let lines: Vec<String> = answers
-        .iter()
-        .map(|(path, r)| match r {
-            Ok(s) => format!("GET {path} -> {s}"),
-            Err(e) => format!("GET {path} -> no answer: {e}"),
-        })
-        .collect();
-    let bad = answers
-        .iter()
-        .filter(|(_, r)| !matches!(r, Ok(200)))
-        .count();
-    Evidence::new(
-        "the new stack served a person, a project and its health",
-        if bad == 0 {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
-        },
-        format!(
-            "{} of {} requests answered 200",
-            answers.len() - bad,
-            answers.len()
-        ),
-    )
-    .details(lines)
 }
