@@ -82,6 +82,11 @@ pub enum Command {
         /// the slug the schema pattern allows (as a pattern-bound importer writes).
         #[arg(long, default_value = "verbatim")]
         name_ids: String,
+        /// Rehearse a run after the cutover: the state after a week of ordinary use (links,
+        /// email changes, bio edits, new people), judged against the import as it was. Use
+        /// with --tags @T+7d.
+        #[arg(long)]
+        after_cutover: bool,
     },
     /// Check real systems: a laddr copy and the new stack (running, or started from an
     /// image or a command on the profile's data repo and private store), from a profile.

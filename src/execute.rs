@@ -212,7 +212,14 @@ pub async fn execute(
         Ok(o) => o,
         Err(e) => return exit_with::cannot_run(e),
     };
-    let report = report(&env, &opts, &outcome, name, rehearsal);
+    let minted = harness::saml::flow::SESSIONS_MINTED.load(std::sync::atomic::Ordering::Relaxed);
+    let mut report = report(&env, &opts, &outcome, name, rehearsal);
+    // The session key lets the suite act as any member: say that it was used, and how much.
+    report.identity["sessionKey"] = serde_json::json!({
+        "used": minted > 0,
+        "sessionsMinted": minted,
+        "note": if rehearsal { "the rehearsal's own key, made for this run" } else { "rotate CFP_JWT_SIGNING_KEY after an acceptance run: it let the suite act as any member" },
+    });
     let written = reports::write_all(&args.report_dir, &report, key.as_ref());
     let (passed, failed) = report.counts();
     print_findings(&outcome, &report);
@@ -236,6 +243,9 @@ pub async fn execute(
         }
     }
     print_times(&outcome);
+    if minted > 0 && !rehearsal {
+        println!("the session key was used to mint {minted} sessions (acting as members and staff): rotate CFP_JWT_SIGNING_KEY now that the run is done");
+    }
     let not_checked = outcome.not_checked().count();
     let not_run = outcome.not_run().count();
     println!(

@@ -142,8 +142,12 @@ fn main() -> ExitCode {
             faults,
             fixture: FixtureArgs { people, seed },
             name_ids,
+            after_cutover,
         } => match run::rehearsal_options(&run, &faults, people, seed, &name_ids) {
-            Ok((profile, opts)) => runtime().block_on(run::rehearse(run, profile, opts)),
+            Ok((profile, mut opts)) => {
+                opts.after_cutover = after_cutover;
+                runtime().block_on(run::rehearse(run, profile, opts))
+            }
             Err(e) => exit_with::cannot_run(e),
         },
         Command::Run { run } => runtime().block_on(run::external(run)),

@@ -45,6 +45,7 @@ pub fn rehearsal_options(
         name_ids: name_ids.parse::<NameIds>()?,
         target,
         tool_exe: None,
+        after_cutover: false,
     };
     Ok((profile, opts))
 }

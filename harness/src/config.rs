@@ -226,6 +226,13 @@ pub struct RunConfig {
     /// The laddr IDs of the test accounts write scenarios may act on, and the only members
     /// any sign-in scenario acts on. Env: `CUTOVER_TEST_ACCOUNTS=12,34`.
     pub test_accounts: Option<Vec<i64>>,
+    /// The import commit the cutover was judged on; after the cutover laddr is compared with
+    /// it, not with the branch's tip. Found as the latest `import: snapshot` commit when not
+    /// named. Env: `CUTOVER_IMPORT_COMMIT`.
+    pub import_commit: Option<String>,
+    /// A copy of the private store as imported (kept at T-1d): after the cutover laddr's
+    /// emails and hashes are compared with it. Env: `CUTOVER_IMPORT_PRIVATE_STORE`.
+    pub import_private_store: Option<PathBuf>,
 }
 
 impl Profile {
@@ -297,6 +304,12 @@ impl Profile {
         }
         if let Some(v) = nonempty("CUTOVER_VARY_CLIENT_IP") {
             self.run.vary_client_ip = Some(matches!(v.as_str(), "1" | "true" | "yes"));
+        }
+        if let Some(v) = nonempty("CUTOVER_IMPORT_COMMIT") {
+            self.run.import_commit = Some(v);
+        }
+        if let Some(v) = nonempty("CUTOVER_IMPORT_PRIVATE_STORE") {
+            self.run.import_private_store = Some(PathBuf::from(v));
         }
         if let Some(v) = nonempty("CUTOVER_ALLOW_WRITES") {
             self.run.allow_writes = Some(matches!(v.as_str(), "1" | "true" | "yes"));

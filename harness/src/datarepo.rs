@@ -29,6 +29,9 @@ pub const SHEETS: [&str; 12] = [
     "help-wanted-interest",
 ];
 
+/// How the importer's commit message starts (new-stack.md §4: one commit per import).
+pub const IMPORT_SUBJECT: &str = "import: snapshot";
+
 /// The sheets `snap` does not declare, in the contract's order.
 pub fn undeclared_sheets(snap: &Snapshot) -> Vec<&'static str> {
     SHEETS
@@ -207,6 +210,74 @@ impl DataRepo {
     /// Read every record of the branch's commit.
     pub fn snapshot(&self) -> Result<Snapshot, Error> {
         self.snapshot_of(|_| true)
+    }
+
+    /// Read every record of one commit (the import, after the cutover moved on).
+    pub fn snapshot_at(&self, commit: &str) -> Result<Snapshot, Error> {
+        let mut entries = self.ls_tree(commit)?;
+        entries.retain(|(_, p)| !p.is_empty());
+        let blobs = self.cat_blobs(entries.iter().map(|(oid, _)| oid.as_str()))?;
+        let files: Vec<(String, Vec<u8>)> =
+            entries.into_iter().map(|(_, p)| p).zip(blobs).collect();
+        Ok(parse_tree(commit.to_string(), files))
+    }
+
+    fn git_out(&self, args: &[&str]) -> Result<Option<String>, Error> {
+        let out = git(&self.path)
+            .args(args)
+            .output()
+            .map_err(|e| self.err(format!("cannot run git: {e}")))?;
+        Ok(out
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+    }
+
+    /// Whether `commit` is in the branch's history.
+    pub fn in_history(&self, commit: &str) -> Result<bool, Error> {
+        let tip = self.head()?;
+        let ok = git(&self.path)
+            .args(["merge-base", "--is-ancestor", commit, &tip])
+            .output()
+            .map_err(|e| self.err(format!("cannot run git: {e}")))?
+            .status
+            .success();
+        Ok(ok)
+    }
+
+    /// The commit the cutover was judged on: the one the profile names, else the latest on
+    /// the branch whose message starts `import: snapshot`, else the tip of `legacy-import`
+    /// when it is in the branch's history. `None` when the repository shows no import.
+    pub fn import_commit(&self, named: Option<&str>) -> Result<Option<String>, Error> {
+        if let Some(c) = named {
+            let full = self
+                .git_out(&["rev-parse", "--verify", "--quiet", &format!("{c}^{{commit}}")])?
+                .ok_or_else(|| self.err(format!("the import commit {c} is not in this repository (hint: [run] import_commit)")))?;
+            return Ok(Some(full));
+        }
+        let log = self
+            .git_out(&[
+                "log",
+                "--format=%H %s",
+                &format!("refs/heads/{}", self.branch),
+            ])?
+            .unwrap_or_default();
+        if let Some(line) = log.lines().find(|l| {
+            l.split_once(' ')
+                .is_some_and(|(_, s)| s.starts_with(IMPORT_SUBJECT))
+        }) {
+            return Ok(line.split_whitespace().next().map(str::to_string));
+        }
+        let Some(tip) = self.git_out(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "refs/heads/legacy-import^{commit}",
+        ])?
+        else {
+            return Ok(None);
+        };
+        Ok(self.in_history(&tip)?.then_some(tip))
     }
 
     /// Read the records whose paths `keep` accepts (sheet configs are always read): one

@@ -48,6 +48,13 @@ pub struct Environment {
     pub tools: Option<Arc<crate::tools::ToolSetup>>,
     /// Who held what before the first scenario (to prove writes stayed in bounds).
     holdings: OnceCell<crate::write_guard::Holdings>,
+    /// The import the cutover is judged on, when the profile names it.
+    pub import_commit_named: Option<String>,
+    /// A copy of the private store as imported (after the cutover, the live one has moved on).
+    pub import_private_store: Option<PathBuf>,
+    import_commit: OnceCell<Option<String>>,
+    import_snapshot: OnceCell<Arc<Snapshot>>,
+    import_store: OnceCell<Arc<PrivateStore>>,
 }
 
 impl Environment {
@@ -84,6 +91,11 @@ impl Environment {
             policy,
             tools: None,
             holdings: OnceCell::new(),
+            import_commit_named: None,
+            import_private_store: None,
+            import_commit: OnceCell::new(),
+            import_snapshot: OnceCell::new(),
+            import_store: OnceCell::new(),
         })
     }
 
@@ -188,6 +200,68 @@ impl Environment {
         let keys = Arc::new(preflight::legacy_keys(&self.legacy, entity).await?);
         self.legacy_keys.lock().await.insert(entity, keys.clone());
         Ok(keys)
+    }
+
+    /// The import the cutover is judged on ([`DataRepo::import_commit`]), found once.
+    pub async fn import_commit(&self) -> Result<Option<String>, Error> {
+        self.import_commit
+            .get_or_try_init(|| async {
+                let (repo, named) = (self.data_repo.clone(), self.import_commit_named.clone());
+                tokio::task::spawn_blocking(move || repo.import_commit(named.as_deref()))
+                    .await
+                    .map_err(|e| Error::Config(e.to_string()))?
+            })
+            .await
+            .cloned()
+    }
+
+    /// What laddr is compared with: the import as it was — the import commit's records, however
+    /// the branch moved on since (T+7d and later) — else the branch's tip.
+    pub async fn judged_snapshot(&self) -> Result<Arc<Snapshot>, Error> {
+        let live = self.snapshot().await?;
+        let Some(commit) = self.import_commit().await? else {
+            return Ok(live);
+        };
+        if commit == live.commit {
+            return Ok(live);
+        }
+        self.import_snapshot
+            .get_or_try_init(|| async {
+                let repo = self.data_repo.clone();
+                let snap = tokio::task::spawn_blocking(move || repo.snapshot_at(&commit))
+                    .await
+                    .map_err(|e| Error::Config(e.to_string()))??;
+                Ok(Arc::new(snap))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The private store as imported: the copy the profile gives, else the live one while
+    /// the data repo has not moved on since the import. After the cutover, without a copy,
+    /// laddr cannot be compared with what members have changed since: not run.
+    pub async fn judged_store(&self) -> Result<Arc<PrivateStore>, Error> {
+        if let Some(dir) = self.import_private_store.clone() {
+            return self
+                .import_store
+                .get_or_try_init(|| async move {
+                    let store = tokio::task::spawn_blocking(move || PrivateStore::read(&dir))
+                        .await
+                        .map_err(|e| Error::Config(e.to_string()))??;
+                    Ok(Arc::new(store))
+                })
+                .await
+                .cloned();
+        }
+        let live = self.snapshot().await?;
+        match self.import_commit().await? {
+            Some(c) if c != live.commit => Err(Error::Config(format!(
+                "{}the data repo has moved on since the import ({}), so the live private store holds what members changed since; laddr is compared with a copy of it as imported (hint: [run] import_private_store)",
+                crate::evidence::NOT_RUN,
+                &c[..12.min(c.len())]
+            ))),
+            _ => self.private_store().await,
+        }
     }
 
     /// The private store's files, read once per run.

@@ -109,6 +109,9 @@ impl Evidence {
     /// a failure otherwise (an answer that is wrong, missing or unreadable is a finding).
     pub fn could_not(check: &str, why: impl std::fmt::Display) -> Self {
         let why = why.to_string();
+        if let Some(i) = why.find(NOT_RUN) {
+            return Evidence::not_run(check, &why[i + NOT_RUN.len()..]);
+        }
         if why.contains(RATE_LIMIT_MARK) {
             Evidence::new(
                 check,

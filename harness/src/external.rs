@@ -146,6 +146,8 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
     .await?;
     env.saml = saml;
     env.claim = claim;
+    env.import_commit_named = profile.run.import_commit.clone();
+    env.import_private_store = profile.run.import_private_store.clone();
     if stack.is_some() || profile.vary_client_ip() {
         env.set_policy(ClientPolicy::varied(&base));
         env.identity["requests"] = "a client address of its own per request".into();

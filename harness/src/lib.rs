@@ -14,6 +14,7 @@
 //! * [`evidence`] — what every check saw, redacted when it is built.
 
 pub mod accounts;
+pub mod after_cutover;
 pub mod claim;
 pub mod config;
 pub mod datarepo;

@@ -338,7 +338,7 @@ fn key_words(entity: Entity, key: &str) -> String {
 /// keys, and any data-repo file of the entity's sheet that could not be read.
 pub async fn coverage(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
     let legacy = env.legacy_keys(entity).await?;
-    let snap = env.snapshot().await?;
+    let snap = env.judged_snapshot().await?;
     let new = new_keys(&snap, entity);
     Ok(with_sheet_problems(
         compare(entity, &legacy, &new),

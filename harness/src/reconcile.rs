@@ -350,7 +350,7 @@ pub async fn fields(env: &crate::env::Environment, entity: Entity) -> Result<Evi
             .collect(),
         _ => legacy_expected(&env.legacy, entity).await?,
     };
-    let snap = env.snapshot().await?;
+    let snap = env.judged_snapshot().await?;
     Ok(crate::preflight::with_sheet_problems(
         compare_fields(entity, &expected, &snap),
         &snap,

@@ -7,6 +7,7 @@ pub mod run;
 pub mod selection;
 pub mod world;
 
+mod after_cutover;
 mod claim;
 mod preflight;
 mod reconciliation;

@@ -75,6 +75,42 @@ pub fn tagged(dir: &Path, filter: Option<&TagOperation>, tag: &str) -> Vec<Left>
     out
 }
 
+/// How many scenarios a tag expression selects (outline rows counted one by one).
+pub fn tagged_count(dir: &Path, filter: &TagOperation) -> usize {
+    let mut n = 0;
+    for path in feature_files(dir) {
+        let Ok(f) = gherkin::Feature::parse_path(&path, gherkin::GherkinEnv::default()) else {
+            continue;
+        };
+        let in_rules = f
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+        for (r, s) in f.scenarios.iter().map(|s| (None, s)).chain(in_rules) {
+            let base: Vec<&String> = f
+                .tags
+                .iter()
+                .chain(r.iter().flat_map(|r| r.tags.iter()))
+                .chain(s.tags.iter())
+                .collect();
+            if s.examples.is_empty() {
+                n += usize::from(selected(Some(filter), &base));
+            }
+            for e in &s.examples {
+                let mut tags = base.clone();
+                tags.extend(e.tags.iter());
+                if selected(Some(filter), &tags) {
+                    n += e
+                        .table
+                        .as_ref()
+                        .map_or(0, |t| t.rows.len().saturating_sub(1));
+                }
+            }
+        }
+    }
+    n
+}
+
 /// How many scenarios (outline examples counted row by row) the features hold.
 pub fn count_scenarios(dir: &Path) -> usize {
     feature_files(dir)

@@ -21,6 +21,10 @@ pub const SSO: &str = "/api/saml/slack/sso";
 pub const RESUME: &str = "/api/saml/slack/sso/resume";
 pub const METADATA: &str = "/api/saml/slack/metadata";
 
+/// Sessions minted with the session key in this process: the report says when the key was
+/// used, so staff know to rotate it after an acceptance run.
+pub static SESSIONS_MINTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Mint a `cfp_session` JWT (HS256) for a person, as the new stack's login would.
 pub fn mint_session(
     key: &[u8],
@@ -28,6 +32,7 @@ pub fn mint_session(
     account_level: &str,
     now: i64,
 ) -> Result<String, Error> {
+    SESSIONS_MINTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let claims = serde_json::json!({
         "sub": person_id, "jti": uuid::Uuid::new_v4().to_string(), "accountLevel": account_level,
         "scope": "session", "iat": now, "exp": now + 15 * 60,
