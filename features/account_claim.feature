@@ -1,4 +1,4 @@
-@claim @T-0 @budget-5m
+@claim @T-0 @budget-5m @paced-budget-15m
 Feature: Sign-in and account claim — every kind of legacy member gets back in, nobody else does
   On cutover day laddr members come back three ways: with their old password (laddr stored
   unsalted SHA-1 for old accounts and bcrypt "$2y$" for newer ones), with GitHub when a

@@ -1,4 +1,4 @@
-@preflight @T-3d @T-1d @T-0 @budget-5m
+@preflight @T-3d @T-1d @T-0 @budget-5m @paced-budget-5m
 Feature: Preflight — can the cutover start?
   Before any import, DNS change or announcement, the person running the cutover checks that
   both systems are there, that this suite cannot harm the legacy database, and that every

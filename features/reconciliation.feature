@@ -1,4 +1,4 @@
-@reconciliation @T-1d @T+7d @budget-5m
+@reconciliation @T-1d @T+7d @budget-5m @paced-budget-5m
 Feature: Reconciliation — the migration lost and corrupted nothing
   At T-1d, after the final import, the cutover stops unless every counter here is zero; at
   T+7d and weekly after that the same checks run against production. Counts alone hide

@@ -1,4 +1,4 @@
-@redirects @T-3d @T-0 @budget-10m
+@redirects @T-3d @T-0 @budget-10m @paced-budget-5m
 Feature: Redirects — every old URL reaches the same thing, in one 301
   Links to codeforphilly.org live in old emails, Slack, search engines and other sites.
   After the DNS flip every URL that reached a public resource on laddr must reach the same

@@ -1,4 +1,4 @@
-@saml @T-3d @T-0 @T+1h @budget-10m
+@saml @T-3d @T-0 @T+1h @budget-10m @paced-budget-10m
 Feature: Slack SAML continuity — every member's Slack account still knows them
   Slack accounts are bound to the identity laddr asserted: NameID = the laddr Username,
   exactly as stored (capitals kept), with User.Email = the laddr email. Slack signs a person

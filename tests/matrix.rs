@@ -527,7 +527,10 @@ fn main() {
             "strict-drain",
             &[],
             &[("CUTOVER_STRICT_DRAIN", "1")],
-            &["Runbook counter: GitHub-linked persons holding a legacy password is zero"],
+            &[
+                "Runbook counter: GitHub-linked persons holding a legacy password is zero",
+                "The stack's reconcile finds nothing that stops the cutover",
+            ],
         )
         .map(drop)
     }));

@@ -62,7 +62,12 @@ fn by_id(r: &Record) -> Option<(&str, Option<i64>)> {
 /// moved), with the same `legacyId`, and no `legacyId` is held twice.
 pub fn legacy_records_kept(import: &Snapshot, head: &Snapshot) -> Evidence {
     let check = "no legacy record is lost, and none has its legacyId changed or duplicated";
-    let mut problems = Vec::new();
+    // A record that no longer parses is lost to the stack too: named by file and line.
+    let mut problems: Vec<String> = head
+        .problems
+        .iter()
+        .map(|p| format!("unreadable {p}"))
+        .collect();
     let mut kept = 0;
     for sheet in LEGACY_SHEETS {
         let now: HashMap<&str, Option<i64>> = head.sheet(sheet).iter().filter_map(by_id).collect();
@@ -128,8 +133,43 @@ pub fn name_ids_kept(import: &Snapshot, head: &Snapshot) -> Evidence {
     )
 }
 
-/// Every person who had a profile at the import still has one (its email may have changed).
-pub fn profiles_kept(import: &PrivateStore, now: &PrivateStore, head: &Snapshot) -> Evidence {
+/// Who must have a profile: everyone who had one at the import — or, without a copy of the
+/// store as imported, every live twin of a laddr person laddr had an email for.
+pub fn profile_holders(
+    import: Option<&PrivateStore>,
+    legacy: &[crate::reconcile::LegacyPerson],
+    head: &Snapshot,
+) -> Vec<String> {
+    match import {
+        Some(store) => store
+            .profiles
+            .iter()
+            .map(|p| p.value.person_id.clone())
+            .collect(),
+        None => {
+            let with_email: HashSet<i64> = legacy
+                .iter()
+                .filter(|l| l.email.is_some())
+                .map(|l| l.id)
+                .collect();
+            head.sheet("people")
+                .iter()
+                .filter(|r| !r.fields.contains_key("deletedAt"))
+                .filter(|r| {
+                    r.fields
+                        .get("legacyId")
+                        .and_then(|v| v.as_integer())
+                        .is_some_and(|l| with_email.contains(&l))
+                })
+                .filter_map(|r| r.fields.get("id")?.as_str().map(str::to_string))
+                .collect()
+        }
+    }
+}
+
+/// Every person who must have a profile ([`profile_holders`]) still has one (its email may
+/// have changed).
+pub fn profiles_kept(holders: &[String], now: &PrivateStore, head: &Snapshot) -> Evidence {
     let check = "no legacy member loses their profile";
     let have: HashSet<&str> = now
         .profiles
@@ -146,25 +186,29 @@ pub fn profiles_kept(import: &PrivateStore, now: &PrivateStore, head: &Snapshot)
             ))
         })
         .collect();
-    let problems: Vec<String> = import
-        .profiles
+    let unreadable = now
+        .problems
         .iter()
-        .map(|p| p.value.person_id.as_str())
-        .filter(|id| !have.contains(id))
-        .map(|id| {
-            format!(
-                "{}: had a profile at the import, has none now",
-                slugs.get(id).copied().unwrap_or(id)
-            )
-        })
+        .filter(|p| p.path == crate::private::PROFILES)
+        .map(|p| format!("unreadable {p}"));
+    let problems: Vec<String> = unreadable
+        .chain(
+            holders
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !have.contains(id))
+                .map(|id| {
+                    format!(
+                        "{}: had a profile at the import, has none now",
+                        slugs.get(id).copied().unwrap_or(id)
+                    )
+                }),
+        )
         .collect();
     verdict(
         check,
         problems,
-        format!(
-            "all {} profiles of the import are still there",
-            import.profiles.len()
-        ),
+        format!("all {} profiles are still there", holders.len()),
     )
 }
 

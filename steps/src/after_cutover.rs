@@ -89,15 +89,18 @@ async fn name_ids_kept(w: &mut CutoverWorld) -> Result<(), Failure> {
 async fn profiles(w: &mut CutoverWorld) -> Result<(), Failure> {
     let env = w.env();
     let (_, head) = both(w).await?;
-    let import = env
-        .judged_store()
+    // The store as imported when there is a copy of it; else laddr says who must have one.
+    let import = env.judged_store().await.ok();
+    let legacy = env
+        .legacy_people()
         .await
-        .map_err(|e| could_not("profiles at the import", e))?;
+        .map_err(|e| could_not("laddr's people", e))?;
+    let holders = after::profile_holders(import.as_deref(), &legacy, &head);
     let now = env
         .private_store()
         .await
         .map_err(|e| could_not("profiles now", e))?;
-    w.pending = Some(after::profiles_kept(&import, &now, &head));
+    w.pending = Some(after::profiles_kept(&holders, &now, &head));
     Ok(())
 }
 

@@ -335,10 +335,15 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
     let data = dir.path().join("data");
     let root_user = running_as_root();
     let mut init = Command::new(&install_db);
+    // A tmpdir of its own: a server starting beside it removes every `#sql*` file in a shared
+    // /tmp, including a concurrent bootstrap's temporary tables.
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
     init.arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
         .arg("--auth-root-authentication-method=normal")
-        .arg("--skip-test-db");
+        .arg("--skip-test-db")
+        .arg(format!("--tmpdir={}", tmp.display()));
     if root_user {
         init.arg("--user=root");
     }
@@ -359,6 +364,7 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
     let mut cmd = Command::new(&mariadbd);
     cmd.arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
         .arg(format!(
             "--socket={}",
             dir.path().join("mysqld.sock").display()
