@@ -15,7 +15,7 @@ async fn run(w: &CutoverWorld) -> Result<Arc<ClaimRun>, Failure> {
         .map_err(|e| could_not("sign-in cast", e))
 }
 
-#[given(regex = r"^the new stack signs in through the GitHub and Resend mocks$")]
+#[given(regex = r"^the new stack signs in through the GitHub and Resend stand-ins$")]
 async fn mocked(w: &mut CutoverWorld) -> Result<(), Failure> {
     let r = run(w).await?;
     let ev = match &r.setup.mocks {
@@ -46,75 +46,104 @@ async fn rehashed(w: &mut CutoverWorld) -> Result<(), Failure> {
     w.judge_pending("password sign-in")
 }
 
-/// Steps that are one check each.
+/// A scenario that is one check: its `When` makes the requests, its `Then` judges them.
 macro_rules! check_step {
-    ($name:ident, $re:literal, $f:expr) => {
-        #[then(regex = $re)]
-        async fn $name(w: &mut CutoverWorld) -> Result<(), Failure> {
+    ($when:ident, $then:ident, $w:literal, $t:literal, $f:expr) => {
+        #[when(regex = $w)]
+        async fn $when(w: &mut CutoverWorld) -> Result<(), Failure> {
             let r = run(w).await?;
-            let ev = $f(&r).await;
-            w.judge(ev)
+            w.pending = Some($f(&r).await);
+            Ok(())
+        }
+
+        #[then(regex = $t)]
+        async fn $then(w: &mut CutoverWorld) -> Result<(), Failure> {
+            w.judge_pending(stringify!($when))
         }
     };
 }
 
 check_step!(
     same_answer,
-    r"^a wrong password, an unknown user and a hash laddr never wrote all get one identical 401 invalid_credentials$",
+    same_answer_judged,
+    r"^a wrong password, an unknown user and a hash laddr never wrote are tried$",
+    r"^all of them get one identical 401 invalid_credentials answer$",
     checks::same_answer
 );
 check_step!(
     timing,
+    timing_judged,
+    r"^unknown users and wrong passwords are tried in turn, many times each$",
     r"^unknown users are answered as slowly as wrong passwords$",
     checks::timing
 );
 check_step!(
     levels,
-    r"^a Disabled and a Contact member are refused even with their right passwords$",
+    levels_judged,
+    r"^a Disabled and a Contact member try their right passwords$",
+    r"^both are refused$",
     checks::refused_levels
 );
 check_step!(
     github_email,
-    r"^a GitHub account with that verified email ends signed in as the legacy person, and stays linked$",
+    github_email_judged,
+    r"^a GitHub account whose verified email is a legacy person's signs in$",
+    r"^it ends signed in as the legacy person, and stays linked$",
     checks::github_email
 );
 check_step!(
     github_username,
+    github_username_judged,
+    r"^a GitHub account whose login is a legacy username signs in$",
     r"^the person is only a candidate, confirming needs an email match, and the old password links them$",
     checks::github_username
 );
 check_step!(
     github_unverified,
-    r"^a GitHub account whose matching email is unverified is not offered the legacy person$",
+    github_unverified_judged,
+    r"^a GitHub account whose only matching email is unverified signs in$",
+    r"^it is not offered the legacy person$",
     checks::github_unverified
 );
 check_step!(
     github_several,
-    r"^a GitHub account matching three people by two emails and its login is offered exactly those three$",
+    github_several_judged,
+    r"^a GitHub account matching three people by two emails and its login signs in$",
+    r"^it is offered exactly those three$",
     checks::github_several
 );
 check_step!(
     staff_review,
-    r"^their review request reaches the staff queue, and approval links them keeping slug, memberships, updates, buzz and Slack NameID$",
+    staff_review_judged,
+    r"^a member whose laddr email is dead asks for staff review, and staff approve$",
+    r"^they are linked, keeping their slug, memberships, updates, buzz and Slack NameID$",
     checks::staff_review
 );
 check_step!(
     decline,
-    r"^declining every candidate signs in a new person and leaves the legacy one unclaimed$",
+    decline_judged,
+    r"^a GitHub account declines every candidate it is offered$",
+    r"^a new person is signed in, and the legacy one is left unclaimed$",
     checks::decline
 );
 check_step!(
     second_claim,
-    r"^a second GitHub account is not offered the linked person, and confirming or claiming it by password is refused$",
+    second_claim_judged,
+    r"^a second GitHub account tries to claim a person already linked$",
+    r"^it is not offered the person, and confirming or claiming by password is refused$",
     checks::second_claim
 );
 check_step!(
     reset,
-    r"^reset requests for a member, a member without email and an unknown address are all 202, only the member is mailed, and the token works once$",
+    reset_judged,
+    r"^resets are asked for a member, a member without email and an unknown address$",
+    r"^all are answered 202, only the member is mailed, and the token works once$",
     checks::password_reset
 );
 check_step!(
     bad_input,
-    r"^malformed JSON, oversized fields and forged or expired claim cookies get a 4xx, never a session, and the stack stays healthy$",
+    bad_input_judged,
+    r"^malformed JSON, oversized fields and forged or expired claim cookies are sent$",
+    r"^each gets a 4xx, never a session, and the stack stays healthy$",
     checks::bad_input
 );
