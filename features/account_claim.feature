@@ -1,4 +1,4 @@
-@claim @T-0 @cutover-lead @staff @budget-5m @paced-budget-15m
+@claim @T-3d @T-0 @cutover-lead @staff @budget-5m @paced-budget-15m
 Feature: Sign-in and account claim — every kind of legacy member gets back in, nobody else does
   On cutover day laddr members come back three ways: with their old password (laddr stored
   unsalted SHA-1 for old accounts and bcrypt "$2y$" for newer ones), with GitHub when a
@@ -16,8 +16,9 @@ Feature: Sign-in and account claim — every kind of legacy member gets back in,
   members by laddr ID and slug only. Scenarios marked @writes change accounts, so a run
   against a real stack leaves them out unless the profile allows writes to test accounts.
 
-  Run at T-0, after the DNS flip, before announcing the new site. The cutover lead decides;
-  staff handle the review queue.
+  Run at T-3d on staging (started with its GitHub and Resend addresses pointed at the
+  stand-ins), and at T-0 after the DNS flip, before announcing the new site. The cutover
+  lead decides; staff handle the review queue.
 
   Background:
     Given the new stack signs in through the GitHub and Resend stand-ins

@@ -1,6 +1,6 @@
-@after-cutover @T+7d @T+90d @T+180d @budget-1m @paced-budget-1m
+@after-cutover @data @T+1d @T+7d @T+90d @T+180d @budget-1m @paced-budget-1m
 Feature: After the cutover — what must hold for ever, however members use the new site
-  From T+7d on, the new site is in use: members link GitHub, change their email, edit their
+  From the day after the cutover (T+1d) on, the new site is in use: members link GitHub, change their email, edit their
   profiles, and new people join. None of that is a failure. What the cutover promised must
   still hold, every week: the records laddr had are all still there under their laddr IDs,
   no Slack account loses the NameID it is bound to, and no member loses their profile. The
@@ -8,7 +8,7 @@ Feature: After the cutover — what must hold for ever, however members use the 
   copy of the private store as imported), never with the live data members have changed.
 
   Which checks run when: before the cutover (T-3d to T-0) laddr is compared with the new
-  stack as it is, which is the import. After it (T+7d, T+90d, T+180d) laddr is compared with
+  stack as it is, which is the import. After it (T+1d, T+7d, T+90d, T+180d) laddr is compared with
   the import commit — named in the profile ([run] import_commit) or found as the latest
   commit whose message starts "import: snapshot" — and these scenarios compare that import
   with the data as it is now.

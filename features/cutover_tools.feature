@@ -1,4 +1,4 @@
-@tools @budget-2m @paced-budget-2m
+@tools @data @budget-2m @paced-budget-2m
 Feature: The stack's own cutover tools give the answers the cutover depends on
   The runbook's gates are the new stack's own scripts, not its web pages: reconcile at T-1d
   ("every orphan and inconsistency counter must be 0, or stop") and every week after, the
@@ -38,13 +38,13 @@ Feature: The stack's own cutover tools give the answers the cutover depends on
 
   Rule: The stack's reconcile catches what it is there to catch
 
-    @T-1d
+    @T-3d @T-1d
     Scenario: The stack's reconcile flags a deliberately broken record, exactly
       Given a copy of the state for each defect: one person's profile removed, one person with a credential linked to GitHub, one opted-in profile without its token
       When the stack's reconcile runs on each copy
       Then it names exactly that person in exactly that class, and exits 1
 
-    @T-1d
+    @T-3d @T-1d
     Scenario: reconcile --fix fixes what the contract says, and nothing else
       Given a copy of the state with one profile's token removed and that person linked to GitHub
       When the stack's reconcile runs with --fix on the copy

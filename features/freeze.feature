@@ -1,4 +1,4 @@
-@freeze @T-7d @T-0 @budget-1m @paced-budget-1m
+@freeze @cutover-lead @data @T-7d @T-0 @T+1d @budget-1m @paced-budget-1m
 Feature: The legacy database is frozen — nothing writes to laddr from the freeze to the cutover
   At T-7d laddr's writes are frozen: the site is read-only from then on, so the data the
   cutover moves is the data that was checked. At T-0, before the DNS flip, the suite proves

@@ -1,4 +1,4 @@
-@preflight @T-3d @T-1d @T-0 @budget-5m @paced-budget-5m
+@preflight @cutover-lead @data @budget-5m @paced-budget-5m
 Feature: Preflight — can the cutover start?
   Before any import, DNS change or announcement, the person running the cutover checks that
   both systems are there, that this suite cannot harm the legacy database, and that every
@@ -7,45 +7,69 @@ Feature: Preflight — can the cutover start?
 
   Rule: The legacy database is only ever read
 
-    The suite connects with a session that the database server itself keeps read-only,
-    and checksums every table before the first scenario and after the last. A changed
-    checksum makes the whole run NO-GO, naming the table.
+    The suite must not be able to change laddr even by mistake. So the server itself is made
+    to refuse: the suite's session is a read-only transaction, or its account may only
+    SELECT. Every table is also checksummed before the first scenario and after the last;
+    a changed checksum makes the whole run NO-GO, naming the table.
 
-    Scenario: The legacy database is reachable and will not be written
+    @T-7d @T-3d @T-1d @T-0
+    Scenario: The suite cannot write to the legacy database
       Given the legacy laddr database
-      Then the suite's connection to it is read-only
+      When the suite tries to delete a row through its own connection
+      Then the server refuses the write
       And a checksum of every legacy table is on record for the end of the run
 
   Rule: The new stack is up
 
+    Healthy means the server answers; ready means its public store (the data repo), its
+    private store and its search index are all loaded. A stack that is healthy but not ready
+    is NO-GO.
+
+    @T-7d @T-3d @T-1d @T-0 @T+1h @T+1d
     Scenario: The new stack is up and ready
       When the new stack is asked for its health
       Then it answers that it is healthy
       When the new stack is asked whether it is ready
       Then it answers that it is ready
 
-  Rule: Every in-scope laddr record is in the new stack once
+  Rule: Every laddr record the cutover carries is in the new stack once
 
     A record is matched by its laddr ID, which the new stack keeps as `legacyId`;
-    memberships by their (project, person) pair and tag assignments by (tag, target).
-    So a count that agrees while one record is missing and another duplicated still fails.
+    memberships by their (project, person) pair and tag assignments by (tag, target). So a
+    count that agrees while one record is missing and another duplicated still fails. Each
+    scenario lists the missing and the duplicated by laddr ID and handle.
 
-    Spam accounts purged before the cutover are gone from laddr itself (their IDs are
-    gaps, their rows sit in `_purged_people`) and are not expected anywhere. Every other
-    record laddr holds but the cutover leaves behind is listed below with its reason.
+    What the cutover carries, and what it leaves behind on purpose:
+    * people: those with a Username who are not Disabled. Contacts without a Username had
+      no page and no sign-in; Disabled accounts answered 404 on laddr and their fate is a
+      staff decision.
+    * projects, project updates and buzz items: all of them.
+    * memberships: those of people the cutover carries.
+    * tags: handles starting `topic.`, `tech.` or `event.` (the new stack requires one of
+      the three namespaces).
+    * tag assignments: carried tags on projects and on carried people (the new stack has
+      no blog post target for tags).
+    * blog posts: Published, Public, published now or earlier; not drafts, hidden or private
+      posts, posts scheduled for later, or pages.
+    * spam accounts purged before the cutover: gone from laddr itself (their IDs are gaps,
+      their rows sit in `_purged_people`) and not expected anywhere.
 
-    Scenario Outline: Every in-scope laddr record is in the new stack once (<entity>)
+    At T+7d and after, laddr is compared with the import the cutover was judged on (see
+    "After the cutover"), not with the data members have changed since.
+
+    @T-3d @T-1d @T-0 @T+7d
+    Scenario Outline: Every laddr record the cutover carries is in the new stack once: <entity>
       Given the legacy laddr database
-      When the <entity> in scope are counted in laddr and in the new stack
-      Then every one is in the new stack exactly once
+      When the <entity> the cutover carries are matched between laddr and the new stack
+      Then none is missing and none is there twice
 
       Examples:
-        | entity          | in scope in laddr                                  | left behind, and why                                                                                                       |
-        | people          | people with a Username who are not Disabled        | contacts without a Username (no page, no sign-in); Disabled accounts (laddr answered 404; their fate is a staff decision) |
-        | projects        | every project                                      | none                                                                                                                       |
-        | memberships     | members of a project who are people in scope       | memberships of Disabled people                                                                                             |
-        | updates         | every project update                               | none                                                                                                                       |
-        | buzz items      | every buzz item                                    | none                                                                                                                       |
-        | tags            | tags whose handle starts topic., tech. or event.   | handles without one of the three namespaces (the new stack requires one)                                                   |
-        | tag assignments | tags in scope on projects and on people in scope   | tags on blog posts (the new stack's schema has no blog_post target); tags on people left behind                          |
-        | blog posts      | Published, Public, published now or earlier        | drafts, hidden and private posts, posts scheduled for later, and pages (no sheet for pages)                               |
+        | entity          |
+        | people          |
+        | projects        |
+        | memberships     |
+        | updates         |
+        | buzz items      |
+        | tags            |
+        | tag assignments |
+        | blog posts      |

@@ -1,5 +1,5 @@
-@redirects @T-3d @T-0 @budget-10m @paced-budget-5m
-Feature: Redirects — every old URL reaches the same thing, in one 301
+@redirects @platform @T-3d @T-0 @budget-10m @paced-budget-5m
+Feature: Redirects — every old URL reaches the same thing in one 301, or is gone on purpose
   Links to codeforphilly.org live in old emails, Slack, search engines and other sites.
   After the DNS flip every URL that reached a public resource on laddr must reach the same
   resource on the new site in one permanent redirect (301), or be retired deliberately with
@@ -40,7 +40,7 @@ Feature: Redirects — every old URL reaches the same thing, in one 301
 
     Scenario: Disabled people are not found
       When every "disabled" URL in the map is followed
-      Then each reaches its expected target
+      Then each answers 404 Not Found
 
   Rule: Projects and their updates keep their pages
 
@@ -110,11 +110,11 @@ Feature: Redirects — every old URL reaches the same thing, in one 301
 
     Scenario: Retired pages answer 410 Gone
       When every "retired" URL in the map is followed
-      Then each reaches its expected target
+      Then each answers 410 Gone
 
     Scenario: /chat?channel= launches Slack with a temporary redirect
       When every "chat" URL in the map is followed
-      Then each reaches its expected target
+      Then each launches Slack with a 302 to its channel
 
   Rule: Renamed records keep their old links
 

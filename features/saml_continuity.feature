@@ -1,4 +1,4 @@
-@saml @T-3d @T-0 @T+1h @cutover-lead @budget-10m @paced-budget-10m
+@saml @platform @cutover-lead @T-3d @T-0 @T+1h @budget-10m @paced-budget-10m
 Feature: Slack SAML continuity — every member's Slack account still knows them
   Slack accounts are bound to the identity laddr asserted: NameID = the laddr Username,
   exactly as stored (capitals kept), with User.Email = the laddr email. Slack signs a person
@@ -23,6 +23,7 @@ Feature: Slack SAML continuity — every member's Slack account still knows them
 
   Rule: Slack trusts the new IdP as it trusted laddr
 
+    @T-7d
     Scenario: The IdP metadata names the identity and certificate Slack trusts
       When Slack's view of the new IdP is read from its metadata
       Then it names laddr's issuer, the certificate Slack holds, persistent NameIDs and an HTTP-POST endpoint

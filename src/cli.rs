@@ -25,6 +25,16 @@ pub struct RunArgs {
     /// Only scenarios matching this tag expression, e.g. '@T-0 and not @slow'.
     #[arg(long)]
     pub tags: Option<String>,
+    /// Only this runbook phase (T-7d, T-3d, T-1d, T-0, T+1h, T+1d, T+7d, T+90d, T+180d);
+    /// with --tags, scenarios matching both. Named in the signed report.
+    #[arg(long, env = "CUTOVER_PHASE")]
+    pub phase: Option<String>,
+    /// Who signs the go/no-go (with --signer-role), named in the signed report.
+    #[arg(long, env = "CUTOVER_SIGNER")]
+    pub signer: Option<String>,
+    /// The signer's role in the runbook, e.g. 'cutover lead'.
+    #[arg(long, env = "CUTOVER_SIGNER_ROLE")]
+    pub signer_role: Option<String>,
     /// Scenarios at once.
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -145,6 +155,14 @@ pub enum Command {
         name: String,
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Write the runbook index (phase by phase, every scenario with its owners and tags)
+    /// from the feature files, to stdout or --out (the repository keeps features/README.md).
+    Index {
+        #[arg(long, default_value = "features")]
+        features: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Make an Ed25519 key pair for signing reports: <prefix>.key (owner-only) and <prefix>.pub.
     Keygen {

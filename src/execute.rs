@@ -40,19 +40,72 @@ fn signing_key(args: &RunArgs) -> Result<Option<reports::manifest::SigningKey>, 
     }
 }
 
+/// The run's phase, from `--phase` or the profile; an unknown phase is an error.
+fn phase(args: &RunArgs, profile: &Profile) -> Result<Option<harness::phase::Phase>, String> {
+    args.phase
+        .clone()
+        .or_else(|| profile.run.phase.clone())
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.parse().map_err(|e| format!("--phase: {e}")))
+        .transpose()
+}
+
+/// The tag expression: the phase's tag and `--tags` (or the profile's), both when both.
+fn selection(
+    args: &RunArgs,
+    profile: &Profile,
+    phase: Option<harness::phase::Phase>,
+) -> Option<String> {
+    let tags = args
+        .tags
+        .clone()
+        .or_else(|| profile.run.tags.clone())
+        .filter(|t| !t.trim().is_empty());
+    match (phase.map(|p| p.tag_expression()), tags) {
+        (Some(p), Some(t)) => Some(format!("{p} and ({t})")),
+        (p, t) => p.or(t),
+    }
+}
+
+/// What the run will say it is for, checked before anything is started: the phase, and
+/// who signs (a signed report must name them).
+pub fn framing(args: &RunArgs, profile: &Profile) -> Result<Framing, String> {
+    let framing = Framing {
+        phase: phase(args, profile)?,
+        signer: signer(args, profile)?,
+    };
+    if signing_key(args)?.is_some() && framing.signer.is_none() {
+        return Err("a signed go/no-go names who signs it and in what role (hint: --signer 'Name' --signer-role 'cutover lead', or [run] signer and signer_role)".into());
+    }
+    Ok(framing)
+}
+
+/// Who signs: the flags, else the profile's `[run] signer` / `signer_role`.
+fn signer(args: &RunArgs, profile: &Profile) -> Result<Option<reports::signoff::Signer>, String> {
+    reports::signoff::Signer::new(
+        args.signer.clone().or_else(|| profile.run.signer.clone()),
+        args.signer_role
+            .clone()
+            .or_else(|| profile.run.signer_role.clone()),
+    )
+}
+
 fn run_options(
     args: &RunArgs,
     profile: &Profile,
     waivers: Vec<harness::waiver::Waiver>,
     allow_writes: bool,
+    tags: Option<String>,
+    freeze_file_required: bool,
 ) -> steps::RunOptions {
     steps::RunOptions {
         allow_writes,
         features: features_dir(args.features.as_ref(), profile),
-        tags: args.tags.clone().or_else(|| profile.run.tags.clone()),
+        tags,
         concurrency: args.concurrency.unwrap_or_else(|| profile.concurrency()),
         strict_drain: profile.strict_drain(),
         freeze_file: profile.run.freeze_file.clone(),
+        freeze_file_required,
         waivers,
         report_dir: Some(args.report_dir.clone()),
         slack_team_host: profile.slack_team_host().to_string(),
@@ -80,14 +133,24 @@ fn stamp(t: std::time::SystemTime) -> String {
     fixtures::migrate::iso(secs)
 }
 
+/// What the report says about the run besides its results: the phase, the selection, who signs.
+pub struct Framing {
+    phase: Option<harness::phase::Phase>,
+    signer: Option<reports::signoff::Signer>,
+}
+
 fn report(
     env: &Environment,
     opts: &steps::RunOptions,
     outcome: &steps::run::RunOutcome,
     name: &str,
     rehearsal: bool,
+    framing: &Framing,
 ) -> reports::RunReport {
     reports::RunReport {
+        phase: framing.phase.map(|p| p.tag().to_string()),
+        selection: opts.tags.clone(),
+        signer: framing.signer.clone(),
         suite: if rehearsal { "rehearsal" } else { "acceptance" }.into(),
         suite_commit: harness::suite::commit(Path::new(env!("CARGO_MANIFEST_DIR"))),
         profile: name.to_string(),
@@ -193,6 +256,10 @@ pub async fn execute(
         Ok(k) => k,
         Err(e) => return exit_with::cannot_run(e),
     };
+    let framing = match framing(args, profile) {
+        Ok(f) => f,
+        Err(e) => return exit_with::cannot_run(e),
+    };
     let waivers = match &args.waivers {
         Some(path) => match harness::waiver::WaiverFile::load(path) {
             Ok(w) => w.waiver,
@@ -204,7 +271,18 @@ pub async fn execute(
         Ok(a) => a,
         Err(e) => return exit_with::cannot_run(e),
     };
-    let opts = run_options(args, profile, waivers, allow_writes);
+    let tags = selection(args, profile, framing.phase);
+    // A real run after T-7d judges the freeze against the file recorded then.
+    let freeze_file_required =
+        !rehearsal && framing.phase != Some(harness::phase::Phase::WeekBefore);
+    let opts = run_options(
+        args,
+        profile,
+        waivers,
+        allow_writes,
+        tags,
+        freeze_file_required,
+    );
     if let Err(e) = prepare_report_dir(&args.report_dir, &env) {
         return exit_with::cannot_run(e);
     }
@@ -213,7 +291,7 @@ pub async fn execute(
         Err(e) => return exit_with::cannot_run(e),
     };
     let minted = harness::saml::flow::SESSIONS_MINTED.load(std::sync::atomic::Ordering::Relaxed);
-    let mut report = report(&env, &opts, &outcome, name, rehearsal);
+    let mut report = report(&env, &opts, &outcome, name, rehearsal, &framing);
     // The session key lets the suite act as any member: say that it was used, and how much.
     report.identity["sessionKey"] = serde_json::json!({
         "used": minted > 0,
@@ -229,8 +307,13 @@ pub async fn execute(
             println!("reports: {}", names.join(", "));
             match &key {
                 Some(k) => println!(
-                    "signed with the key whose public half is {}",
-                    k.public_base64()
+                    "signed with the key whose public half is {}, for {}",
+                    k.public_base64(),
+                    framing
+                        .signer
+                        .as_ref()
+                        .map(|s| format!("{} ({})", s.name, s.role))
+                        .unwrap_or_default()
                 ),
                 None => println!("not signed (hint: --signing-key <file> or CUTOVER_SIGNING_KEY)"),
             }

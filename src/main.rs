@@ -87,6 +87,17 @@ fn verify(report_dir: &std::path::Path, public_key: &std::path::Path) -> ExitCod
                 "verified: signature good, {} artifacts unchanged",
                 v.artifacts
             );
+            match &v.signer {
+                Some(s) => println!("signed off by: {} ({})", s.name, s.role),
+                None => println!("signed off by: nobody named (the signature names only a key)"),
+            }
+            println!("phase: {}", v.phase.as_deref().unwrap_or("(all phases)"));
+            for w in &v.waivers {
+                println!("{w}");
+            }
+            for (i, a) in v.attention.iter().enumerate() {
+                println!("needs eyes {}: {a}", i + 1);
+            }
             println!("VERDICT: {}", v.verdict);
             ExitCode::SUCCESS
         }
@@ -107,6 +118,19 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fixture { what } => commands::fixture(what),
+        Command::Index { features, out } => {
+            let text = steps::index::render(&features);
+            match out {
+                None => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Some(path) => match std::fs::write(&path, text) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => exit_with::cannot_run(format!("{}: {e}", path.display())),
+                },
+            }
+        }
         Command::Redirects {
             base_url,
             map,

@@ -62,6 +62,9 @@ pub async fn rehearse(args: RunArgs, profile: Profile, opts: Options) -> ExitCod
             TargetKind::Started(p) => p.describe(),
         }
     );
+    if let Err(e) = crate::execute::framing(&args, &profile) {
+        return exit_with::cannot_run(e);
+    }
     let started = tokio::select! {
         r = Rehearsal::start(&profile, &opts) => r,
         _ = tokio::signal::ctrl_c() => return exit_with::interrupted(),
@@ -101,6 +104,9 @@ pub async fn external(args: RunArgs) -> ExitCode {
         Err(e) => return exit_with::cannot_run(e),
     };
     apply_stack_flags(&mut profile, &args.stack);
+    if let Err(e) = crate::execute::framing(&args, &profile) {
+        return exit_with::cannot_run(e);
+    }
     let built = tokio::select! {
         e = harness::env::Environment::external(&profile) => e,
         _ = tokio::signal::ctrl_c() => return exit_with::interrupted(),

@@ -90,16 +90,41 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     let state = dir.path().join("state");
     let out = cutover(&["fixture", "state", "--out", state.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    // The runbook's gates get what they need: the final dump (restored into a scratch server
+    // the suite starts), the public snapshot (the data repo holds nothing private) and a
+    // freeze recorded before the run; only laddr's site is left out (tagged @needs-site).
+    let dump = dir.path().join("final.sql");
+    let ds = generate(
+        DEFAULT_SEED,
+        Size {
+            people: DEFAULT_PEOPLE,
+        },
+    );
+    std::fs::write(&dump, fixtures::sql::render(&ds)).unwrap();
     let profile_path = dir.path().join("staging.toml");
     std::fs::write(
         &profile_path,
         format!(
-            "name = 'test external'\n[legacy]\nurl = '{ro}'\n[target]\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\ncommand = '{BIN} serve'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
+            "name = 'test external'\n[legacy]\nurl = '{ro}'\ndump = '{}'\n[target]\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\ncommand = '{BIN} serve'\n[run]\ntags = 'not @needs-site'\n[snapshot]\nrepo = '{}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
+            dump.display(),
             state.join("data.git").display(),
             state.join("private").display(),
+            state.join("data.git").display(),
         ),
     )
     .unwrap();
+    let freeze = dir.path().join("t-7d.json");
+    let out = cutover(
+        &[
+            "freeze",
+            "--profile",
+            profile_path.to_str().unwrap(),
+            "--out",
+            freeze.to_str().unwrap(),
+        ],
+        &[("LADDR_DATABASE_URL", "")],
+    );
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
     let report_dir = dir.path().join("external");
     let run = |extra: &[(&str, &str)]| {
         let mut env = vec![
@@ -108,6 +133,7 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
             ("CUTOVER_DATA_REPO", ""),
             ("CUTOVER_PRIVATE_STORE", ""),
             ("CFP_JWT_SIGNING_KEY", ""),
+            ("CUTOVER_FREEZE_FILE", freeze.to_str().unwrap()),
         ];
         env.extend_from_slice(extra);
         cutover(
@@ -134,8 +160,9 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
         "the run changed the state"
     );
     let features = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/features"));
-    let total = steps::selection::count_scenarios(features);
-    let writes = steps::selection::tagged(features, None, "writes").len();
+    let selection: gherkin::tagexpr::TagOperation = "not @needs-site".parse().unwrap();
+    let total = steps::selection::tagged_count(features, &selection);
+    let writes = steps::selection::tagged(features, Some(&selection), "writes").len();
     assert!(
         writes > 0
             && console.contains(&format!(
@@ -588,13 +615,25 @@ fn a_paced_run_keeps_to_the_limits_and_no_429_decides_a_result() {
     std::fs::write(
         &profile,
         format!(
-            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nprivate_store = '{}'\n[claim]\ngithub_mock = '{g}'\nresend_mock = '{r}'\ngithub_client_id = '{client_id}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
+            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nprivate_store = '{}'\n[run]\ntags = 'not @needs-site and not @needs-dump and not @needs-snapshot and not @starts-stack'\n[claim]\ngithub_mock = '{g}'\nresend_mock = '{r}'\ngithub_client_id = '{client_id}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
             served.base,
             state.join("data.git").display(),
             state.join("private").display(),
         ),
     )
     .unwrap();
+    let freeze = dir.path().join("t-7d.json");
+    let out = cutover(
+        &[
+            "freeze",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--out",
+            freeze.to_str().unwrap(),
+        ],
+        &[("LADDR_DATABASE_URL", "")],
+    );
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
     let report_dir = dir.path().join("report");
     let started = std::time::Instant::now();
     let out = cutover(
@@ -611,6 +650,7 @@ fn a_paced_run_keeps_to_the_limits_and_no_429_decides_a_result() {
             ("CUTOVER_RATE_LIMITS", limits.as_str()),
             ("GITHUB_OAUTH_CLIENT_SECRET", secret),
             ("RESEND_API_KEY", resend_key),
+            ("CUTOVER_FREEZE_FILE", freeze.to_str().unwrap()),
         ],
     );
     let console = text(&out);
@@ -634,4 +674,23 @@ fn a_paced_run_keeps_to_the_limits_and_no_429_decides_a_result() {
     );
     drop(served);
     finish(&rt, &mut server, db, before);
+}
+
+#[test]
+fn the_runbook_index_is_what_the_features_say_and_every_scenario_reads_as_a_step() {
+    let features = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/features"));
+    let committed = std::fs::read_to_string(features.join("README.md")).unwrap_or_default();
+    assert!(
+        committed == steps::index::render(features),
+        "features/README.md is out of date: run `cargo run -- index --out features/README.md`"
+    );
+    let problems = steps::index::lint(features);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for phase in harness::phase::Phase::all() {
+        let f: gherkin::tagexpr::TagOperation = phase.tag_expression().parse().unwrap();
+        assert!(
+            steps::selection::tagged_count(features, &f) > 0,
+            "phase {phase} runs nothing"
+        );
+    }
 }

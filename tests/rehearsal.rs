@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             concurrency: 4,
             strict_drain: false,
             freeze_file: None,
+            freeze_file_required: false,
             waivers: vec![],
             allow_writes: true,
             report_dir: None,

@@ -298,22 +298,29 @@ pub fn class(
     let laddr_email: HashMap<i64, bool> =
         legacy.iter().map(|l| (l.id, l.email.is_some())).collect();
     let mut found: Vec<String> = Vec::new();
+    let mut advisory: Vec<String> = Vec::new();
     let mut note = String::new();
     match c {
         Class::PersonsWithoutProfile => {
-            let mut excluded = 0;
             for (id, p) in &people {
                 if p.deleted || with_profile.contains(id.as_str()) {
                     continue;
                 }
                 match p.legacy_id {
                     // laddr had no email for them: there was nothing to carry.
-                    Some(l) if !laddr_email.get(&l).copied().unwrap_or(false) => excluded += 1,
+                    Some(l) if !laddr_email.get(&l).copied().unwrap_or(false) => {
+                        advisory.push(format!("legacy {l} ({}) had no email in laddr", p.slug))
+                    }
                     Some(l) => found.push(format!("legacy {l} ({}) has no profile", p.slug)),
                     None => found.push(format!("{} (not from laddr) has no profile", p.slug)),
                 }
             }
-            note = format!("{excluded} people without a laddr email have no profile, as expected");
+            if !advisory.is_empty() {
+                note = format!(
+                    "{} without a profile had no email in laddr: nothing to carry (advisory; the stack's reconcile counts them as orphans)",
+                    advisory.len()
+                );
+            }
         }
         Class::ProfilesWithoutPerson => {
             for p in &store.profiles {
@@ -378,11 +385,14 @@ pub fn class(
         }
     }
     found.sort();
-    let advisory = c == Class::GithubLinkedWithPassword && !strict_drain;
-    let outcome = match (found.is_empty(), advisory) {
-        (true, _) => Outcome::Pass,
-        (false, true) => Outcome::Advisory,
-        (false, false) => Outcome::Fail,
+    advisory.sort();
+    if c == Class::GithubLinkedWithPassword && !strict_drain {
+        advisory = std::mem::take(&mut found);
+    }
+    let outcome = match (found.is_empty(), advisory.is_empty()) {
+        (false, _) => Outcome::Fail,
+        (true, false) => Outcome::Advisory,
+        (true, true) => Outcome::Pass,
     };
     let policy = if c == Class::GithubLinkedWithPassword {
         if strict_drain {
@@ -396,9 +406,9 @@ pub fn class(
     let mut ev = Evidence::new(
         format!("runbook counter: {c:?}"),
         outcome,
-        format!("{} found{policy}", found.len()),
+        format!("{} found{policy}", found.len() + advisory.len()),
     )
-    .observed(serde_json::json!({"count": found.len()}));
+    .observed(serde_json::json!({"count": found.len(), "advisory": advisory.len()}));
     if !note.is_empty() {
         ev = ev.detail(note);
     }
@@ -412,7 +422,7 @@ pub fn class(
                 .map(|p| format!("unreadable {p}")),
         );
     }
-    ev.details(found.iter().take(SAMPLES))
+    ev.details(found.iter().chain(&advisory).take(SAMPLES))
 }
 
 /// laddr's Newsletter (NULL reads as subscribed) against the profile's opt-in: who would

@@ -36,6 +36,8 @@ pub struct Profile {
     pub claim: ClaimConfig,
     #[serde(default)]
     pub tools: ToolsConfig,
+    #[serde(default)]
+    pub snapshot: SnapshotConfig,
 }
 
 /// The stack's own cutover scripts, as commands the suite appends the documented flags to
@@ -134,6 +136,26 @@ pub struct LegacyConfig {
     pub network: Option<ContainerNetwork>,
     /// Path of the `mariadbd` binary for the local provider. Env: `MARIADBD`.
     pub mariadbd: Option<PathBuf>,
+    /// The final laddr dump (plain SQL, as `mariadb-dump` writes it), proved at T-1d by
+    /// restoring it. Env: `CUTOVER_LADDR_DUMP`.
+    pub dump: Option<PathBuf>,
+    /// A server the dump may be restored into (`mysql://admin@host/`, never the legacy
+    /// server); without it a scratch server is started (container, else local).
+    /// Env: `CUTOVER_SCRATCH_DATABASE_URL`.
+    pub scratch_url: Option<String>,
+    /// laddr's site, e.g. `https://codeforphilly.org` before the flip, for the maintenance
+    /// gate at T-0. Env: `CUTOVER_LADDR_SITE`.
+    pub site: Option<String>,
+}
+
+/// The public snapshot: the scrubbed copy of the data repo published at T+7d.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotConfig {
+    /// A bare repository (path or git URL). Env: `CUTOVER_PUBLIC_SNAPSHOT`.
+    pub repo: Option<String>,
+    /// Its branch. Default `main`.
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -203,6 +225,11 @@ pub struct TargetConfig {
 pub struct RunConfig {
     /// Tag expression, e.g. `@T-0 and not @slow`.
     pub tags: Option<String>,
+    /// The runbook phase the run is for (`T-1d`); with `tags`, scenarios matching both.
+    pub phase: Option<String>,
+    /// Who signs the go/no-go, and in what role (both, or neither).
+    pub signer: Option<String>,
+    pub signer_role: Option<String>,
     /// Scenarios at once.
     pub concurrency: Option<usize>,
     /// Where reports go.
@@ -286,6 +313,18 @@ impl Profile {
         }
         if let Some(v) = nonempty("MARIADBD") {
             self.legacy.mariadbd = Some(PathBuf::from(v));
+        }
+        if let Some(v) = nonempty("CUTOVER_LADDR_DUMP") {
+            self.legacy.dump = Some(PathBuf::from(v));
+        }
+        if let Some(v) = nonempty("CUTOVER_SCRATCH_DATABASE_URL") {
+            self.legacy.scratch_url = Some(v);
+        }
+        if let Some(v) = nonempty("CUTOVER_LADDR_SITE") {
+            self.legacy.site = Some(v);
+        }
+        if let Some(v) = nonempty("CUTOVER_PUBLIC_SNAPSHOT") {
+            self.snapshot.repo = Some(v);
         }
         if let Some(v) = nonempty("CUTOVER_TARGET_URL") {
             self.target.base_url = Some(v);

@@ -29,6 +29,8 @@ pub struct Environment {
     snapshot: OnceCell<Arc<Snapshot>>,
     private: OnceCell<Arc<PrivateStore>>,
     legacy_people: OnceCell<Arc<Vec<LegacyPerson>>>,
+    redirect_map: OnceCell<Arc<Vec<crate::redirects::map::MapRow>>>,
+    legacy_content: OnceCell<Arc<crate::runbook::dump::Tables>>,
     redirect_results: OnceCell<Arc<crate::redirects::RedirectRun>>,
     /// A paced run follows this many legacy URLs, not all ([`crate::redirects::sample`]).
     pub redirect_sample: Option<usize>,
@@ -46,6 +48,8 @@ pub struct Environment {
     pub policy: crate::identity::ClientPolicy,
     /// The stack's own cutover tools, when the run has them.
     pub tools: Option<Arc<crate::tools::ToolSetup>>,
+    /// What the runbook's own gates need (dump, scratch server, laddr's site, snapshot).
+    pub runbook: crate::runbook::RunbookSetup,
     /// Who held what before the first scenario (to prove writes stayed in bounds).
     holdings: OnceCell<crate::write_guard::Holdings>,
     /// The import the cutover is judged on, when the profile names it.
@@ -80,6 +84,8 @@ impl Environment {
             snapshot: OnceCell::new(),
             private: OnceCell::new(),
             legacy_people: OnceCell::new(),
+            redirect_map: OnceCell::new(),
+            legacy_content: OnceCell::new(),
             redirect_results: OnceCell::new(),
             redirect_sample: None,
             saml: crate::saml::SamlSetup::default(),
@@ -90,6 +96,7 @@ impl Environment {
             stack: None,
             policy,
             tools: None,
+            runbook: Default::default(),
             holdings: OnceCell::new(),
             import_commit_named: None,
             import_private_store: None,
@@ -130,6 +137,9 @@ impl Environment {
     /// sign-in scenarios make the stack write (rehashes, links, new people). Errors are left
     /// for the scenarios that need these to report.
     pub async fn prime(&self) {
+        if self.runbook.dump.is_some() {
+            let _ = self.legacy_content().await;
+        }
         let snap = self.snapshot().await;
         if let Some(dir) = &self.private_store {
             let _ = self.private_store().await;
@@ -164,6 +174,17 @@ impl Environment {
             Ok(Err(e)) => vec![format!("(the state could not be read again: {e})")],
             Err(e) => vec![format!("(the state could not be read again: {e})")],
         }
+    }
+
+    /// laddr's content per table ([`crate::runbook::dump`]) as it was when the run began
+    /// (read while priming, when the run has a dump to compare it with).
+    pub async fn legacy_content(&self) -> Result<Arc<crate::runbook::dump::Tables>, Error> {
+        self.legacy_content
+            .get_or_try_init(|| async {
+                Ok(Arc::new(crate::runbook::dump::source(&self.legacy).await?))
+            })
+            .await
+            .cloned()
     }
 
     /// The account-claim context: the people each scenario acts as, chosen once per run.
@@ -292,6 +313,22 @@ impl Environment {
             .cloned()
     }
 
+    /// The redirect map generated from laddr and the data repo, once per run.
+    pub async fn redirect_map(
+        &self,
+        slack_team_host: &str,
+    ) -> Result<Arc<Vec<crate::redirects::map::MapRow>>, Error> {
+        self.redirect_map
+            .get_or_try_init(|| async {
+                let snap = self.snapshot().await?;
+                let map =
+                    crate::redirects::map::generate(&self.legacy, &snap, slack_team_host).await?;
+                Ok(Arc::new(map))
+            })
+            .await
+            .cloned()
+    }
+
     /// The redirect map generated from laddr and the data repo, and every URL in it followed
     /// (once per run; each form's scenario reads its part).
     pub async fn redirects(
@@ -301,9 +338,8 @@ impl Environment {
     ) -> Result<Arc<crate::redirects::RedirectRun>, Error> {
         self.redirect_results
             .get_or_try_init(|| async {
-                let snap = self.snapshot().await?;
                 let started = std::time::Instant::now();
-                let map = crate::redirects::map::generate(&self.legacy, &snap, slack_team_host).await?;
+                let map = self.redirect_map(slack_team_host).await?.as_ref().clone();
                 let generated = started.elapsed().as_secs_f64();
                 let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, Some(self.policy.clone()))?;
                 let to_follow = match self.redirect_sample {

@@ -165,9 +165,52 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
         .into();
     }
     env.stack = stack.map(Arc::new);
+    env.runbook = runbook(profile, provider, stack_env.clone())?;
     env.tools = profile.tools.commands().map(|commands| {
         let env = stack_env.unwrap_or_else(|| tools_env(profile));
         Arc::new(crate::tools::ToolSetup::new(commands, env))
     });
     Ok(env)
+}
+
+/// `host:port` of a MySQL URL, to tell two servers apart.
+fn server_of(url: &str) -> Option<(String, u16)> {
+    let u = reqwest::Url::parse(url).ok()?;
+    Some((u.host_str()?.to_ascii_lowercase(), u.port().unwrap_or(3306)))
+}
+
+/// The runbook gates' settings; a scratch server that is the legacy server is refused.
+fn runbook(
+    profile: &Profile,
+    provider: Option<crate::stack::Provider>,
+    stack_env: Option<StackEnv>,
+) -> Result<crate::runbook::RunbookSetup, Error> {
+    let scratch = profile.legacy.scratch_url.clone();
+    if let (Some(s), Some(l)) = (&scratch, &profile.legacy.url) {
+        if server_of(s).is_some() && server_of(s) == server_of(l) {
+            return Err(Error::Config("[legacy] scratch_url is the legacy server: the dump is restored only into a scratch server, never into laddr's (hint: another server, or leave it out and the suite starts one)".into()));
+        }
+    }
+    let launcher = provider.zip(stack_env).map(|(provider, env)| {
+        Arc::new(crate::runbook::launch::ProviderLaunch {
+            provider,
+            env,
+            network: profile.legacy.network.unwrap_or_default(),
+        }) as Arc<dyn crate::runbook::launch::Launch>
+    });
+    Ok(crate::runbook::RunbookSetup {
+        launcher,
+        dump: profile.legacy.dump.clone(),
+        scratch_url: scratch,
+        legacy_site: profile.legacy.site.clone(),
+        public_snapshot: profile.snapshot.repo.clone().map(|r| {
+            let branch = profile
+                .snapshot
+                .branch
+                .clone()
+                .unwrap_or_else(|| crate::config::DEFAULT_BRANCH.into());
+            (r, branch)
+        }),
+        profile: Some(profile.clone()),
+    })
 }

@@ -24,6 +24,8 @@ pub struct TargetClient {
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
+    /// The `Location` header, for redirects.
+    pub location: Option<String>,
     pub json: Option<Value>,
     pub text: String,
     pub truncated: bool,
@@ -109,6 +111,11 @@ impl TargetClient {
                 },
             })?;
         let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let mut body = Vec::new();
         let mut truncated = false;
         while let Some(chunk) = resp
@@ -132,6 +139,7 @@ impl TargetClient {
         };
         Ok(Answer {
             status,
+            location,
             json,
             text,
             truncated,

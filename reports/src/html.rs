@@ -122,6 +122,25 @@ pub fn render(r: &RunReport) -> String {
         started = e(&r.started),
         finished = e(&r.finished),
     );
+    let attention = crate::signoff::attention(r);
+    if !attention.is_empty() {
+        out.push_str("<h2>What most needs a person's eyes</h2><ol>");
+        for a in &attention {
+            let _ = write!(out, "<li>{}</li>", e(a));
+        }
+        out.push_str("</ol>");
+    }
+    if let Some(p) = &r.phase {
+        let _ = write!(out, "<p>Phase <b>{}</b></p>", e(p));
+    }
+    if let Some(s) = &r.signer {
+        let _ = write!(
+            out,
+            "<p>Signed off by <b>{}</b> ({})</p>",
+            e(&s.name),
+            e(&s.role)
+        );
+    }
     if !r.decision.applied.is_empty() || !r.decision.expired.is_empty() {
         out.push_str("<h2>Waivers</h2><table><tr><th>scenario</th><th>reason</th><th>owner</th><th>expires</th><th>counted</th></tr>");
         for (w, counted) in r
@@ -184,16 +203,17 @@ pub fn render(r: &RunReport) -> String {
         );
     }
     out.push_str("</table><div class=\"filters\"><label><input type=\"checkbox\" id=\"f-failed\" onchange=\"apply()\"> only failed</label><label><input type=\"checkbox\" id=\"f-adv\" onchange=\"apply()\"> only advisory</label></div>");
-    let mut by_phase: BTreeMap<String, BTreeMap<&str, Vec<&ScenarioResult>>> = BTreeMap::new();
+    let mut by_phase: BTreeMap<(usize, String), BTreeMap<&str, Vec<&ScenarioResult>>> =
+        BTreeMap::new();
     for s in &r.scenarios {
         by_phase
-            .entry(RunReport::phase_of(s))
+            .entry(RunReport::phase_order(&r.phase_of(s)))
             .or_default()
             .entry(&s.feature)
             .or_default()
             .push(s);
     }
-    for (phase, features) in by_phase {
+    for ((_, phase), features) in by_phase {
         let _ = write!(out, "<section class=\"phase\"><h2>Phase {}</h2>", e(&phase));
         for (feature, scenarios) in features {
             let _ = write!(out, "<h3>{}</h3>", e(feature));

@@ -11,6 +11,7 @@ pub mod junit;
 pub mod manifest;
 pub mod markdown;
 pub mod reconciliation;
+pub mod signoff;
 pub mod verify;
 
 use harness::evidence::{ScenarioResult, Status, Verdict};
@@ -38,6 +39,12 @@ pub struct RunReport {
     pub legacy_writes: Vec<serde_json::Value>,
     /// What went wrong with the run itself (the new stack exited mid-run): each is NO-GO.
     pub run_problems: Vec<String>,
+    /// The runbook phase the run was for (`--phase`), if one.
+    pub phase: Option<String>,
+    /// The tag expression that chose the scenarios, if any.
+    pub selection: Option<String>,
+    /// Who signs the go/no-go, and in what role.
+    pub signer: Option<signoff::Signer>,
 }
 
 /// A feature's measured time against its budget.
@@ -91,12 +98,22 @@ impl RunReport {
             .collect()
     }
 
-    /// The runbook phase of a scenario: its first `@T…` tag.
-    pub fn phase_of(s: &ScenarioResult) -> String {
-        s.tags
-            .iter()
-            .find(|t| t.starts_with("@T"))
-            .cloned()
+    /// A sort key that puts phase labels ([`RunReport::phase_of`]) in runbook order.
+    pub fn phase_order(label: &str) -> (usize, String) {
+        let rank = label
+            .parse::<harness::phase::Phase>()
+            .map_or(usize::MAX, |p| p as usize);
+        (rank, label.to_string())
+    }
+
+    /// The runbook phase a scenario is reported under: the run's phase when the scenario has
+    /// it, else its earliest in runbook order.
+    pub fn phase_of(&self, s: &ScenarioResult) -> String {
+        let phases = harness::phase::Phase::of_tags(&s.tags);
+        let run = self.phase.as_deref().and_then(|p| p.parse().ok());
+        run.filter(|p| phases.contains(p))
+            .or_else(|| phases.first().copied())
+            .map(|p| format!("@{p}"))
             .unwrap_or_else(|| "(no phase)".into())
     }
 }

@@ -16,18 +16,45 @@ fn cell(s: &str) -> String {
 pub fn render(r: &RunReport) -> String {
     let (passed, failed) = r.counts();
     let mut out = String::new();
-    let _ = writeln!(out, "# Cutover {}: **{}**\n", r.suite, r.verdict);
+    let phase = r
+        .phase
+        .as_deref()
+        .map(|p| format!(" at {p}"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "# Cutover {}{phase}: **{}**\n", r.suite, r.verdict);
+    let attention = crate::signoff::attention(r);
+    if attention.is_empty() {
+        out.push_str(
+            "Nothing needs a person's eyes: every selected scenario passed, with no advisory.\n\n",
+        );
+    } else {
+        out.push_str("What most needs a person's eyes:\n\n");
+        for (i, a) in attention.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", i + 1, cell(a));
+        }
+        out.push('\n');
+    }
+    if let Some(s) = &r.signer {
+        let _ = writeln!(
+            out,
+            "Signed off by {} ({}).\n",
+            cell(&s.name),
+            cell(&s.role)
+        );
+    }
     let _ = writeln!(
         out,
         "{passed} passed, {failed} failed — profile `{}`, {} → {}\n",
         r.profile, r.started, r.finished
     );
     let mut per_feature: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut per_phase: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut per_phase: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
     for s in &r.scenarios {
         for e in [
             per_feature.entry(&s.feature).or_default(),
-            per_phase.entry(RunReport::phase_of(s)).or_default(),
+            per_phase
+                .entry(crate::RunReport::phase_order(&r.phase_of(s)))
+                .or_default(),
         ] {
             match s.status {
                 Status::Passed => e.0 += 1,
@@ -42,7 +69,7 @@ pub fn render(r: &RunReport) -> String {
         let _ = writeln!(out, "| {} | {p} | {x} |", cell(f));
     }
     out.push_str("\n| phase | passed | failed |\n|---|---:|---:|\n");
-    for (ph, (p, x)) in per_phase {
+    for ((_, ph), (p, x)) in per_phase {
         let _ = writeln!(out, "| {} | {p} | {x} |", cell(&ph));
     }
     let budgets: Vec<_> = r

@@ -8,10 +8,43 @@ use std::path::Path;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// What a verified bundle says, for a person to read before trusting it.
 #[derive(Debug)]
 pub struct Verified {
     pub verdict: String,
     pub artifacts: usize,
+    pub phase: Option<String>,
+    pub signer: Option<crate::signoff::Signer>,
+    /// Each waiver the verdict counted, and each expired one: one line with its owner.
+    pub waivers: Vec<String>,
+    pub attention: Vec<String>,
+}
+
+fn waiver_lines(manifest: &Value) -> Vec<String> {
+    let line = |w: &Value, how: &str| {
+        format!(
+            "{how}: {} — owner {}, until {}: {}",
+            w["scenario"].as_str().unwrap_or("?"),
+            w["owner"].as_str().unwrap_or("?"),
+            w["expires"].as_str().unwrap_or("?"),
+            w["reason"].as_str().unwrap_or("?")
+        )
+    };
+    let list = |k: &str| {
+        manifest["waivers"][k]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    list("applied")
+        .iter()
+        .map(|w| line(w, "waived"))
+        .chain(
+            list("expired")
+                .iter()
+                .map(|w| line(w, "expired, not counted")),
+        )
+        .collect()
 }
 
 /// Read a public key file (`<prefix>.pub`: base64 of 32 bytes).
@@ -77,5 +110,16 @@ pub fn verify(dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<Verified,
     Ok(Verified {
         verdict: manifest["verdict"].as_str().unwrap_or("?").to_string(),
         artifacts: artifacts.len(),
+        phase: manifest["phase"].as_str().map(str::to_string),
+        signer: serde_json::from_value(manifest["signer"].clone()).ok(),
+        waivers: waiver_lines(&manifest),
+        attention: manifest["attention"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }

@@ -77,6 +77,12 @@ fn report() -> RunReport {
         parse_errors: vec![],
         legacy_writes: vec![],
         run_problems: vec![],
+        phase: Some("T-1d".into()),
+        selection: Some("@T-1d".into()),
+        signer: Some(reports::signoff::Signer {
+            name: "Ana Lead".into(),
+            role: "cutover lead".into(),
+        }),
     }
 }
 

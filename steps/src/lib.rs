@@ -2,6 +2,7 @@
 //! the harness, and record the evidence it returns. [`run::run`] executes the features
 //! against an environment for both `cutover` and `cargo test`.
 
+pub mod index;
 pub mod recorder;
 pub mod run;
 pub mod selection;
@@ -12,6 +13,7 @@ mod claim;
 mod preflight;
 mod reconciliation;
 mod redirects;
+mod runbook;
 mod saml;
 mod tools;
 

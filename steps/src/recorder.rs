@@ -177,12 +177,15 @@ fn print_line(r: &ScenarioResult, done: usize, total: usize) {
         .as_deref()
         .map(|x| format!(" › {x}"))
         .unwrap_or_default();
-    let phase = r
-        .tags
-        .iter()
-        .find(|t| t.starts_with("@T"))
-        .map(String::as_str)
-        .unwrap_or("-");
+    let phases: Vec<&str> = harness::phase::Phase::of_tags(&r.tags)
+        .into_iter()
+        .map(|p| p.tag())
+        .collect();
+    let phase = if phases.is_empty() {
+        "-".to_string()
+    } else {
+        phases.join(",")
+    };
     println!(
         "{status} [{done}/{total}] {phase} {}{rule} › {} ({} ms)",
         r.feature, r.scenario, r.duration_ms

@@ -24,6 +24,9 @@ pub struct RunOptions {
     pub strict_drain: bool,
     /// A freeze recorded by an earlier run, to compare against.
     pub freeze_file: Option<PathBuf>,
+    /// Without a freeze file the freeze scenario is not checked (a real run after T-7d:
+    /// recording the freeze at the start of the run would prove only the run's minutes).
+    pub freeze_file_required: bool,
     /// Accepted known failures.
     pub waivers: Vec<harness::waiver::Waiver>,
     /// Scenarios tagged `@writes` run; otherwise each is reported as not run.
@@ -117,6 +120,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
             opts.slack_team_host.clone(),
             opts.concurrency,
         );
+    ctx.freeze_file_required = opts.freeze_file_required;
     ctx.selected = crate::selection::selected_feature_tags(&opts.features, tags_filter.as_ref());
     let ctx = Arc::new(ctx);
     env.prime().await;

@@ -14,6 +14,8 @@ pub struct RunContext {
     pub strict_drain: bool,
     /// A freeze recorded by an earlier run.
     pub freeze_file: Option<std::path::PathBuf>,
+    /// The freeze scenario needs that file (a real run after T-7d).
+    pub freeze_file_required: bool,
     /// Where steps write result files, if anywhere.
     pub report_dir: Option<std::path::PathBuf>,
     pub slack_team_host: String,
@@ -34,6 +36,7 @@ impl RunContext {
             evidence: Collector::default(),
             strict_drain,
             freeze_file,
+            freeze_file_required: false,
             report_dir: None,
             slack_team_host: harness::config::DEFAULT_SLACK_TEAM_HOST.into(),
             concurrency: 16,
@@ -87,6 +90,8 @@ pub struct CutoverWorld {
     pub freeze: Option<harness::freeze::FreezeState>,
     /// A second judgement the same `When` produced (reconcile's gate).
     pub gate: Option<Evidence>,
+    /// The public snapshot a `Given` opened.
+    pub public_snapshot: Option<Arc<harness::datarepo::DataRepo>>,
 }
 
 impl std::fmt::Debug for CutoverWorld {
@@ -116,6 +121,7 @@ impl CutoverWorld {
             pending: None,
             freeze: None,
             gate: None,
+            public_snapshot: None,
         })
     }
 
@@ -142,6 +148,11 @@ impl CutoverWorld {
         self.record(&ev);
         ev.into_result().map(|_| ())
     }
+}
+
+/// A step whose check the run is not set up for: "not checked", saying what would set it up.
+pub fn not_set_up(check: &str, why: impl std::fmt::Display) -> Failure {
+    Failure(Box::new(Evidence::not_checked(check, why)))
 }
 
 /// A step that could not even check: a failure saying why.

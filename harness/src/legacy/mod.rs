@@ -5,7 +5,9 @@
 //! proves it). [`provider`] finds a server to run against; [`Checksums`] prove the run changed
 //! nothing.
 
+pub mod content;
 pub mod provider;
+pub mod script;
 
 use crate::Error;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};

@@ -61,6 +61,55 @@ fn field(r: &crate::datarepo::Record, k: &str) -> Option<String> {
     r.fields.get(k)?.as_str().map(str::to_string)
 }
 
+/// Every URL laddr served for a public record has a target on the new site: a row that
+/// must redirect (or answer) but has no target is a record the import lost.
+pub fn completeness(rows: &[MapRow]) -> crate::evidence::Evidence {
+    use crate::evidence::{Evidence, Outcome};
+    let check = "every public laddr URL has a target on the new site";
+    let must_reach = |r: &&MapRow| matches!(r.expected_status, 200 | 301);
+    let lost: Vec<&MapRow> = rows
+        .iter()
+        .filter(must_reach)
+        .filter(|r| r.expected_target.is_empty())
+        .collect();
+    let mut forms: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for r in rows.iter().filter(must_reach) {
+        let e = forms.entry(r.form.as_str()).or_default();
+        e.0 += 1;
+        e.1 += usize::from(r.expected_target.is_empty());
+    }
+    let table = forms
+        .iter()
+        .map(|(f, (n, l))| format!("{f}: {n} URLs, {l} without a target"));
+    let ev = if lost.is_empty() {
+        Evidence::new(
+            check,
+            Outcome::Pass,
+            format!(
+                "{} URLs in {} forms, every one with a target",
+                rows.len(),
+                forms.len()
+            ),
+        )
+    } else {
+        Evidence::new(
+            check,
+            Outcome::Fail,
+            format!(
+                "{} of {} URLs have no target on the new site",
+                lost.len(),
+                rows.len()
+            ),
+        )
+        .details(
+            lost.iter()
+                .take(crate::preflight::SAMPLE)
+                .map(|r| format!("{} ({}): no target", r.url, r.form)),
+        )
+    };
+    ev.details(table)
+}
+
 /// Pages retired at the cutover: 410 Gone.
 pub const RETIRED: [&str; 4] = ["/checkin", "/bigscreen", "/search", "/exports/people.csv"];
 

@@ -140,6 +140,19 @@ impl RunningStack {
     }
 }
 
+/// Start the stack from `provider` with `env`, listening where `env` says; not waiting.
+pub async fn spawn(
+    provider: &Provider,
+    env: &env::StackEnv,
+    network: crate::config::ContainerNetwork,
+) -> Result<RunningStack, Error> {
+    let log = Arc::new(log::StackLog::new(env.secrets()));
+    match provider {
+        Provider::Command(cmd) => process::start(cmd, env, log),
+        Provider::Image(image) => container::start(image, env, network, log).await,
+    }
+}
+
 /// Start the stack from `provider` with `env`, listening where `env` says, and wait for it.
 pub async fn start(
     provider: &Provider,
@@ -147,10 +160,8 @@ pub async fn start(
     network: crate::config::ContainerNetwork,
     timeout: Duration,
 ) -> Result<RunningStack, Error> {
-    let log = Arc::new(log::StackLog::new(env.secrets()));
-    let running = match provider {
-        Provider::Command(cmd) => process::start(cmd, env, log)?,
-        Provider::Image(image) => container::start(image, env, network, log).await?,
-    };
-    running.wait_ready(timeout).await
+    spawn(provider, env, network)
+        .await?
+        .wait_ready(timeout)
+        .await
 }
