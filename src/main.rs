@@ -1,6 +1,6 @@
 //! `cutover`: the cutover verification suite's command line. Thin: it parses arguments,
 //! builds the environment (a rehearsal, or a profile's real systems), runs the features,
-//! writes the reports and maps the verdict to the exit code (0 GO, 1 NO-GO, 2 cannot run).
+//! writes the reports and maps the verdict to the exit code (0 GO, 1 NO-GO, 2 cannot run, 3 a bundle that fails `verify`).
 
 mod cli;
 mod commands;
@@ -79,9 +79,13 @@ fn keygen(out: &std::path::Path) -> ExitCode {
 }
 
 fn verify(report_dir: &std::path::Path, public_key: &std::path::Path) -> ExitCode {
-    let result = reports::verify::load_public_key(public_key)
-        .and_then(|k| reports::verify::verify(report_dir, &k));
-    match result {
+    // A key file that cannot be read is the caller's to fix: cannot run, not a verdict on
+    // the bundle.
+    let key = match reports::verify::load_public_key(public_key) {
+        Ok(k) => k,
+        Err(e) => return exit_with::cannot_run(e),
+    };
+    match reports::verify::verify(report_dir, &key) {
         Ok(v) => {
             println!(
                 "verified: signature good, {} artifacts unchanged",
@@ -103,7 +107,7 @@ fn verify(report_dir: &std::path::Path, public_key: &std::path::Path) -> ExitCod
         }
         Err(e) => {
             eprintln!("cutover verify: FAILED: {e}");
-            ExitCode::from(exit::NO_GO as u8)
+            ExitCode::from(exit::BUNDLE_INVALID as u8)
         }
     }
 }

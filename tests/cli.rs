@@ -177,7 +177,9 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
         )),
         "{console}"
     );
+    assert_reports_follow_their_schemas(&report_dir);
     let results = read_json(&report_dir.join("results.json"));
+    assert_eq!(results["schema"], reports::json::SCHEMA);
     for s in results["scenarios"].as_array().unwrap() {
         let tagged_writes = s["tags"].as_array().unwrap().iter().any(|t| t == "@writes");
         assert_eq!(
@@ -318,6 +320,34 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
         "{}",
         text(&out)
     );
+
+    // Nothing listening at the base URL, or a branch that is not there: the profile is
+    // wrong, nothing is judged; cannot run, saying which.
+    let port = harness::legacy::provider::free_port().unwrap();
+    let cases = [
+        (
+            format!("command = '{BIN} serve'"),
+            format!("base_url = 'http://127.0.0.1:{port}/'"),
+            "nothing to check against",
+        ),
+        (
+            "branch = 'main'".to_string(),
+            "branch = 'mian'".to_string(),
+            "no branch \"mian\" (branches here: legacy-import, main;",
+        ),
+    ];
+    for (from, to, said) in cases {
+        let wrong = dir.path().join("wrong.toml");
+        let profile = std::fs::read_to_string(&profile_path).unwrap();
+        assert!(profile.contains(&from), "{profile}");
+        std::fs::write(&wrong, profile.replace(&from, &to)).unwrap();
+        let out = cutover(
+            &["run", "--profile", wrong.to_str().unwrap()],
+            &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", "")],
+        );
+        assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
+        assert!(text(&out).contains(said), "{}", text(&out));
+    }
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[target]\nbase_url = 3\n").unwrap();

@@ -267,13 +267,20 @@ fn signed_bundle_and_waivers(sh: &Shared) -> Result<(), Failed> {
             && said.contains("needs eyes 1: Waived by "),
         || said.clone(),
     )?;
+    // The signed manifest (a signer, waivers, a key) follows its schema too.
+    let manifest = read_json(&signed.join("manifest.json"));
+    let errors = schema_errors(&manifest, "manifest.schema.json");
+    check(
+        errors.is_empty() && manifest["signer"]["role"] == "cutover lead",
+        || format!("{errors:?}"),
+    )?;
     let html = signed.join("report.html");
     let mut bytes = std::fs::read(&html)?;
     bytes[100] ^= 0x20;
     std::fs::write(&html, bytes)?;
     let out = verify();
     check(
-        out.status.code() == Some(exit::NO_GO)
+        out.status.code() == Some(exit::BUNDLE_INVALID)
             && text(&out).contains("artifact report.html changed since signing"),
         || text(&out),
     )?;

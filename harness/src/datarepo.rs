@@ -157,6 +157,7 @@ impl DataRepo {
         if !out.status.success() || String::from_utf8_lossy(&out.stdout).trim() != "true" {
             return Err(err("not a bare git repository (hint: point at the repo the new stack serves, e.g. /app/data)".into()));
         }
+        ensure_branch(&path, branch).map_err(err)?;
         Ok(DataRepo {
             path,
             branch: branch.to_string(),
@@ -501,6 +502,35 @@ fn parse_sheet_config(name: &str, data: &[u8]) -> Result<SheetConfig, Problem> {
     })
 }
 
+/// A branch that does not exist is a mistake in the profile, not a verdict on the data:
+/// say so, with the branches there are.
+fn ensure_branch(path: &Path, branch: &str) -> Result<(), String> {
+    let run = |args: &[&str]| {
+        git(path)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e} (hint: install git)"))
+    };
+    let found = run(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("refs/heads/{branch}^{{commit}}"),
+    ])?;
+    if found.status.success() {
+        return Ok(());
+    }
+    let listed = run(&["for-each-ref", "--format=%(refname:short)", "refs/heads"])?;
+    let names = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(format!(
+        "no branch {branch:?} (branches here: {}; hint: CUTOVER_DATA_BRANCH or [target] branch)",
+        if names.is_empty() { "none" } else { &names }
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,5 +570,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not a bare git repository"), "{err}");
+    }
+
+    #[test]
+    fn a_branch_that_is_not_there_is_named_with_those_that_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().to_str().unwrap();
+        let sh = |args: &[&str]| {
+            let out = Command::new("git").args(args).output().unwrap();
+            assert!(out.status.success(), "{out:?}");
+        };
+        sh(&["init", "--quiet", "--bare", "--initial-branch=main", repo]);
+        let err = DataRepo::open(repo, "main").unwrap_err().to_string();
+        assert!(
+            err.contains("no branch \"main\" (branches here: none"),
+            "{err}"
+        );
+        let tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+        let out = Command::new("git")
+            .args(["-C", repo, "commit-tree", tree, "-m", "empty"])
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .output()
+            .unwrap();
+        let commit = String::from_utf8(out.stdout).unwrap();
+        sh(&["-C", repo, "update-ref", "refs/heads/main", commit.trim()]);
+        assert!(DataRepo::open(repo, "main").is_ok());
+        let err = DataRepo::open(repo, "mian").unwrap_err().to_string();
+        assert!(
+            err.contains("no branch \"mian\" (branches here: main;"),
+            "{err}"
+        );
     }
 }

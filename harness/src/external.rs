@@ -99,6 +99,13 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
     let repo = required(profile.target.data_repo.as_deref(), "no data repo (hint: set CUTOVER_DATA_REPO or [target] data_repo to the bare repo or its git URL)")?;
     let provider = profile.stack_provider()?;
     let legacy = LegacyDb::connect_read_only(url).await?;
+    // Before any stack starts: a wrong repo or branch is the profile's mistake.
+    let repo = {
+        let (repo, branch) = (repo.to_string(), profile.branch().to_string());
+        tokio::task::spawn_blocking(move || DataRepo::open(&repo, &branch))
+            .await
+            .map_err(|e| Error::Config(e.to_string()))??
+    };
     let (stack, claim, stack_env) = match &provider {
         None => (None, profile.claim_setup().await?, None),
         Some(p) => {
@@ -121,12 +128,9 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
         None => required(profile.target.base_url.as_deref(), "no new stack to check (hint: set CUTOVER_TARGET_URL or [target] base_url, or start one with [target] image / command)")?.to_string(),
     };
     let target = TargetClient::new(&base)?;
-    let repo = {
-        let (repo, branch) = (repo.to_string(), profile.branch().to_string());
-        tokio::task::spawn_blocking(move || DataRepo::open(&repo, &branch))
-            .await
-            .map_err(|e| Error::Config(e.to_string()))??
-    };
+    if stack.is_none() {
+        answers_at_all(&target).await?;
+    }
     let identity = serde_json::json!({
         "legacy": { "database": legacy.display, "serverVersion": legacy.server_version().await? },
         "target": { "baseUrl": base, "dataRepoBranch": repo.branch,
@@ -213,4 +217,16 @@ fn runbook(
         }),
         profile: Some(profile.clone()),
     })
+}
+
+/// A stack the suite did not start must at least answer before anything is judged: nothing
+/// listening is "cannot run", never a page of failed checks. Any HTTP answer will do (the
+/// health scenarios judge it); a rate limit is an answer too.
+async fn answers_at_all(target: &TargetClient) -> Result<(), Error> {
+    match target.get("/api/health").await {
+        Err(e) if !e.is_rate_limited() => Err(Error::Config(format!(
+            "{e} at the start of the run: nothing to check against (hint: is the stack up, and is CUTOVER_TARGET_URL or [target] base_url right?)"
+        ))),
+        _ => Ok(()),
+    }
 }

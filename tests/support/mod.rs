@@ -30,6 +30,42 @@ pub fn read_json(path: &Path) -> serde_json::Value {
         .expect("report is JSON")
 }
 
+/// Every way `doc` breaks the checked-in JSON Schema `reports/schema/<schema>`, one line
+/// each (empty when it follows it).
+pub fn schema_errors(doc: &serde_json::Value, schema: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports/schema")
+        .join(schema);
+    let schema = read_json(&path);
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// A report directory's `results.json` and `manifest.json` follow their schemas, and the
+/// schemas do judge: a results.json without its version, or with a status it does not know,
+/// is refused.
+pub fn assert_reports_follow_their_schemas(report_dir: &Path) {
+    let results = read_json(&report_dir.join("results.json"));
+    let manifest = read_json(&report_dir.join("manifest.json"));
+    assert_eq!(
+        schema_errors(&results, "results.schema.json"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        schema_errors(&manifest, "manifest.schema.json"),
+        Vec::<String>::new()
+    );
+    let mut unversioned = results.clone();
+    unversioned.as_object_mut().unwrap().remove("schema");
+    assert!(!schema_errors(&unversioned, "results.schema.json").is_empty());
+    let mut odd = results;
+    odd["scenarios"][0]["status"] = "skipped".into();
+    assert!(!schema_errors(&odd, "results.schema.json").is_empty());
+}
+
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
