@@ -156,6 +156,26 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// The T+1h watch: probe rounds (health, readiness, legacy URLs, a Slack launch, a GitHub
+    /// sign-in start) at an interval over a window, the runbook's rollback triggers after
+    /// every round, and the point of no return. Ends "hold" (exit 0) or "roll back" (exit 1);
+    /// watch.json in --report-dir keeps every round.
+    Watch {
+        /// Profile: the site ([target] base_url), its data repo, import commit and stores.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// The site to watch (beats the profile's base URL).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// How long to watch.
+        #[arg(long, default_value_t = 60.0)]
+        minutes: f64,
+        /// Seconds between probe rounds.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+        #[arg(long, default_value = "reports/out")]
+        report_dir: PathBuf,
+    },
     /// Write the runbook index (phase by phase, every scenario with its owners and tags)
     /// from the feature files, to stdout or --out (the repository keeps features/README.md).
     Index {

@@ -7,6 +7,7 @@ mod commands;
 mod execute;
 mod run;
 mod serve;
+mod watch;
 
 use clap::Parser;
 use cli::{Cli, Command, FixtureArgs};
@@ -157,6 +158,19 @@ fn main() -> ExitCode {
             Err(e) => exit_with::cannot_run(e),
         },
         Command::Tool { name, args } => tool(&name, &args),
+        Command::Watch {
+            profile,
+            base_url,
+            minutes,
+            interval,
+            report_dir,
+        } => runtime().block_on(watch::watch(watch::WatchArgs {
+            profile,
+            base_url,
+            minutes,
+            interval,
+            report_dir,
+        })),
         Command::Keygen { out } => keygen(&out),
         Command::Verify {
             report_dir,

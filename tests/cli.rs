@@ -321,33 +321,28 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
         text(&out)
     );
 
-    // Nothing listening at the base URL, or a branch that is not there: the profile is
-    // wrong, nothing is judged; cannot run, saying which.
+    // Nothing listening at the base URL: the profile is wrong, nothing is judged; cannot
+    // run, saying so (a missing branch: `bad_records_fail_their_steps_naming_file_and_line`).
     let port = harness::legacy::provider::free_port().unwrap();
-    let cases = [
-        (
-            format!("command = '{BIN} serve'"),
-            format!("base_url = 'http://127.0.0.1:{port}/'"),
-            "nothing to check against",
-        ),
-        (
-            "branch = 'main'".to_string(),
-            "branch = 'mian'".to_string(),
-            "no branch \"mian\" (branches here: legacy-import, main;",
-        ),
-    ];
-    for (from, to, said) in cases {
-        let wrong = dir.path().join("wrong.toml");
-        let profile = std::fs::read_to_string(&profile_path).unwrap();
-        assert!(profile.contains(&from), "{profile}");
-        std::fs::write(&wrong, profile.replace(&from, &to)).unwrap();
-        let out = cutover(
-            &["run", "--profile", wrong.to_str().unwrap()],
-            &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", "")],
-        );
-        assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
-        assert!(text(&out).contains(said), "{}", text(&out));
-    }
+    let silent = dir.path().join("silent.toml");
+    let profile = std::fs::read_to_string(&profile_path).unwrap();
+    let command = format!("command = '{BIN} serve'");
+    assert!(profile.contains(&command), "{profile}");
+    std::fs::write(
+        &silent,
+        profile.replace(&command, &format!("base_url = 'http://127.0.0.1:{port}/'")),
+    )
+    .unwrap();
+    let out = cutover(
+        &["run", "--profile", silent.to_str().unwrap()],
+        &[("LADDR_DATABASE_URL", ""), ("CUTOVER_TARGET_URL", "")],
+    );
+    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
+    assert!(
+        text(&out).contains("nothing to check against"),
+        "{}",
+        text(&out)
+    );
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[target]\nbase_url = 3\n").unwrap();
@@ -471,9 +466,69 @@ impl Drop for Served {
     }
 }
 
-/// Bad input in what the suite reads: a malformed TOML record, a truncated JSONL line, a
-/// missing branch. Each is a failed step naming the file (and line); every other scenario
-/// still runs. The stack was started before the damage (a real stack would not boot on it).
+/// `cutover watch` against a served stack: a line per round, the point of no return, and
+/// "hold" with GitHub sign-in configured; without it the sign-in trigger fires, the watch
+/// says "roll back" (exit 1) after the sustained span, and watch.json keeps every round.
+#[test]
+fn watch_prints_a_line_per_round_and_ends_hold_or_roll_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let out = cutover(&["fixture", "state", "--out", state.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
+    let repo = state.join("data.git");
+    let report = dir.path().join("watch");
+    let watch = |served: &Served| {
+        cutover(
+            &[
+                "watch",
+                "--base-url",
+                &served.base,
+                "--minutes",
+                "0.05",
+                "--interval",
+                "1",
+                "--report-dir",
+                report.to_str().unwrap(),
+            ],
+            &[
+                ("CUTOVER_DATA_REPO", repo.to_str().unwrap()),
+                ("CUTOVER_VARY_CLIENT_IP", "1"),
+            ],
+        )
+    };
+    let github = [
+        ("GITHUB_OAUTH_CLIENT_ID", "Iv1.watch"),
+        ("GITHUB_OAUTH_CLIENT_SECRET", "watch-secret"),
+        ("GITHUB_OAUTH_BASE_URL", "http://127.0.0.1:9"),
+    ];
+    let configured = Served::start(&state, &github);
+    let out = watch(&configured);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(exit::GO), "{said}");
+    assert!(
+        said.contains("round 3/3")
+            && said.contains("health ok  sign-in ok  saml ok")
+            && said.contains("not passed: no commit changes a record since the import")
+            && said.ends_with("WATCH: hold\n"),
+        "{said}"
+    );
+    drop(configured);
+    let bare = Served::start(&state, &[]);
+    let out = watch(&bare);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(exit::NO_GO), "{said}");
+    assert!(
+        said.contains("WATCH: roll back") && said.contains("GitHub sign-in failed 2 of 2"),
+        "{said}"
+    );
+    let kept = read_json(&report.join("watch.json"));
+    assert_eq!(kept["call"]["call"], "roll-back", "{kept}");
+    assert_eq!(kept["rounds"].as_array().unwrap().len(), 2, "{kept}");
+}
+
+/// Bad input in what the suite reads: a malformed TOML record, a truncated JSONL line — each
+/// a failed step naming the file (and line), every other scenario still running — and a
+/// missing branch (cannot run, naming it). The stack was started before the damage (a real stack would not boot on it).
 #[test]
 fn bad_records_fail_their_steps_naming_file_and_line() {
     let rt = runtime();
@@ -594,8 +649,9 @@ fn bad_records_fail_their_steps_naming_file_and_line() {
             .replace("branch = 'main'", "branch = 'nope'"),
     )
     .unwrap();
+    // A branch that does not exist is the profile's mistake: cannot run, naming it.
     let out = run(&missing_branch);
-    assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(exit::CANNOT_RUN), "{}", text(&out));
     assert!(text(&out).contains("no branch \"nope\""), "{}", text(&out));
     drop(served);
     finish(&rt, &mut server, db, before);

@@ -234,6 +234,21 @@ impl DataRepo {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
     }
 
+    /// Every commit on the branch after `commit`, oldest first, as
+    /// `\x1e<sha>\x1f<committer time>\x1f<subject>` followed by its `--name-status` lines
+    /// ([`crate::watch::no_return::parse_log`] reads it).
+    pub fn log_since(&self, commit: &str) -> Result<String, Error> {
+        self.git_out(&[
+            "log",
+            "--reverse",
+            "--no-renames",
+            "--format=%x1e%H%x1f%cI%x1f%s",
+            "--name-status",
+            &format!("{commit}..refs/heads/{}", self.branch),
+        ])?
+        .ok_or_else(|| self.err(format!("git log {commit}..{} failed", self.branch)))
+    }
+
     /// Whether `commit` is in the branch's history.
     pub fn in_history(&self, commit: &str) -> Result<bool, Error> {
         let tip = self.head()?;

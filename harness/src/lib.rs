@@ -42,6 +42,7 @@ pub mod suite;
 pub mod target;
 pub mod tools;
 pub mod waiver;
+pub mod watch;
 pub mod write_guard;
 
 pub use error::Error;

@@ -16,6 +16,7 @@ mod redirects;
 mod runbook;
 mod saml;
 mod tools;
+mod watch;
 
 pub use run::{run, RunOptions, RunOutcome};
 pub use world::CutoverWorld;

@@ -6,7 +6,7 @@ use harness::evidence::{Evidence, Failure, Outcome};
 use harness::runbook::{self, launch::Launch};
 use std::sync::Arc;
 
-fn launcher(w: &CutoverWorld, check: &str) -> Result<Arc<dyn Launch>, Failure> {
+pub(crate) fn launcher(w: &CutoverWorld, check: &str) -> Result<Arc<dyn Launch>, Failure> {
     w.env().runbook.launcher.clone().ok_or_else(|| {
         not_set_up(check, "the suite did not start the stack, so it cannot start a second instance (hint: [target] image or command, or --target-image)")
     })

@@ -25,6 +25,9 @@ pub enum Want {
     Redirect(u16, String),
     /// 302 to GitHub's OAuth authorize endpoint.
     GithubAuthorize,
+    /// 302 to the new site's sign-in (`/login?return=…`): what an anonymous Slack launch
+    /// gets.
+    SignInFirst,
 }
 
 fn slug_and_legacy(snap: &Snapshot, sheet: &str) -> Option<(String, i64)> {
@@ -94,8 +97,9 @@ pub fn problem(want: &Want, a: &Answer) -> Option<String> {
             None
         }
         Want::Redirect(code, to) => Some(format!(
-            "{} to {:?} (expected {code} to {to})",
-            a.status, a.location
+            "{} to {} (expected {code} to {to})",
+            a.status,
+            a.location.as_deref().unwrap_or("no Location")
         )),
         Want::GithubAuthorize
             if a.status == 302
@@ -106,8 +110,22 @@ pub fn problem(want: &Want, a: &Answer) -> Option<String> {
             None
         }
         Want::GithubAuthorize => Some(format!(
-            "{} to {:?} (expected 302 to GitHub's authorize)",
-            a.status, a.location
+            "{} to {} (expected 302 to GitHub's authorize)",
+            a.status,
+            a.location.as_deref().unwrap_or("no Location")
+        )),
+        Want::SignInFirst
+            if a.status == 302
+                && a.location
+                    .as_deref()
+                    .is_some_and(|l| l.contains("/login?return=")) =>
+        {
+            None
+        }
+        Want::SignInFirst => Some(format!(
+            "{} to {} (expected 302 to /login?return=…)",
+            a.status,
+            a.location.as_deref().unwrap_or("no Location")
         )),
     }
 }
