@@ -83,6 +83,7 @@ pub struct ClaimConfig {
     /// The stack's GitHub OAuth client id (`GITHUB_OAUTH_CLIENT_ID`); the mock demands it,
     /// and the secret from the environment's `GITHUB_OAUTH_CLIENT_SECRET`. The Resend mock
     /// demands `RESEND_API_KEY` when it is set.
+    /// Env: `CUTOVER_GITHUB_CLIENT_ID`.
     pub github_client_id: Option<String>,
     /// claim-screen (default), auto-link or either.
     pub email_match: Option<String>,
@@ -379,6 +380,9 @@ impl Profile {
         }
         if let Some(v) = nonempty("CUTOVER_CLAIM_PASSWORDS") {
             self.claim.passwords = Some(PathBuf::from(v));
+        }
+        if let Some(v) = nonempty("CUTOVER_GITHUB_CLIENT_ID") {
+            self.claim.github_client_id = Some(v);
         }
         if let Some(v) = nonempty("CUTOVER_GITHUB_MOCK") {
             self.claim.github_mock = Some(v);
