@@ -19,8 +19,12 @@ use std::process::ExitCode;
 pub mod exit_with {
     use std::process::ExitCode;
 
+    /// Redacted like every report: a git URL with a token, a database URL with a password.
     pub fn cannot_run(msg: impl std::fmt::Display) -> ExitCode {
-        eprintln!("cutover: cannot run: {msg}");
+        eprintln!(
+            "cutover: cannot run: {}",
+            harness::redact::redact(&msg.to_string())
+        );
         ExitCode::from(harness::exit::CANNOT_RUN as u8)
     }
 
@@ -86,6 +90,14 @@ fn verify(report_dir: &std::path::Path, public_key: &std::path::Path) -> ExitCod
         Ok(k) => k,
         Err(e) => return exit_with::cannot_run(e),
     };
+    // No manifest at all: the wrong directory, not a bundle that fails.
+    if !report_dir.join(reports::manifest::MANIFEST).is_file() {
+        return exit_with::cannot_run(format!(
+            "{} has no {} (is it a report directory?)",
+            report_dir.display(),
+            reports::manifest::MANIFEST
+        ));
+    }
     match reports::verify::verify(report_dir, &key) {
         Ok(v) => {
             println!(

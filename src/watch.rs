@@ -28,6 +28,15 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
         Ok(w) => w,
         Err(e) => return exit_with::cannot_run(e),
     };
+    // Nothing answering at all is a wrong URL or no network, not a reason to roll back.
+    match w.client.get("/api/health").await {
+        Err(e) if !e.is_rate_limited() => {
+            return exit_with::cannot_run(format!(
+                "{e} before the watch started: nothing to watch (hint: is --base-url or [target] base_url right?)"
+            ))
+        }
+        _ => {}
+    }
     let probes = match w
         .repo
         .snapshot()
@@ -43,7 +52,7 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
     );
     println!(
         "watching {} for {} round(s), {} s apart ({} probes a round; sustained span {} rounds)",
-        w.client.base_url(),
+        harness::redact::redact(w.client.base_url()),
         plan.rounds,
         plan.interval.as_secs(),
         probes.len(),
@@ -60,7 +69,9 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
     println!("{}", no_return.render());
     let ev = watch::evidence(&session, &call);
     let _ = std::fs::create_dir_all(&args.report_dir);
-    let kept = serde_json::json!({ "call": call, "rounds": session.rounds, "pointOfNoReturn": no_return, "evidence": ev });
+    let kept = harness::redact::redact_json(&serde_json::json!({
+        "call": call, "rounds": session.rounds, "pointOfNoReturn": no_return, "evidence": ev,
+    }));
     let path = args.report_dir.join("watch.json");
     if let Err(e) = std::fs::write(
         &path,
@@ -69,6 +80,10 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
         eprintln!("cutover watch: {}: {e}", path.display());
     }
     match call {
+        Call::Hold if ev.outcome == Outcome::NotChecked => {
+            println!("WATCH: not checked — {}", ev.headline);
+            ExitCode::from(harness::exit::CANNOT_RUN as u8)
+        }
         Call::Hold => {
             println!("WATCH: hold");
             ExitCode::SUCCESS

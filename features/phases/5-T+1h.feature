@@ -8,19 +8,21 @@ Feature: T+1h — the first hour: watch, and roll back on a trigger
 
   Who: on call (@on-call) watches and may start the rollback; the cutover lead is told.
 
-  What stops (rolls back) the cutover: a probe round that fails; any failure in the T+1h
-  scenarios of "Slack SAML continuity".
+  What stops (rolls back) the cutover: the watch calling "roll back" (its triggers below);
+  a failure in this page's scenarios or in the T+1h scenarios of "Slack SAML continuity".
 
   Run: the whole phase once (`cutover run --profile production.toml --phase T+1h`), then the
-  watch for the hour: `cutover watch --profile production.toml --minutes 60 --interval 10`.
+  watch for the hour: `cutover watch --profile production.toml --minutes 60 --interval 15`.
   It prints one line per probe round and ends "hold" (exit 0) or "roll back" (exit 1) with
   the trigger that fired, and says whether the point of no return has passed.
 
-  How the triggers are judged: health or readiness failing two probes in a row, or changing
-  between up and down three times, is flapping. GitHub sign-in or Slack SAML failing in more
-  than half of the probes over a sustained span — the runbook's 5 minutes of its hour, so a
-  twelfth of the watch, at least two rounds — is sustained failure. A probe the stack's
-  rate limit refused counts neither way. Data corruption is judged by reconcile, not here.
+  How the triggers are judged: health or readiness failing two probes in a row is "down";
+  changing between up and down three times within the sustained span is "flapping". GitHub
+  sign-in or Slack SAML failing in more than half of the probes over a sustained span — the
+  runbook's 5 minutes of its hour, so a twelfth of the watch, at least two rounds — is
+  sustained failure. A probe the stack's rate limit refused counts neither way. Legacy URLs
+  and pages that fail are listed for a person to look at; no trigger covers them. Data
+  corruption is judged by reconcile, not here.
 
   @T+1d
   Scenario: A round of first-hour probes is clean

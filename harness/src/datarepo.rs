@@ -234,13 +234,21 @@ impl DataRepo {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
     }
 
-    /// Every commit on the branch after `commit`, oldest first, as
+    /// Every commit on the branch descended from `commit` (which must be in its history),
+    /// oldest first, as
     /// `\x1e<sha>\x1f<committer time>\x1f<subject>` followed by its `--name-status` lines
     /// ([`crate::watch::no_return::parse_log`] reads it).
     pub fn log_since(&self, commit: &str) -> Result<String, Error> {
+        if !self.in_history(commit)? {
+            return Err(self.err(format!(
+                "the import {commit} is not in the history of {} (was it rewritten?)",
+                self.branch
+            )));
+        }
         self.git_out(&[
             "log",
             "--reverse",
+            "--ancestry-path",
             "--no-renames",
             "--format=%x1e%H%x1f%cI%x1f%s",
             "--name-status",

@@ -42,16 +42,31 @@ fn duration(v: &str) -> Option<u64> {
     })
 }
 
-/// Every `.feature` file under `dir`, sorted by path.
+/// Every `.feature` file in `dir` and its subdirectories (the phase pages), sorted by path.
+fn feature_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for p in std::fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+        {
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "feature") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every `.feature` file under `dir` (subdirectories too), sorted by path, each named by its
+/// path relative to `dir`.
 pub fn describe_features(dir: &Path) -> Vec<FeatureFile> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "feature"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
+    let files = feature_files(dir);
     files
         .into_iter()
         .filter_map(|p| {
@@ -69,7 +84,7 @@ pub fn describe_features(dir: &Path) -> Vec<FeatureFile> {
                 }
             }
             Some(FeatureFile {
-                path: p.file_name()?.to_string_lossy().into_owned(),
+                path: p.strip_prefix(dir).ok()?.to_string_lossy().into_owned(),
                 name,
                 sha256: hex::encode(Sha256::digest(&bytes)),
                 phases: tags
@@ -123,8 +138,18 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("phases")).unwrap();
+        std::fs::write(
+            dir.path().join("phases/1-T-7d.feature"),
+            "@phase @T-7d\nFeature: T-7d\n",
+        )
+        .unwrap();
         let f = describe_features(dir.path());
-        assert_eq!(f.len(), 1);
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[1].path, "phases/1-T-7d.feature",
+            "the phase pages are hashed too"
+        );
         assert_eq!(
             (f[0].name.as_str(), f[0].budget_secs, f[0].phases.clone()),
             ("A thing", Some(120), vec!["@T-0".to_string()])

@@ -30,13 +30,25 @@ pub enum Want {
     SignInFirst,
 }
 
+/// Every live record of a sheet that came from laddr, as (slug, legacyId). A deactivated
+/// record's page is gone by design, so probes use live ones.
+pub fn live_from_laddr<'a>(
+    snap: &'a Snapshot,
+    sheet: &str,
+) -> impl Iterator<Item = (String, i64)> + 'a {
+    snap.sheet(sheet)
+        .iter()
+        .filter(|r| !r.fields.contains_key("deletedAt"))
+        .filter_map(|r| {
+            Some((
+                r.fields.get("slug")?.as_str()?.to_string(),
+                r.fields.get("legacyId")?.as_integer()?,
+            ))
+        })
+}
+
 fn slug_and_legacy(snap: &Snapshot, sheet: &str) -> Option<(String, i64)> {
-    snap.sheet(sheet).iter().find_map(|r| {
-        Some((
-            r.fields.get("slug")?.as_str()?.to_string(),
-            r.fields.get("legacyId")?.as_integer()?,
-        ))
-    })
+    live_from_laddr(snap, sheet).next()
 }
 
 /// The round, from the records the data repo holds.

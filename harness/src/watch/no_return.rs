@@ -38,9 +38,9 @@ pub fn parse_log(text: &str) -> Vec<Commit> {
             };
             for line in lines.filter(|l| !l.trim().is_empty()) {
                 match line.split_once('\t') {
-                    Some(("A", path)) if !path.starts_with(".gitsheets/") => {
-                        c.added.push(path.to_string())
-                    }
+                    // Sheet configs are the schema, not a member's record.
+                    Some((_, path)) if path.starts_with(".gitsheets/") => {}
+                    Some(("A", path)) => c.added.push(path.to_string()),
                     Some(("D", _)) => c.deleted += 1,
                     Some(_) => c.changed += 1,
                     None => {}
@@ -51,13 +51,23 @@ pub fn parse_log(text: &str) -> Vec<Commit> {
         .collect()
 }
 
-/// Lines of each private-store file that the copy as imported does not have, by file name.
+/// Private-store files a rollback has nothing to replay from: sessions and reset tokens die
+/// with the new side, and a credential rehashed at sign-in still has laddr's original.
+pub const NOT_RECORDS: [&str; 3] = [
+    "session-metadata.json",
+    "password-tokens.jsonl",
+    "legacy-passwords.jsonl",
+];
+
+/// Lines of each private-store file that the copy as imported does not have, by file name
+/// (files in [`NOT_RECORDS`] left out).
 pub fn store_lines_since(live: &Path, imported: &Path) -> std::io::Result<Vec<(String, usize)>> {
     let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(live)?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !NOT_RECORDS.contains(&n.as_str()))
         .collect();
     names.sort();
     for name in names {
@@ -82,7 +92,7 @@ pub fn judge(import: &str, commits: &[Commit], store: Option<&[(String, usize)]>
     let short = &import[..12.min(import.len())];
     let first = commits
         .iter()
-        .find(|c| !c.added.is_empty() || c.changed > 0);
+        .find(|c| !c.added.is_empty() || c.changed > 0 || c.deleted > 0);
     let store_new: usize = store.map_or(0, |s| s.iter().map(|(_, n)| n).sum());
     let store_line = match store {
         None => "private store: no copy as imported was given, so its changes are not listed (hint: [run] import_private_store)".to_string(),
@@ -248,6 +258,7 @@ mod tests {
         std::fs::write(live.path().join("a.jsonl"), "{\"x\":1}\n{\"x\":2}\n").unwrap();
         std::fs::write(then.path().join("a.jsonl"), "{\"x\":1}\n").unwrap();
         std::fs::write(live.path().join("b.jsonl"), "{}\n").unwrap();
+        std::fs::write(live.path().join("session-metadata.json"), "{}\n").unwrap();
         let got = store_lines_since(live.path(), then.path()).unwrap();
         assert_eq!(got, vec![("a.jsonl".into(), 1), ("b.jsonl".into(), 1)]);
     }

@@ -55,28 +55,33 @@ pub struct Trigger {
 
 /// Every trigger the rounds so far fire.
 pub fn evaluate(rounds: &[Signals], plan: &Plan) -> Vec<Trigger> {
+    let span = plan.sustained_rounds();
     let mut out = Vec::new();
     out.extend(health_down(rounds));
-    out.extend(flapping(rounds));
-    let span = plan.sustained_rounds();
+    out.extend(flapping(rounds, span.max(FLAP_CHANGES + 1)));
     out.extend(sustained(rounds, span, "GitHub sign-in", |s| s.oauth));
     out.extend(sustained(rounds, span, "Slack SAML", |s| s.saml));
     out
 }
 
+/// Two failed health probes in a row; a probe that could not be made (rate limited) neither
+/// breaks nor extends the run.
 fn health_down(rounds: &[Signals]) -> Option<Trigger> {
-    let mut run = 0;
+    let mut failed: Vec<usize> = Vec::new();
     for (i, s) in rounds.iter().enumerate() {
-        run = if s.health == Some(false) { run + 1 } else { 0 };
-        if run == DOWN_AFTER {
+        match s.health {
+            Some(false) => failed.push(i + 1),
+            Some(true) => failed.clear(),
+            None => {}
+        }
+        if failed.len() == DOWN_AFTER {
+            let (first, last) = (failed[0], i + 1);
             return Some(Trigger {
                 rule: "health down",
-                first_round: i + 2 - DOWN_AFTER,
-                last_round: i + 1,
+                first_round: first,
+                last_round: last,
                 detail: format!(
-                    "health or readiness failed {DOWN_AFTER} probes in a row (rounds {}–{})",
-                    i + 2 - DOWN_AFTER,
-                    i + 1
+                    "health or readiness failed {DOWN_AFTER} probes in a row (rounds {first}–{last})"
                 ),
             });
         }
@@ -84,34 +89,35 @@ fn health_down(rounds: &[Signals]) -> Option<Trigger> {
     None
 }
 
-fn flapping(rounds: &[Signals]) -> Option<Trigger> {
+/// Health changing between up and down [`FLAP_CHANGES`] times within one span of `span`
+/// rounds: isolated blips an hour apart are not flapping.
+fn flapping(rounds: &[Signals], span: usize) -> Option<Trigger> {
     let seen: Vec<(usize, bool)> = rounds
         .iter()
         .enumerate()
         .filter_map(|(i, s)| s.health.map(|h| (i + 1, h)))
         .collect();
-    let changes: Vec<usize> = seen
+    // Each change: (the round before it, the round it showed in).
+    let changes: Vec<(usize, usize)> = seen
         .windows(2)
         .filter(|w| w[0].1 != w[1].1)
-        .map(|w| w[1].0)
+        .map(|w| (w[0].0, w[1].0))
         .collect();
-    (changes.len() >= FLAP_CHANGES).then(|| Trigger {
-        rule: "health flapping",
-        first_round: changes[0] - 1,
-        last_round: *changes.last().expect("at least three changes"),
-        detail: format!(
-            "health changed between up and down {} times (at rounds {})",
-            changes.len(),
-            changes
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+    changes.windows(FLAP_CHANGES).find_map(|w| {
+        let (first, last) = (w[0].0, w[FLAP_CHANGES - 1].1);
+        (last - first < span).then(|| Trigger {
+            rule: "health flapping",
+            first_round: first,
+            last_round: last,
+            detail: format!(
+                "health changed between up and down {FLAP_CHANGES} times within {span} rounds (rounds {first}–{last})"
+            ),
+        })
     })
 }
 
-/// More than half of the attempts in some full span of `span` rounds failed.
+/// More than half of the attempts made in some span of `span` rounds failed, where at
+/// least half of the span's probes could be made (a rate-limited probe is no attempt).
 fn sustained(
     rounds: &[Signals],
     span: usize,
@@ -124,7 +130,7 @@ fn sustained(
     rounds.windows(span).enumerate().find_map(|(start, w)| {
         let tried: Vec<bool> = w.iter().filter_map(&pick).collect();
         let failed = tried.iter().filter(|ok| !**ok).count();
-        (tried.len() == span && failed * 2 > tried.len()).then(|| Trigger {
+        (tried.len() * 2 >= span && failed * 2 > tried.len()).then(|| Trigger {
             rule: if what == "Slack SAML" {
                 "SAML failures sustained"
             } else {
@@ -193,6 +199,23 @@ mod tests {
         let p = plan(10, 1);
         let rounds = [health(Some(false)), health(None), up()];
         assert!(evaluate(&rounds, &p).is_empty());
+        // Down, refused, down is still two failed probes in a row.
+        let rounds = [up(), health(Some(false)), health(None), health(Some(false))];
+        let t = evaluate(&rounds, &p);
+        assert_eq!(
+            (t[0].rule, t[0].first_round, t[0].last_round),
+            ("health down", 2, 4)
+        );
+    }
+
+    #[test]
+    fn blips_far_apart_are_not_flapping() {
+        let p = plan(360, 10); // span 30 rounds
+        let mut rounds = vec![up(); 100];
+        rounds[10] = health(Some(false));
+        rounds[80] = health(Some(false));
+        let t = evaluate(&rounds, &p);
+        assert!(t.is_empty(), "{t:?}");
     }
 
     #[test]
@@ -202,7 +225,7 @@ mod tests {
         let t = evaluate(&rounds, &p);
         assert_eq!(t.len(), 1, "{t:?}");
         assert_eq!(t[0].rule, "health flapping");
-        assert!(t[0].detail.contains("4 times"), "{}", t[0].detail);
+        assert_eq!((t[0].first_round, t[0].last_round), (1, 4), "{t:?}");
     }
 
     #[test]
@@ -225,14 +248,18 @@ mod tests {
             (t[0].rule, t[0].first_round, t[0].last_round),
             ("OAuth failures sustained", 2, 5)
         );
-        // A span with a probe that could not be made is not a full span.
+        // A probe that could not be made is no attempt; the attempts made still decide…
         let unknown = [
             bad(Some(false)),
             bad(None),
             bad(Some(false)),
-            bad(Some(false)),
+            bad(Some(true)),
         ];
-        assert!(evaluate(&unknown, &p).is_empty());
+        let t = evaluate(&unknown, &p);
+        assert_eq!(t[0].rule, "OAuth failures sustained", "{t:?}");
+        // …as long as at least half of the span's probes were made.
+        let mostly_refused = [bad(Some(false)), bad(None), bad(None), bad(None)];
+        assert!(evaluate(&mostly_refused, &p).is_empty());
     }
 
     #[test]
