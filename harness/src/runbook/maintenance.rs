@@ -162,7 +162,7 @@ mod tests {
             p("POST", 503, Some("soon")),
             p("GET", 503, Some("60")),
         ] {
-            assert!(judge("s", &[bad.clone()]).failed(), "{bad:?}");
+            assert!(judge("s", std::slice::from_ref(&bad)).failed(), "{bad:?}");
         }
         assert!(retry_after_ok("Wed, 21 Oct 2026 07:28:00 GMT"));
     }
