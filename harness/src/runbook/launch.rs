@@ -61,8 +61,14 @@ pub fn prepare(base: &StackEnv) -> Result<(Scratch, StackEnv), Error> {
 
 /// `base` pointed at `scratch`, listening on a free port of its own.
 pub fn on(base: &StackEnv, scratch: &Scratch) -> Result<StackEnv, Error> {
-    use crate::stack::env as names;
     let mut env = scratch.env(base);
+    move_port(&mut env)?;
+    Ok(env)
+}
+
+/// Point `env` at a free port, its public URL with it.
+fn move_port(env: &mut StackEnv) -> Result<(), Error> {
+    use crate::stack::env as names;
     let port = crate::legacy::provider::free_port()
         .map_err(|e| Error::io("a free port for a second instance", e))?;
     env.listen("127.0.0.1", port);
@@ -71,10 +77,77 @@ pub fn on(base: &StackEnv, scratch: &Scratch) -> Result<StackEnv, Error> {
             env.set(names::PUBLIC_URL, format!("{scheme_host}:{port}"));
         }
     }
-    Ok(env)
+    Ok(())
+}
+
+/// Tries at a free port: another process may take it between choosing and binding it.
+const PORT_TRIES: usize = 3;
+
+fn port_taken(e: &Error) -> bool {
+    let text = e.to_string().to_lowercase();
+    ["address already in use", "address in use", "eaddrinuse"]
+        .iter()
+        .any(|m| text.contains(m))
+}
+
+/// Start `env` with `launcher` without waiting for it; a port taken meanwhile is tried again
+/// on another.
+pub async fn spawn(launcher: &dyn Launch, mut env: StackEnv) -> Result<RunningStack, Error> {
+    let mut tries = 1;
+    loop {
+        match launcher.spawn(env.clone()).await {
+            Err(e) if port_taken(&e) && tries < PORT_TRIES => move_port(&mut env)?,
+            done => return done,
+        }
+        tries += 1;
+    }
 }
 
 /// Start `env` with `launcher` and wait until it is ready; `Err` quotes its last log lines.
-pub async fn ready(launcher: &dyn Launch, env: StackEnv) -> Result<RunningStack, Error> {
-    launcher.spawn(env).await?.wait_ready(SECOND_TIMEOUT).await
+/// A port taken meanwhile (the bind fails, or the stack exits saying so) is tried again.
+pub async fn ready(launcher: &dyn Launch, mut env: StackEnv) -> Result<RunningStack, Error> {
+    let mut tries = 1;
+    loop {
+        let started = match launcher.spawn(env.clone()).await {
+            Ok(s) => s.wait_ready(SECOND_TIMEOUT).await,
+            Err(e) => Err(e),
+        };
+        match started {
+            Err(e) if port_taken(&e) && tries < PORT_TRIES => move_port(&mut env)?,
+            done => return done,
+        }
+        tries += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::env as names;
+
+    #[test]
+    fn a_taken_port_is_known_by_the_bind_error_or_the_stack_saying_so() {
+        let bind = Error::io(
+            "a port for a second reference target",
+            std::io::Error::from(std::io::ErrorKind::AddrInUse),
+        );
+        assert!(port_taken(&bind), "{bind}");
+        let node = Error::Config("listen EADDRINUSE: address already in use :::4000".into());
+        assert!(port_taken(&node));
+        assert!(!port_taken(&Error::Config("no CFP_JWT_SIGNING_KEY".into())));
+    }
+
+    #[test]
+    fn moving_the_port_moves_the_public_url_with_it() {
+        let mut env = StackEnv::default();
+        env.listen("127.0.0.1", 4000)
+            .set(names::PUBLIC_URL, "http://127.0.0.1:4000");
+        move_port(&mut env).unwrap();
+        let port = env.get(names::PORT).unwrap().to_string();
+        assert_ne!(port, "4000");
+        assert_eq!(
+            env.get(names::PUBLIC_URL),
+            Some(format!("http://127.0.0.1:{port}").as_str())
+        );
+    }
 }

@@ -143,7 +143,7 @@ pub async fn refuses_without(launcher: &dyn Launch, secret: &str) -> Evidence {
         Err(e) => return Evidence::could_not(&check, e),
     };
     env.remove(secret);
-    let stack = match launcher.spawn(env).await {
+    let stack = match launch::spawn(launcher, env).await {
         Ok(s) => s,
         Err(e) => return Evidence::could_not(&check, e),
     };
