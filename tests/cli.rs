@@ -92,7 +92,7 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
     // The runbook's gates get what they need: the final dump (restored into a scratch server
     // the suite starts), the public snapshot (the data repo holds nothing private) and a
-    // freeze recorded before the run; only laddr's site is left out (tagged @needs-site).
+    // freeze recorded before the run; only laddr's site and the public names are left out (@needs-site, @needs-dns, @needs-edge, @needs-drill).
     let dump = dir.path().join("final.sql");
     let ds = generate(
         DEFAULT_SEED,
@@ -105,7 +105,7 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
     std::fs::write(
         &profile_path,
         format!(
-            "name = 'test external'\n[legacy]\nurl = '{ro}'\ndump = '{}'\n[target]\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\ncommand = '{BIN} serve'\n[run]\ntags = 'not @needs-site'\n[snapshot]\nrepo = '{}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
+            "name = 'test external'\n[legacy]\nurl = '{ro}'\ndump = '{}'\n[target]\ndata_repo = '{}'\nbranch = 'main'\nprivate_store = '{}'\ncommand = '{BIN} serve'\n[run]\ntags = 'not @needs-site and not @needs-dns and not @needs-edge and not @needs-drill'\n[snapshot]\nrepo = '{}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
             dump.display(),
             state.join("data.git").display(),
             state.join("private").display(),
@@ -160,7 +160,10 @@ fn run_starts_the_stack_it_is_given_and_finds_the_state_beside_the_data_repo() {
         "the run changed the state"
     );
     let features = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/features"));
-    let selection: gherkin::tagexpr::TagOperation = "not @needs-site".parse().unwrap();
+    let selection: gherkin::tagexpr::TagOperation =
+        "not @needs-site and not @needs-dns and not @needs-edge and not @needs-drill"
+            .parse()
+            .unwrap();
     let total = steps::selection::tagged_count(features, &selection);
     let writes = steps::selection::tagged(features, Some(&selection), "writes").len();
     assert!(
@@ -701,7 +704,7 @@ fn a_paced_run_keeps_to_the_limits_and_no_429_decides_a_result() {
     std::fs::write(
         &profile,
         format!(
-            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nprivate_store = '{}'\n[run]\ntags = 'not @needs-site and not @needs-dump and not @needs-snapshot and not @starts-stack'\n[claim]\ngithub_mock = '{g}'\nresend_mock = '{r}'\ngithub_client_id = '{client_id}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
+            "[legacy]\nurl = '{ro}'\n[target]\nbase_url = '{}'\ndata_repo = '{}'\nprivate_store = '{}'\n[run]\ntags = 'not @needs-site and not @needs-dump and not @needs-snapshot and not @starts-stack and not @needs-dns and not @needs-edge and not @needs-drill'\n[claim]\ngithub_mock = '{g}'\nresend_mock = '{r}'\ngithub_client_id = '{client_id}'\n[tools]\nreconcile = '{BIN} tool reconcile'\nmailout = '{BIN} tool cutover-mailout'\nimport_credentials = '{BIN} tool import-laddr-credentials'\n",
             served.base,
             state.join("data.git").display(),
             state.join("private").display(),

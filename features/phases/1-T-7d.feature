@@ -27,3 +27,15 @@ Feature: T-7d — a week before: announce, freeze laddr, stage the secrets
 
     When the staged stack is asked what its secrets let it do
     Then it is ready, its GitHub sign-in starts at GitHub with the OAuth app's client id, and its SAML metadata carries a certificate
+
+  Rule: The public names' TTL is short a week before the flip
+
+    The cutover lead lowers the TTL of codeforphilly.org and www to 60 s a week ahead, so
+    that both the flip and a rollback reach every resolver within a minute. The suite asks
+    the zone's authoritative name server ([window] nameserver) with a real resolver; a
+    CNAME's TTL counts as much as the address's.
+
+    @needs-dns
+    Scenario: The DNS TTL of the apex and www is at most 60 seconds
+      When the public names are looked up at the zone's name server
+      Then every name answers, with a TTL no longer than the limit

@@ -23,3 +23,35 @@ Feature: T-3d — three days before: the dry run on staging
 
     When the redirect map is generated from laddr and the new stack's data
     Then every public laddr URL has a target on the new site
+
+  Rule: The rollback is rehearsed on staging, against the clock
+
+    The plan asks for the rollback to be rehearsed at least once: with staging's names on
+    laddr's side, the platform owner's flip command points them at the new side, the T-0
+    smoke runs there (health, readiness, the home page), and the flip-back command returns
+    them. laddr must then serve exactly the pages it served before (their hashes, read
+    through the public names), its tables must be unchanged, and the time from "roll back"
+    to laddr answering is measured against the recovery-time budget ([window] rto_minutes,
+    15 by default). The drill runs alone (@serial), only where the profile allows writes and
+    names its flip commands ([window] flip_to_new, flip_back), and leaves the names where
+    it found them.
+
+    @needs-drill @writes @serial
+    Scenario: The rollback drill brings laddr back as it was, within the 15-minute budget
+      When the names are flipped to the new side, smoke-tested there, and flipped back
+      Then laddr serves the pages it served before, its tables are unchanged, and the rollback took less than the budget
+      And what was created on the new side since the import is listed for replay
+
+  Rule: laddr's answers and the new API's agree, record by record
+
+    For the redirect map's people and projects, laddr's `?format=json` answer and the new
+    API's (`/api/people/<slug>`, `/api/projects/<slug>`) must agree field by field after the
+    contract's mapping: a person's fullName and accountLevel; a project's title, stage, https
+    URLs and chat channel. The share that must agree is [window] shadow_threshold (all, by
+    default); every disagreement is listed. [window] shadow_sample limits the records asked
+    when the stack's rate limits would make all of them too slow.
+
+    @needs-site
+    Scenario: laddr's JSON and the new API agree on every shadowed record
+      When the redirect map's people and projects are read from laddr's JSON and from the new API
+      Then they agree field by field at or above the threshold, and every disagreement is listed

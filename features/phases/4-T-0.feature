@@ -33,3 +33,28 @@ Feature: T-0 — the cutover: maintenance, delta import, DNS flip, sign-off
       Given laddr's site in maintenance
       When its pages are read and its write forms are posted to
       Then every page answers, and every write is refused with 503 and a Retry-After
+
+  Rule: After the flip both names serve the new site, over HTTPS a browser trusts
+
+    Once the platform owner has flipped DNS, both codeforphilly.org and www must point at the
+    new side's addresses ([window] new_addresses) and no longer at laddr's; each must present
+    a certificate that verifies for its name and stays valid for more than 14 days
+    ([window] min_cert_days); and plain HTTP must reach HTTPS in one permanent redirect, whose
+    answer carries Strict-Transport-Security (max-age of at least 180 days), so browsers stay
+    on HTTPS. The suite reaches the names at the addresses DNS gives, or at [window]
+    connect_https and connect_http when the profile names them.
+
+    @needs-dns
+    Scenario: Both public names point at the new side and nowhere else
+      When the public names are looked up at the zone's name server
+      Then every name points at the new side only
+
+    @needs-edge
+    Scenario: The TLS certificate is valid for both names for more than 14 days
+      When each public name's certificate is read
+      Then each verifies for its name and stays valid past the limit
+
+    @needs-edge
+    Scenario: Plain HTTP reaches HTTPS in one 301, and HTTPS sets HSTS
+      When each public name is asked over HTTP and over HTTPS
+      Then HTTP answers one permanent redirect to HTTPS, and HTTPS carries Strict-Transport-Security

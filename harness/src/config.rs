@@ -38,6 +38,9 @@ pub struct Profile {
     pub tools: ToolsConfig,
     #[serde(default)]
     pub snapshot: SnapshotConfig,
+    /// The public names, their DNS and TLS, the flip and the drill.
+    #[serde(default)]
+    pub window: crate::window::config::WindowConfig,
 }
 
 /// The stack's own cutover scripts, as commands the suite appends the documented flags to
@@ -288,6 +291,9 @@ impl Profile {
     /// Environment beats file. `get` is injectable so tests need not touch the process env.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), Error> {
         let nonempty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        if let Some(v) = nonempty("CUTOVER_NAMESERVER") {
+            self.window.nameserver = Some(v);
+        }
         if let Some(v) = nonempty("LADDR_DATABASE_URL") {
             self.legacy.url = Some(v);
         }

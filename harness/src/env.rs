@@ -50,6 +50,8 @@ pub struct Environment {
     pub tools: Option<Arc<crate::tools::ToolSetup>>,
     /// What the runbook's own gates need (dump, scratch server, laddr's site, snapshot).
     pub runbook: crate::runbook::RunbookSetup,
+    /// What the cutover window's checks need (DNS, TLS, the flip and the drill).
+    pub window: crate::window::WindowSetup,
     /// Who held what before the first scenario (to prove writes stayed in bounds).
     holdings: OnceCell<crate::write_guard::Holdings>,
     /// The import the cutover is judged on, when the profile names it.
@@ -97,6 +99,7 @@ impl Environment {
             policy,
             tools: None,
             runbook: Default::default(),
+            window: Default::default(),
             holdings: OnceCell::new(),
             import_commit_named: None,
             import_private_store: None,

@@ -170,6 +170,7 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
     }
     env.stack = stack.map(Arc::new);
     env.runbook = runbook(profile, provider, stack_env.clone())?;
+    env.window = profile.window.setup()?;
     env.tools = profile.tools.commands().map(|commands| {
         let env = stack_env.unwrap_or_else(|| tools_env(profile));
         Arc::new(crate::tools::ToolSetup::new(commands, env))

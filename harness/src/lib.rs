@@ -43,6 +43,7 @@ pub mod target;
 pub mod tools;
 pub mod waiver;
 pub mod watch;
+pub mod window;
 pub mod write_guard;
 
 pub use error::Error;

@@ -186,10 +186,28 @@ pub fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         format!("timed out after {} s", TIMEOUT.as_secs())
     } else if e.is_connect() {
-        "connection refused or unreachable".to_string()
+        match tls_reason(e) {
+            Some(why) => format!("TLS refused: {why}"),
+            None => "connection refused or unreachable".to_string(),
+        }
     } else {
         e.to_string()
     }
+}
+
+/// The innermost cause of a connect error when it was the TLS handshake (a certificate
+/// that is expired, for another name, or from an unknown issuer).
+fn tls_reason(e: &reqwest::Error) -> Option<String> {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(c) = cause {
+        last = Some(c.to_string());
+        cause = c.source();
+    }
+    last.filter(|m| {
+        let m = m.to_ascii_lowercase();
+        m.contains("certificate") || m.contains("tls") || m.contains("handshake")
+    })
 }
 
 fn snippet(text: &str) -> String {

@@ -75,7 +75,7 @@ fn row(out: &mut String, dir: &Path, s: &ScenarioRef) {
 }
 
 /// The words the pages use that a newcomer may not know.
-const GLOSSARY: [(&str, &str); 16] = [
+const GLOSSARY: [(&str, &str); 20] = [
     ("laddr", "the old site (PHP + MySQL) being replaced; its database is only ever read"),
     ("the new stack", "the rewrite: a data repo, a private store and an API"),
     ("data repo", "the git repository of public records (TOML files) the new stack serves"),
@@ -90,6 +90,10 @@ const GLOSSARY: [(&str, &str); 16] = [
     ("PKCE", "the proof a GitHub sign-in carries that it was started by the same browser"),
     (".invalid", "a reserved domain that can never receive mail: a profile email ending in it is a placeholder, never mailed"),
     ("stand-ins", "the suite's own GitHub and Resend (mail) services the stack is pointed at, so no real account or mailbox is touched"),
+    ("TTL, HSTS", "how long resolvers may cache a DNS answer; the header that keeps browsers on HTTPS for the site"),
+    ("flip, rollback drill", "pointing the public names at the new side; rehearsing the flip back to laddr on staging, timed against the 15-minute budget"),
+    ("shadow agreement", "laddr's JSON and the new API giving the same fields for the same record, after the importer's mapping"),
+    ("@needs-dns, @needs-edge, @needs-drill", "scenarios that need the zone's name server, a way to reach the public names, or the flip commands ([window] in the profile); without them \"not checked\""),
     ("@writes", "a scenario that makes the stack write; run only on named test accounts, else reported as not run"),
     ("GO / NO-GO / cannot run", "exit 0 / 1 / 2: every scenario passed / something failed / the run could not judge (the message says what to fix)"),
 ];

@@ -17,6 +17,7 @@ mod runbook;
 mod saml;
 mod tools;
 mod watch;
+mod window;
 
 pub use run::{run, RunOptions, RunOutcome};
 pub use world::CutoverWorld;

@@ -41,6 +41,14 @@ async fn test_fire(w: &mut CutoverWorld) -> Result<(), Failure> {
 
 #[when(regex = r"^the data repo's commits and the private store since the import are read$")]
 async fn since_import(w: &mut CutoverWorld) -> Result<(), Failure> {
+    w.pending = Some(since_import_evidence(w).await?);
+    Ok(())
+}
+
+/// What was created on the new side since the import (the point of no return).
+pub(crate) async fn since_import_evidence(
+    w: &CutoverWorld,
+) -> Result<harness::evidence::Evidence, Failure> {
     let env = w.env();
     let import = env
         .import_commit()
@@ -56,8 +64,7 @@ async fn since_import(w: &mut CutoverWorld) -> Result<(), Failure> {
     })
     .await
     .map_err(|e| could_not("point of no return", e))?;
-    w.pending = Some(ev);
-    Ok(())
+    Ok(ev)
 }
 
 #[then(

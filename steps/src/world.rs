@@ -92,6 +92,8 @@ pub struct CutoverWorld {
     pub gate: Option<Evidence>,
     /// The public snapshot a `Given` opened.
     pub public_snapshot: Option<Arc<harness::datarepo::DataRepo>>,
+    /// What the zone's name server answered for the public names.
+    pub dns: Option<Vec<harness::window::dns::Answer>>,
 }
 
 impl std::fmt::Debug for CutoverWorld {
@@ -122,6 +124,7 @@ impl CutoverWorld {
             freeze: None,
             gate: None,
             public_snapshot: None,
+            dns: None,
         })
     }
 
