@@ -168,6 +168,7 @@ fn report(
             .map(|c| serde_json::to_value(c).unwrap_or_default())
             .collect(),
         run_problems: outcome.run_problems.clone(),
+        shared_work: outcome.shared_work.clone(),
     }
 }
 
@@ -230,15 +231,20 @@ fn print_findings(outcome: &steps::run::RunOutcome, report: &reports::RunReport)
 }
 
 fn print_times(outcome: &steps::run::RunOutcome) {
-    let mut per_feature: std::collections::BTreeMap<&str, (usize, u64)> = Default::default();
+    let mut per_feature: std::collections::BTreeMap<&str, (usize, u64, &[String])> =
+        Default::default();
     for sc in &outcome.scenarios {
-        let e = per_feature.entry(sc.feature.as_str()).or_default();
+        let e = per_feature
+            .entry(sc.feature.as_str())
+            .or_insert((0, 0, &sc.tags));
         e.0 += 1;
         e.1 += sc.duration_ms;
     }
-    for (feature, (n, ms)) in per_feature {
+    for (feature, (n, ms, tags)) in per_feature {
+        let shared = harness::timing::owned_secs(&outcome.shared_work, tags);
         println!(
-            "time: {feature}: {n} scenarios, {:.2} s of scenario time",
+            "time: {feature}: {n} scenarios, {:.2} s ({:.2} s in its scenarios, {shared:.2} s of shared work it owns)",
+            ms as f64 / 1000.0 + shared,
             ms as f64 / 1000.0
         );
     }

@@ -52,6 +52,8 @@ pub struct Environment {
     pub runbook: crate::runbook::RunbookSetup,
     /// What the cutover window's checks need (DNS, TLS, the flip and the drill).
     pub window: crate::window::WindowSetup,
+    /// Shared work and who waited for it: each feature's time is its own.
+    pub ledger: crate::timing::Ledger,
     /// Who held what before the first scenario (to prove writes stayed in bounds).
     holdings: OnceCell<crate::write_guard::Holdings>,
     /// The import the cutover is judged on, when the profile names it.
@@ -100,6 +102,7 @@ impl Environment {
             tools: None,
             runbook: Default::default(),
             window: Default::default(),
+            ledger: Default::default(),
             holdings: OnceCell::new(),
             import_commit_named: None,
             import_private_store: None,
@@ -140,6 +143,14 @@ impl Environment {
     /// sign-in scenarios make the stack write (rehashes, links, new people). Errors are left
     /// for the scenarios that need these to report.
     pub async fn prime(&self) {
+        let what =
+            "the data repo, the private store and laddr's content read before the first scenario";
+        self.ledger
+            .work("reconciliation", what, self.prime_now())
+            .await
+    }
+
+    async fn prime_now(&self) {
         if self.runbook.dump.is_some() {
             let _ = self.legacy_content().await;
         }
@@ -339,8 +350,9 @@ impl Environment {
         slack_team_host: &str,
         concurrency: usize,
     ) -> Result<Arc<crate::redirects::RedirectRun>, Error> {
+        let what = "the redirect map generated and every URL in it followed";
         self.redirect_results
-            .get_or_try_init(|| async {
+            .get_or_try_init(|| self.ledger.work("redirects", what, async {
                 let started = std::time::Instant::now();
                 let map = self.redirect_map(slack_team_host).await?.as_ref().clone();
                 let generated = started.elapsed().as_secs_f64();
@@ -360,7 +372,7 @@ impl Environment {
                 );
                 let sampled_from = self.redirect_sample.map(|_| map.len());
                 Ok(Arc::new(crate::redirects::RedirectRun { map, results, sampled_from }))
-            })
+            }))
             .await
             .cloned()
     }
@@ -371,8 +383,9 @@ impl Environment {
         &self,
         concurrency: usize,
     ) -> Result<Arc<crate::saml::flow::SamlRun>, Error> {
+        let what = "every eligible member's SAML flows";
         self.saml_run
-            .get_or_try_init(|| async {
+            .get_or_try_init(|| self.ledger.work("saml", what, async {
                 let users = crate::saml::legacy_users(&self.legacy).await?;
                 let snap = self.snapshot().await?;
                 let subjects = crate::saml::subjects(&users, &snap);
@@ -385,7 +398,7 @@ impl Environment {
                     run.idp.len() as f64 / run.seconds.max(0.001)
                 );
                 Ok(Arc::new(run))
-            })
+            }))
             .await
             .cloned()
     }

@@ -40,6 +40,7 @@ pub mod stack;
 pub mod state_layout;
 pub mod suite;
 pub mod target;
+pub mod timing;
 pub mod tools;
 pub mod waiver;
 pub mod watch;

@@ -45,6 +45,9 @@ pub struct RunReport {
     pub selection: Option<String>,
     /// Who signs the go/no-go, and in what role.
     pub signer: Option<signoff::Signer>,
+    /// Work shared between scenarios (every member's SAML flows, every redirect followed),
+    /// counted in the time of the feature whose tag owns it.
+    pub shared_work: Vec<harness::timing::Work>,
 }
 
 /// A feature's measured time against its budget.
@@ -71,7 +74,8 @@ impl RunReport {
             .is_some_and(|r| r.starts_with("paced"))
     }
 
-    /// Time per feature (sum of its scenarios) against the budget its tags state.
+    /// Time per feature (its scenarios' own time, plus the shared work its tag owns) against
+    /// the budget its tags state.
     pub fn budgets(&self) -> Vec<BudgetLine> {
         self.features
             .iter()
@@ -82,7 +86,8 @@ impl RunReport {
                     .filter(|s| s.feature == f.name)
                     .map(|s| s.duration_ms)
                     .sum();
-                let measured_secs = ms as f64 / 1000.0;
+                let shared = harness::timing::owned_secs(&self.shared_work, &f.tags);
+                let measured_secs = ms as f64 / 1000.0 + shared;
                 let budget = if self.paced() {
                     f.paced_budget_secs.or(f.budget_secs)
                 } else {

@@ -83,6 +83,7 @@ fn report() -> RunReport {
             name: "Ana Lead".into(),
             role: "cutover lead".into(),
         }),
+        shared_work: vec![],
     }
 }
 
@@ -278,4 +279,39 @@ fn html_renders_in_headless_chromium() {
         dom.contains("Why: 1 failing scenario(s)") && dom.contains("profile email differs"),
         "failing evidence rendered"
     );
+}
+
+#[test]
+fn a_features_time_counts_the_shared_work_its_tag_owns() {
+    let mut r = report();
+    r.features = vec![harness::suite::FeatureFile {
+        path: "reconciliation.feature".into(),
+        name: "Reconciliation — the migration lost and corrupted nothing".into(),
+        sha256: String::new(),
+        tags: vec!["@reconciliation".into(), "@budget-1s".into()],
+        phases: vec![],
+        budget_secs: Some(1),
+        paced_budget_secs: None,
+    }];
+    let own = r.budgets()[0].measured_secs;
+    assert!((own - 0.024).abs() < 1e-9, "{own}");
+    r.shared_work = vec![
+        harness::timing::Work {
+            subject: "reconciliation".into(),
+            what: "the state read before the first scenario".into(),
+            secs: 2.5,
+        },
+        harness::timing::Work {
+            subject: "saml".into(),
+            what: "every member's flows".into(),
+            secs: 40.0,
+        },
+    ];
+    let line = &r.budgets()[0];
+    assert!(
+        (line.measured_secs - 2.524).abs() < 1e-9,
+        "{}",
+        line.measured_secs
+    );
+    assert!(line.over, "2.5 s of owned work is over a 1 s budget");
 }

@@ -130,10 +130,11 @@ impl Recorder {
                     },
                     failed_step: part.failed_step,
                     message: part.message.map(|m| redact(&m)),
-                    duration_ms: part
-                        .started
-                        .map(|s| s.elapsed().as_millis() as u64)
-                        .unwrap_or(0),
+                    // Its own time: what it waited for shared work is its owner's.
+                    duration_ms: part.started.map_or(0, |s| {
+                        let waited = self.ctx.env.ledger.waits_of(&key);
+                        ((s.elapsed().as_secs_f64() - waited).max(0.0) * 1000.0) as u64
+                    }),
                     steps: part.steps,
                     evidence,
                     stack_log: Vec::new(),

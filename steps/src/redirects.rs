@@ -7,8 +7,10 @@ use harness::redirects::{self, check::Checked, map};
 
 /// The map and every URL in it followed, once per run.
 async fn all(w: &CutoverWorld) -> Result<std::sync::Arc<redirects::RedirectRun>, Failure> {
-    w.env()
-        .redirects(&w.ctx.slack_team_host, w.ctx.concurrency)
+    let env = w.env();
+    let shared = env.redirects(&w.ctx.slack_team_host, w.ctx.concurrency);
+    env.ledger
+        .waited(&w.scenario, shared)
         .await
         .map_err(|e| could_not("redirects", e))
 }

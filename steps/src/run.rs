@@ -48,6 +48,8 @@ pub struct RunOutcome {
     pub started: SystemTime,
     pub finished: SystemTime,
     pub decision: harness::waiver::Decision,
+    /// Work shared between scenarios, by the subject that owns it.
+    pub shared_work: Vec<harness::timing::Work>,
 }
 
 impl RunOutcome {
@@ -141,10 +143,10 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
             let key = scenario_key(&feature.name, rule.map(|r| r.name.as_str()), &scenario.name);
             let writes = scenario.tags.iter().any(|t| t == WRITES_TAG);
             Box::pin(async move {
-                world.scenario = key;
                 if writes {
-                    world.ctx.before_writes().await;
+                    world.ctx.before_writes(&key).await;
                 }
+                world.scenario = key;
             })
         })
         .run(opts.features.clone())
@@ -206,5 +208,6 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         started,
         finished,
         decision,
+        shared_work: env.ledger.work_done(),
     })
 }

@@ -8,8 +8,9 @@ use harness::saml::{capture, flow::SamlRun, judge};
 use std::sync::Arc;
 
 async fn run(w: &CutoverWorld) -> Result<Arc<SamlRun>, Failure> {
-    w.env()
-        .saml_run(w.ctx.concurrency)
+    let env = w.env();
+    env.ledger
+        .waited(&w.scenario, env.saml_run(w.ctx.concurrency))
         .await
         .map_err(|e| could_not("SAML flows", e))
 }

@@ -61,9 +61,10 @@ impl RunContext {
     /// Before a scenario that makes the stack write: let the read-only collections it would
     /// disturb finish first. Linking a member changes the email their Slack assertion
     /// carries, so every member is asserted before any member is linked.
-    pub async fn before_writes(&self) {
+    pub async fn before_writes(&self, scenario: &str) {
         if self.selected.contains("saml") {
-            let _ = self.env.saml_run(self.concurrency).await;
+            let shared = self.env.saml_run(self.concurrency);
+            let _ = self.env.ledger.waited(scenario, shared).await;
         }
     }
 }
