@@ -71,8 +71,7 @@ impl Ledger {
 pub fn owned_secs(work: &[Work], tags: &[String]) -> f64 {
     work.iter()
         .filter(|w| tags.iter().any(|t| t.trim_start_matches('@') == w.subject))
-        .map(|w| w.secs)
-        .sum()
+        .fold(0.0, |sum, w| sum + w.secs)
 }
 
 #[cfg(test)]
