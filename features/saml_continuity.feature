@@ -68,12 +68,14 @@ Feature: Slack SAML continuity — every member's Slack account still knows them
       When each assertion's User.Email attribute is read
       Then every User.Email attribute equals the member's laddr email, ignoring case
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::saml::judge::tests::a_shared_name_id_fails_case_insensitively.
     Scenario: No two members share a NameID after the cutover
       When every member's NameID is compared with every other's
       Then no NameID is asserted for two members, compared ignoring case
 
   Rule: Slack-initiated sign-in works for signed-in and signed-out members
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::saml::judge::tests::sp_answers_must_echo_the_request_and_relay_state.
     Scenario: Slack-initiated sign-in echoes the request and its RelayState
       When a sample of signed-in members starts from Slack's side
       Then each answer is a Success for that request, with InResponseTo and RelayState echoed
@@ -82,6 +84,7 @@ Feature: Slack SAML continuity — every member's Slack account still knows them
       When a sample of signed-out members starts from Slack's side
       Then each is sent to sign in and, once signed in, gets the answer to the original request
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::saml::judge::tests::permission_answers_are_judged_strictly.
     Scenario: An AuthnRequest for another ACS gets no assertion
       When an AuthnRequest names another ACS than Slack's
       Then the request is refused without an assertion

@@ -38,6 +38,7 @@ Feature: T+1h — the first hour: watch, and roll back on a trigger
     When a second instance of the stack is watched and stops answering after the second round
     Then the watch calls "roll back" within two failed probes of the break
 
+  # No fault expresses its bad case; the judgement is failed by the unit test harness::watch::no_return::tests::the_first_change_is_the_point_of_no_return_and_everything_is_listed.
   Scenario: The point of no return is reported
     Until a member creates something on the new side, rolling back loses nothing. After that,
     what they created must be replayed into laddr or given up: this lists it (advisory).
