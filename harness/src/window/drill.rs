@@ -113,7 +113,7 @@ pub async fn hashes(w: &WindowSetup, pages: &[String]) -> Vec<(String, Result<St
                 .await
                 .map_err(|e| crate::target::describe(&e))?;
             let status = r.status().as_u16();
-            let body = r.bytes().await.map_err(|e| e.to_string())?;
+            let body = super::bounded_body(r, super::MAX_BODY).await?;
             if status != 200 {
                 return Err(format!("answered {status}"));
             }

@@ -14,6 +14,22 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Longest answer body the window's checks read.
+pub const MAX_BODY: usize = 4 << 20;
+
+/// An answer's body, refused past `max` bytes (a hostile or broken site cannot exhaust
+/// memory).
+pub async fn bounded_body(mut r: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await.map_err(|e| crate::target::describe(&e))? {
+        if body.len() + chunk.len() > max {
+            return Err(format!("answer over {max} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// The names the runbook flips.
 pub const DEFAULT_NAMES: [&str; 2] = ["codeforphilly.org", "www.codeforphilly.org"];
 /// The runbook lowers the TTL to 60 s a week ahead.

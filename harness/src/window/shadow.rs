@@ -127,10 +127,9 @@ async fn laddr_json(http: &reqwest::Client, site: &str, url: &str) -> Result<Val
         .await
         .map_err(|e| format!("laddr: {}", crate::target::describe(&e)))?;
     let status = r.status().as_u16();
-    let body = r.bytes().await.map_err(|e| format!("laddr: {e}"))?;
-    if body.len() > MAX_BODY {
-        return Err(format!("laddr: answer over {MAX_BODY} bytes"));
-    }
+    let body = super::bounded_body(r, MAX_BODY)
+        .await
+        .map_err(|e| format!("laddr: {e}"))?;
     let v: Value =
         serde_json::from_slice(&body).map_err(|_| format!("laddr answered {status}, not JSON"))?;
     match (v.get("success"), v.get("data")) {
