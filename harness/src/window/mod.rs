@@ -134,3 +134,27 @@ impl WindowSetup {
         Ok((&self.new_addresses, &self.legacy_addresses))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_answer_past_the_bound_is_refused_not_read() {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_bytes(vec![b'x'; 4096]))
+            .mount(&server)
+            .await;
+        let get = || reqwest::get(server.uri());
+        assert_eq!(
+            bounded_body(get().await.unwrap(), 4096)
+                .await
+                .unwrap()
+                .len(),
+            4096
+        );
+        let err = bounded_body(get().await.unwrap(), 1024).await.unwrap_err();
+        assert!(err.contains("over 1024 bytes"), "{err}");
+    }
+}
