@@ -4,7 +4,15 @@
 use crate::world::{could_not, not_set_up, CutoverWorld};
 use cucumber::{then, when};
 use harness::evidence::Failure;
-use harness::window::{dns, drill, https, shadow, tls, WindowSetup};
+use harness::window::{dns, drill, https, shadow, tls, WindowError, WindowSetup};
+
+/// "Not checked" when the profile lacks a setting; a failure when the check was made.
+fn refused(check: &str, e: WindowError) -> Failure {
+    match e {
+        WindowError::NotSetUp(why) => not_set_up(check, why),
+        WindowError::Failed(why) => could_not(check, why),
+    }
+}
 
 fn window(w: &CutoverWorld) -> WindowSetup {
     w.env().window.clone()
@@ -12,10 +20,10 @@ fn window(w: &CutoverWorld) -> WindowSetup {
 
 async fn looked_up(w: &CutoverWorld) -> Result<Vec<dns::Answer>, Failure> {
     let win = window(w);
-    let ns = win.nameserver().map_err(|e| not_set_up("DNS", e))?;
+    let ns = win.nameserver().map_err(|e| refused("DNS", e))?;
     dns::ask(ns, &win.names)
         .await
-        .map_err(|e| could_not("DNS", e))
+        .map_err(|e| refused("DNS", e))
 }
 
 #[when(regex = r"^the public names are looked up at the zone's name server$")]
@@ -41,7 +49,7 @@ async fn new_side(w: &mut CutoverWorld) -> Result<(), Failure> {
         .take()
         .ok_or_else(|| could_not("DNS", "nothing was looked up"))?;
     let win = window(w);
-    let (new, legacy) = win.sides().map_err(|e| not_set_up("DNS", e))?;
+    let (new, legacy) = win.sides().map_err(|e| refused("DNS", e))?;
     w.judge(dns::judge_side(&answers, new, legacy, dns::Side::New))
 }
 
@@ -50,10 +58,7 @@ async fn certificates(w: &mut CutoverWorld) -> Result<(), Failure> {
     let win = window(w);
     let mut facts = Vec::new();
     for name in &win.names {
-        let (at, _) = win
-            .addresses(name)
-            .await
-            .map_err(|e| not_set_up("TLS", e))?;
+        let (at, _) = win.addresses(name).await.map_err(|e| refused("TLS", e))?;
         let (n, ca) = (name.clone(), win.ca_file.clone());
         let f = tokio::task::spawn_blocking(move || tls::inspect(&n, at, ca.as_deref()))
             .await
@@ -74,10 +79,7 @@ async fn hops(w: &mut CutoverWorld) -> Result<(), Failure> {
     let win = window(w);
     let mut hops = Vec::new();
     for name in &win.names {
-        let (s, p) = win
-            .addresses(name)
-            .await
-            .map_err(|e| not_set_up("HTTPS", e))?;
+        let (s, p) = win.addresses(name).await.map_err(|e| refused("HTTPS", e))?;
         hops.push(https::hop(name, p, s, win.ca_file.as_deref()).await);
     }
     w.pending = Some(https::judge(&hops, win.hsts_min_age));
@@ -121,8 +123,8 @@ async fn drilled(w: &mut CutoverWorld) -> Result<(), Failure> {
             "no flip commands (hint: [window] flip_to_new and flip_back, on staging only)",
         ));
     }
-    win.nameserver().map_err(|e| not_set_up(check, e))?;
-    win.sides().map_err(|e| not_set_up(check, e))?;
+    win.nameserver().map_err(|e| refused(check, e))?;
+    win.sides().map_err(|e| refused(check, e))?;
     let pages = drill_pages(w).await?;
     let run = drill::run(&win, &w.env().legacy, &pages).await;
     if let Some(t) = run.rollback {
@@ -161,7 +163,7 @@ async fn shadowed(w: &mut CutoverWorld) -> Result<(), Failure> {
     let pairs = shadow::pairs(&map, env.window.shadow_sample);
     let results = shadow::collect(&site, &w.target, pairs, w.ctx.concurrency)
         .await
-        .map_err(|e| could_not("shadow agreement", e))?;
+        .map_err(|e| refused("shadow agreement", e))?;
     w.pending = Some(shadow::judge(&results, env.window.shadow_threshold));
     Ok(())
 }

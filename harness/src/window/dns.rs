@@ -2,6 +2,7 @@
 //! (hickory): at T-7d their TTL must be short enough for a flip to take effect within a
 //! minute; at T-0 both names must point at the new side and nowhere else.
 
+use super::WindowError;
 use crate::evidence::{Evidence, Outcome};
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -19,7 +20,7 @@ pub struct Answer {
     pub error: Option<String>,
 }
 
-fn resolver(ns: SocketAddr) -> Result<TokioResolver, String> {
+fn resolver(ns: SocketAddr) -> Result<TokioResolver, WindowError> {
     let mut conn = ConnectionConfig::udp();
     conn.port = ns.port();
     let mut tcp = ConnectionConfig::tcp();
@@ -33,11 +34,11 @@ fn resolver(ns: SocketAddr) -> Result<TokioResolver, String> {
     TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
         .with_options(opts)
         .build()
-        .map_err(|e| format!("a resolver for {ns}: {e}"))
+        .map_err(|e| WindowError::failed(format!("a resolver for {ns}: {e}")))
 }
 
 /// Ask `ns` for each of `names` (an absolute name: no search domain is tried).
-pub async fn ask(ns: SocketAddr, names: &[String]) -> Result<Vec<Answer>, String> {
+pub async fn ask(ns: SocketAddr, names: &[String]) -> Result<Vec<Answer>, WindowError> {
     let r = resolver(ns)?;
     let mut out = Vec::new();
     for name in names {

@@ -5,7 +5,7 @@
 //! the profile's commands (a DNS provider's CLI on staging; the rehearsal's edge switch).
 
 use super::dns::{self, Side};
-use super::WindowSetup;
+use super::{WindowError, WindowSetup};
 use crate::evidence::{Evidence, Outcome};
 use crate::legacy::Checksums;
 use sha2::{Digest, Sha256};
@@ -20,8 +20,8 @@ const POLL: Duration = Duration::from_millis(250);
 #[derive(Debug, Clone, Default)]
 pub struct DrillRun {
     /// Sample page → sha256 of its body, read through the names before the flip.
-    pub before: Vec<(String, Result<String, String>)>,
-    pub after: Vec<(String, Result<String, String>)>,
+    pub before: Vec<(String, Result<String, WindowError>)>,
+    pub after: Vec<(String, Result<String, WindowError>)>,
     /// What the smoke on the new side found wrong.
     pub smoke: Vec<String>,
     pub sums_before: Option<Checksums>,
@@ -29,33 +29,35 @@ pub struct DrillRun {
     /// From the flip back to laddr answering with its pages.
     pub rollback: Option<Duration>,
     /// Anything that kept the drill from finishing.
-    pub errors: Vec<String>,
+    pub errors: Vec<WindowError>,
 }
 
 /// Run a flip command through `sh -c`, bounded.
-pub async fn flip(command: &str) -> Result<(), String> {
+pub async fn flip(command: &str) -> Result<(), WindowError> {
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     match tokio::time::timeout(FLIP_TIMEOUT, cmd.output()).await {
-        Err(_) => Err(format!(
+        Err(_) => Err(WindowError::Failed(format!(
             "the flip did not finish in {} s",
             FLIP_TIMEOUT.as_secs()
-        )),
-        Ok(Err(e)) => Err(format!("the flip could not start: {e}")),
+        ))),
+        Ok(Err(e)) => Err(WindowError::Failed(format!(
+            "the flip could not start: {e}"
+        ))),
         Ok(Ok(o)) if o.status.success() => Ok(()),
-        Ok(Ok(o)) => Err(format!(
+        Ok(Ok(o)) => Err(WindowError::Failed(format!(
             "the flip failed ({}): {}",
             o.status,
             crate::redact::redact(String::from_utf8_lossy(&o.stderr).trim())
-        )),
+        ))),
     }
 }
 
 /// Where the names point now, when a name server is named.
-pub async fn side(w: &WindowSetup) -> Result<Side, String> {
+pub async fn side(w: &WindowSetup) -> Result<Side, WindowError> {
     let answers = dns::ask(w.nameserver()?, &w.names).await?;
     let (new, legacy) = w.sides()?;
     let sides: Vec<Side> = answers
@@ -69,17 +71,17 @@ pub async fn side(w: &WindowSetup) -> Result<Side, String> {
 }
 
 /// Wait (within the budget) until every name points at `want`.
-async fn until_side(w: &WindowSetup, want: Side, deadline: Instant) -> Result<(), String> {
+async fn until_side(w: &WindowSetup, want: Side, deadline: Instant) -> Result<(), WindowError> {
     loop {
         let now = side(w).await?;
         if now == want {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!(
+            return Err(WindowError::Failed(format!(
                 "the names still point at {now:?}, not {want:?}, {} s after the flip",
                 w.flip_wait.as_secs()
-            ));
+            )));
         }
         tokio::time::sleep(POLL).await;
     }
@@ -89,12 +91,15 @@ fn https_client(
     w: &WindowSetup,
     name: &str,
     at: std::net::SocketAddr,
-) -> Result<reqwest::Client, String> {
+) -> Result<reqwest::Client, WindowError> {
     super::https::client(name, at, at, w.ca_file.as_deref()).map(|(_, c)| c)
 }
 
 /// The sha256 of each page's body, read over HTTPS through the first name.
-pub async fn hashes(w: &WindowSetup, pages: &[String]) -> Vec<(String, Result<String, String>)> {
+pub async fn hashes(
+    w: &WindowSetup,
+    pages: &[String],
+) -> Vec<(String, Result<String, WindowError>)> {
     let name = &w.names[0];
     let client = match w
         .addresses(name)
@@ -115,7 +120,7 @@ pub async fn hashes(w: &WindowSetup, pages: &[String]) -> Vec<(String, Result<St
             let status = r.status().as_u16();
             let body = super::bounded_body(r, super::MAX_BODY).await?;
             if status != 200 {
-                return Err(format!("answered {status}"));
+                return Err(WindowError::Failed(format!("answered {status}")));
             }
             Ok(hex::encode(Sha256::digest(&body)))
         };
@@ -134,7 +139,7 @@ pub async fn smoke(w: &WindowSetup) -> Vec<String> {
         .and_then(|(s, _)| https_client(w, name, s))
     {
         Ok(c) => c,
-        Err(e) => return vec![e],
+        Err(e) => return vec![e.to_string()],
     };
     let mut problems = Vec::new();
     for (path, want) in [
@@ -158,8 +163,10 @@ async fn flip_and_wait(
     w: &WindowSetup,
     command: Option<&String>,
     want: Side,
-) -> Result<(), String> {
-    let command = command.ok_or("no flip command (hint: [window] flip_to_new and flip_back)")?;
+) -> Result<(), WindowError> {
+    let command = command.ok_or(WindowError::NotSetUp(
+        "no flip command (hint: [window] flip_to_new and flip_back)".into(),
+    ))?;
     flip(command).await?;
     until_side(w, want, Instant::now() + w.flip_wait).await
 }
@@ -169,7 +176,7 @@ async fn until_pages(
     w: &WindowSetup,
     pages: &[String],
     deadline: Instant,
-) -> Vec<(String, Result<String, String>)> {
+) -> Vec<(String, Result<String, WindowError>)> {
     loop {
         let got = hashes(w, pages).await;
         if got.iter().all(|(_, h)| h.is_ok()) || Instant::now() >= deadline {
@@ -184,7 +191,7 @@ async fn steps(
     legacy: &crate::legacy::LegacyDb,
     pages: &[String],
     d: &mut DrillRun,
-) -> Result<Side, String> {
+) -> Result<Side, WindowError> {
     let started_on = side(w).await?;
     if started_on != Side::Legacy {
         flip_and_wait(w, w.flip_back.as_ref(), Side::Legacy).await?;
@@ -209,7 +216,7 @@ pub async fn run(w: &WindowSetup, legacy: &crate::legacy::LegacyDb, pages: &[Str
         Ok(Side::New) => {
             if let Err(e) = flip_and_wait(w, w.flip_to_new.as_ref(), Side::New).await {
                 d.errors
-                    .push(format!("putting the names back on the new side: {e}"));
+                    .push(format!("putting the names back on the new side: {e}").into());
             }
         }
         Ok(_) => {}
@@ -242,7 +249,7 @@ fn page_problems(d: &DrillRun) -> Vec<String> {
 /// tables are unchanged and the rollback took no longer than the budget.
 pub fn judge(d: &DrillRun, rto: Duration) -> Evidence {
     let check = "the rollback drill: laddr is back as it was, within the recovery-time budget";
-    let mut bad: Vec<String> = d.errors.clone();
+    let mut bad: Vec<String> = d.errors.iter().map(WindowError::to_string).collect();
     bad.extend(d.smoke.iter().map(|s| format!("smoke: {s}")));
     bad.extend(page_problems(d));
     if let (Some(b), Some(a)) = (&d.sums_before, &d.sums_after) {

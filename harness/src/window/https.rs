@@ -2,6 +2,7 @@
 //! host and path, and the HTTPS answer must carry HSTS, so that a browser asks for HTTPS
 //! from then on. Asked at the address DNS gives (or the profile's `connect` override).
 
+use super::WindowError;
 use crate::evidence::{Evidence, Outcome};
 use reqwest::header::{LOCATION, STRICT_TRANSPORT_SECURITY};
 use std::net::SocketAddr;
@@ -16,9 +17,9 @@ pub const PATH: &str = "/api/health";
 pub struct Hop {
     pub name: String,
     /// The plain-HTTP answer: status and `Location`.
-    pub http: Result<(u16, Option<String>), String>,
+    pub http: Result<(u16, Option<String>), WindowError>,
     /// The HTTPS answer: status and `Strict-Transport-Security`.
-    pub https: Result<(u16, Option<String>), String>,
+    pub https: Result<(u16, Option<String>), WindowError>,
 }
 
 /// A client that reaches `name` at the given addresses and trusts `ca` besides the system.
@@ -27,21 +28,21 @@ pub fn client(
     http: SocketAddr,
     https: SocketAddr,
     ca: Option<&Path>,
-) -> Result<(reqwest::Client, reqwest::Client), String> {
-    let base = |addr: SocketAddr| -> Result<reqwest::Client, String> {
+) -> Result<(reqwest::Client, reqwest::Client), WindowError> {
+    let base = |addr: SocketAddr| -> Result<reqwest::Client, WindowError> {
         let mut b = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
             .resolve(name, addr);
         if let Some(ca) = ca {
-            let pem =
-                std::fs::read(ca).map_err(|e| format!("the CA file {}: {e}", ca.display()))?;
+            let pem = std::fs::read(ca)
+                .map_err(|e| WindowError::Failed(format!("the CA file {}: {e}", ca.display())))?;
             let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| format!("the CA file {}: {e}", ca.display()))?;
+                .map_err(|e| WindowError::Failed(format!("the CA file {}: {e}", ca.display())))?;
             b = b.add_root_certificate(cert);
         }
-        b.build().map_err(|e| e.to_string())
+        b.build().map_err(WindowError::failed)
     };
     Ok((base(http)?, base(https)?))
 }
@@ -50,7 +51,7 @@ async fn get(
     c: &reqwest::Client,
     url: &str,
     header: reqwest::header::HeaderName,
-) -> Result<(u16, Option<String>), String> {
+) -> Result<(u16, Option<String>), WindowError> {
     let r = c
         .get(url)
         .send()

@@ -14,16 +14,49 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Why a window check could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// The profile does not give what the check needs: "not checked", naming the setting.
+    #[error("{0}")]
+    NotSetUp(String),
+    /// A lookup, a handshake, a request or a flip that failed: a finding.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<String> for WindowError {
+    fn from(why: String) -> Self {
+        WindowError::Failed(why)
+    }
+}
+
+impl From<&str> for WindowError {
+    fn from(why: &str) -> Self {
+        WindowError::Failed(why.into())
+    }
+}
+
+impl WindowError {
+    pub fn failed(why: impl std::fmt::Display) -> Self {
+        WindowError::Failed(why.to_string())
+    }
+}
+
 /// Longest answer body the window's checks read.
 pub const MAX_BODY: usize = 4 << 20;
 
 /// An answer's body, refused past `max` bytes (a hostile or broken site cannot exhaust
 /// memory).
-pub async fn bounded_body(mut r: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+pub async fn bounded_body(mut r: reqwest::Response, max: usize) -> Result<Vec<u8>, WindowError> {
     let mut body = Vec::new();
-    while let Some(chunk) = r.chunk().await.map_err(|e| crate::target::describe(&e))? {
+    while let Some(chunk) = r
+        .chunk()
+        .await
+        .map_err(|e| WindowError::failed(crate::target::describe(&e)))?
+    {
         if body.len() + chunk.len() > max {
-            return Err(format!("answer over {max} bytes"));
+            return Err(WindowError::failed(format!("answer over {max} bytes")));
         }
         body.extend_from_slice(&chunk);
     }
@@ -96,28 +129,32 @@ impl Default for WindowSetup {
 
 impl WindowSetup {
     /// The name server, or why the DNS checks cannot run.
-    pub fn nameserver(&self) -> Result<SocketAddr, String> {
+    pub fn nameserver(&self) -> Result<SocketAddr, WindowError> {
         self.nameserver.ok_or_else(|| {
-            "no name server named (hint: [window] nameserver = \"<authoritative server>:53\")"
-                .into()
+            WindowError::NotSetUp(
+                "no name server named (hint: [window] nameserver = \"<authoritative server>:53\")"
+                    .into(),
+            )
         })
     }
 
     /// Where to reach `name` over HTTPS and HTTP: the override, else the first address DNS
     /// gives on ports 443 and 80.
-    pub async fn addresses(&self, name: &str) -> Result<(SocketAddr, SocketAddr), String> {
+    pub async fn addresses(&self, name: &str) -> Result<(SocketAddr, SocketAddr), WindowError> {
         if let (Some(s), Some(p)) = (self.connect_https, self.connect_http) {
             return Ok((s, p));
         }
         let ns = self.nameserver().map_err(|_| {
-            "neither a name server nor [window] connect_https/connect_http to reach the names"
-                .to_string()
+            WindowError::NotSetUp(
+                "neither a name server nor [window] connect_https/connect_http to reach the names"
+                    .into(),
+            )
         })?;
         let answers = dns::ask(ns, &[name.to_string()]).await?;
         let ip = answers
             .first()
             .and_then(|a| a.addresses.first().copied())
-            .ok_or_else(|| format!("{name} has no address at {ns}"))?;
+            .ok_or_else(|| WindowError::failed(format!("{name} has no address at {ns}")))?;
         Ok((
             self.connect_https.unwrap_or(SocketAddr::new(ip, 443)),
             self.connect_http.unwrap_or(SocketAddr::new(ip, 80)),
@@ -125,11 +162,11 @@ impl WindowSetup {
     }
 
     /// Both sides' addresses, or why the side checks cannot run.
-    pub fn sides(&self) -> Result<(&[IpAddr], &[IpAddr]), String> {
+    pub fn sides(&self) -> Result<(&[IpAddr], &[IpAddr]), WindowError> {
         if self.new_addresses.is_empty() {
-            return Err(
+            return Err(WindowError::NotSetUp(
                 "the new side's addresses are not named (hint: [window] new_addresses)".into(),
-            );
+            ));
         }
         Ok((&self.new_addresses, &self.legacy_addresses))
     }
@@ -155,6 +192,6 @@ mod tests {
             4096
         );
         let err = bounded_body(get().await.unwrap(), 1024).await.unwrap_err();
-        assert!(err.contains("over 1024 bytes"), "{err}");
+        assert!(err.to_string().contains("over 1024 bytes"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! API's answer agree field by field after the contract's mapping (new-stack.md §4). The
 //! records are the redirect map's people and projects: laddr's URL beside the new slug.
 
+use super::WindowError;
 use crate::evidence::{Evidence, Outcome};
 use crate::mapping;
 use crate::redirects::map::MapRow;
@@ -115,28 +116,28 @@ pub fn differences(want: &Map<String, Value>, new: &Value) -> Vec<(String, Value
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compared {
     pub pair: Pair,
-    pub result: Result<Vec<(String, Value, Value)>, String>,
+    pub result: Result<Vec<(String, Value, Value)>, WindowError>,
 }
 
-async fn laddr_json(http: &reqwest::Client, site: &str, url: &str) -> Result<Value, String> {
+async fn laddr_json(http: &reqwest::Client, site: &str, url: &str) -> Result<Value, WindowError> {
     let sep = if url.contains('?') { '&' } else { '?' };
     let full = format!("{}{url}{sep}format=json", site.trim_end_matches('/'));
     let r = http
         .get(&full)
         .send()
         .await
-        .map_err(|e| format!("laddr: {}", crate::target::describe(&e)))?;
+        .map_err(|e| WindowError::Failed(format!("laddr: {}", crate::target::describe(&e))))?;
     let status = r.status().as_u16();
     let body = super::bounded_body(r, MAX_BODY)
         .await
-        .map_err(|e| format!("laddr: {e}"))?;
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|_| format!("laddr answered {status}, not JSON"))?;
+        .map_err(|e| WindowError::Failed(format!("laddr: {e}")))?;
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| WindowError::Failed(format!("laddr answered {status}, not JSON")))?;
     match (v.get("success"), v.get("data")) {
         (Some(Value::Bool(true)), Some(d)) if d.is_object() => Ok(d.clone()),
-        _ => Err(format!(
+        _ => Err(WindowError::Failed(format!(
             "laddr answered {status} without a record in its envelope"
-        )),
+        ))),
     }
 }
 
@@ -155,13 +156,17 @@ async fn compare_one(
         let new = target
             .get(&api)
             .await
-            .map_err(|e| format!("new API: {e}"))?;
+            .map_err(|e| WindowError::Failed(format!("new API: {e}")))?;
         let data = match (new.status, new.json) {
             (200, Some(j)) => j
                 .get("data")
                 .cloned()
                 .ok_or("new API: no data in its envelope")?,
-            (s, _) => return Err(format!("new API answered {s} for {api}")),
+            (s, _) => {
+                return Err(WindowError::Failed(format!(
+                    "new API answered {s} for {api}"
+                )))
+            }
         };
         Ok(differences(&expected(pair.kind, &old), &data))
     }
@@ -175,7 +180,7 @@ pub async fn collect(
     target: &TargetClient,
     pairs: Vec<Pair>,
     concurrency: usize,
-) -> Result<Vec<Compared>, String> {
+) -> Result<Vec<Compared>, WindowError> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(15))

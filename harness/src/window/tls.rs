@@ -3,6 +3,7 @@
 //! for more than the stated number of days. Read with OpenSSL: once verifying, to learn
 //! whether a browser would accept it, and once not, to read what it says even when it fails.
 
+use super::WindowError;
 use crate::evidence::{Evidence, Outcome};
 use openssl::asn1::Asn1Time;
 use openssl::ssl::{HandshakeError, SslConnector, SslMethod, SslVerifyMode};
@@ -16,25 +17,25 @@ use std::time::Duration;
 pub struct CertFacts {
     pub name: String,
     /// `Ok` when the chain and the name verify; else OpenSSL's reason.
-    pub verified: Result<(), String>,
+    pub verified: Result<(), WindowError>,
     /// Whole days until `notAfter` (negative once expired).
     pub days_left: Option<i32>,
     pub dns_names: Vec<String>,
 }
 
-fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
+fn connect(addr: SocketAddr) -> Result<TcpStream, WindowError> {
     let s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        .map_err(|e| WindowError::Failed(format!("cannot connect to {addr}: {e}")))?;
     let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
     let _ = s.set_write_timeout(Some(Duration::from_secs(10)));
     Ok(s)
 }
 
-fn verify(name: &str, addr: SocketAddr, ca: Option<&Path>) -> Result<(), String> {
+fn verify(name: &str, addr: SocketAddr, ca: Option<&Path>) -> Result<(), WindowError> {
     let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
     if let Some(ca) = ca {
         b.set_ca_file(ca)
-            .map_err(|e| format!("the CA file {}: {e}", ca.display()))?;
+            .map_err(|e| WindowError::Failed(format!("the CA file {}: {e}", ca.display())))?;
     }
     let c = b.build();
     match c.connect(name, connect(addr)?) {
@@ -42,16 +43,16 @@ fn verify(name: &str, addr: SocketAddr, ca: Option<&Path>) -> Result<(), String>
         Err(HandshakeError::Failure(mid)) => {
             let v = mid.ssl().verify_result();
             Err(if v.as_raw() == 0 {
-                mid.error().to_string()
+                WindowError::failed(mid.error())
             } else {
-                v.error_string().to_string()
+                WindowError::failed(v.error_string())
             })
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(WindowError::failed(e)),
     }
 }
 
-fn peer(name: &str, addr: SocketAddr) -> Result<X509, String> {
+fn peer(name: &str, addr: SocketAddr) -> Result<X509, WindowError> {
     let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
     b.set_verify(SslVerifyMode::NONE);
     let s = b
@@ -60,10 +61,10 @@ fn peer(name: &str, addr: SocketAddr) -> Result<X509, String> {
         .map_err(|e| e.to_string())?
         .verify_hostname(false)
         .connect(name, connect(addr)?)
-        .map_err(|e| format!("TLS with {addr} as {name}: {e}"))?;
+        .map_err(|e| WindowError::Failed(format!("TLS with {addr} as {name}: {e}")))?;
     s.ssl()
         .peer_certificate()
-        .ok_or_else(|| format!("{addr} presented no certificate for {name}"))
+        .ok_or_else(|| WindowError::Failed(format!("{addr} presented no certificate for {name}")))
 }
 
 /// Connect to `addr` as `name` and read its certificate (blocking: run off the runtime).
@@ -158,7 +159,7 @@ mod tests {
     fn facts(verified: Result<(), &str>, days: i32) -> CertFacts {
         CertFacts {
             name: "x.org".into(),
-            verified: verified.map_err(str::to_string),
+            verified: verified.map_err(WindowError::failed),
             days_left: Some(days),
             dns_names: vec!["x.org".into()],
         }
