@@ -307,11 +307,25 @@ pub async fn execute(
     let written = reports::write_all(&args.report_dir, &report, key.as_ref());
     let (passed, failed) = report.counts();
     print_findings(&outcome, &report);
+    if let Err(e) = print_written(written, key.as_ref(), &framing, &args.report_dir) {
+        return exit_with::cannot_run(e);
+    }
+    print_summary(&outcome, passed, failed, minted, rehearsal);
+    ExitCode::from(outcome.verdict().exit_code() as u8)
+}
+
+/// The report files written and how they were signed; `Err` if they could not be written.
+fn print_written(
+    written: std::io::Result<Vec<PathBuf>>,
+    key: Option<&reports::manifest::SigningKey>,
+    framing: &Framing,
+    report_dir: &Path,
+) -> Result<(), String> {
     match written {
         Ok(files) => {
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             println!("reports: {}", names.join(", "));
-            match &key {
+            match key {
                 Some(k) => println!(
                     "signed with the key whose public half is {}, for {}",
                     k.public_base64(),
@@ -323,15 +337,24 @@ pub async fn execute(
                 ),
                 None => println!("not signed (hint: --signing-key <file> or CUTOVER_SIGNING_KEY)"),
             }
+            Ok(())
         }
-        Err(e) => {
-            return exit_with::cannot_run(format!(
-                "cannot write reports to {}: {e}",
-                args.report_dir.display()
-            ))
-        }
+        Err(e) => Err(format!(
+            "cannot write reports to {}: {e}",
+            report_dir.display()
+        )),
     }
-    print_times(&outcome);
+}
+
+/// Times, the session key's use, the counts and the verdict.
+fn print_summary(
+    outcome: &steps::run::RunOutcome,
+    passed: usize,
+    failed: usize,
+    minted: usize,
+    rehearsal: bool,
+) {
+    print_times(outcome);
     if minted > 0 && !rehearsal {
         println!("the session key was used to mint {minted} sessions (acting as members and staff): rotate CFP_JWT_SIGNING_KEY now that the run is done");
     }
@@ -341,5 +364,4 @@ pub async fn execute(
         "scenarios: {passed} passed, {failed} failed, {not_checked} not checked, {not_run} not run"
     );
     println!("VERDICT: {}", outcome.verdict());
-    ExitCode::from(outcome.verdict().exit_code() as u8)
 }

@@ -125,29 +125,35 @@ fn verify(report_dir: &std::path::Path, public_key: &std::path::Path) -> ExitCod
     }
 }
 
+/// Every fault a rehearsal can inject, with what it does.
+fn faults() -> ExitCode {
+    for f in Fault::ALL {
+        println!("{} {}", f.name(), f.describe());
+    }
+    ExitCode::SUCCESS
+}
+
+/// The index of the features' scenarios, to stdout or to `out`.
+fn index(features: &std::path::Path, out: Option<std::path::PathBuf>) -> ExitCode {
+    let text = steps::index::render(features);
+    match out {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(&path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => exit_with::cannot_run(format!("{}: {e}", path.display())),
+        },
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Faults => {
-            for f in Fault::ALL {
-                println!("{} {}", f.name(), f.describe());
-            }
-            ExitCode::SUCCESS
-        }
+        Command::Faults => faults(),
         Command::Fixture { what } => commands::fixture(what),
-        Command::Index { features, out } => {
-            let text = steps::index::render(&features);
-            match out {
-                None => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Some(path) => match std::fs::write(&path, text) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => exit_with::cannot_run(format!("{}: {e}", path.display())),
-                },
-            }
-        }
+        Command::Index { features, out } => index(&features, out),
         Command::Redirects {
             base_url,
             map,

@@ -290,6 +290,32 @@ pub fn class(
     strict_drain: bool,
 ) -> Evidence {
     let people = new_people(snap);
+    let mut advisory: Vec<String> = Vec::new();
+    let mut note = String::new();
+    let mut found = match c {
+        Class::PersonsWithoutProfile => {
+            let (found, adv, n) = persons_without_profile(legacy, &people, store);
+            (advisory, note) = (adv, n);
+            found
+        }
+        Class::ProfilesWithoutPerson => profiles_without_person(&people, store),
+        Class::NewsletterInconsistencies => newsletter_inconsistencies(&people, store),
+        Class::GithubLinkedWithPassword => github_linked_with_password(&people, store),
+    };
+    found.sort();
+    advisory.sort();
+    if c == Class::GithubLinkedWithPassword && !strict_drain {
+        advisory = std::mem::take(&mut found);
+    }
+    class_evidence(c, store, strict_drain, &found, &advisory, note)
+}
+
+/// Live people without a profile: found, advisory (laddr had no email) and the note on them.
+fn persons_without_profile(
+    legacy: &[LegacyPerson],
+    people: &HashMap<String, NewPerson>,
+    store: &PrivateStore,
+) -> (Vec<String>, Vec<String>, String) {
     let with_profile: HashSet<&str> = store
         .profiles
         .iter()
@@ -300,95 +326,119 @@ pub fn class(
     let mut found: Vec<String> = Vec::new();
     let mut advisory: Vec<String> = Vec::new();
     let mut note = String::new();
-    match c {
-        Class::PersonsWithoutProfile => {
-            for (id, p) in &people {
-                if p.deleted || with_profile.contains(id.as_str()) {
-                    continue;
-                }
-                match p.legacy_id {
-                    // laddr had no email for them: there was nothing to carry.
-                    Some(l) if !laddr_email.get(&l).copied().unwrap_or(false) => {
-                        advisory.push(format!("legacy {l} ({}) had no email in laddr", p.slug))
-                    }
-                    Some(l) => found.push(format!("legacy {l} ({}) has no profile", p.slug)),
-                    None => found.push(format!("{} (not from laddr) has no profile", p.slug)),
-                }
-            }
-            if !advisory.is_empty() {
-                note = format!(
-                    "{} without a profile had no email in laddr: nothing to carry (advisory; the stack's reconcile counts them as orphans)",
-                    advisory.len()
-                );
-            }
+    for (id, p) in people {
+        if p.deleted || with_profile.contains(id.as_str()) {
+            continue;
         }
-        Class::ProfilesWithoutPerson => {
-            for p in &store.profiles {
-                match people.get(&p.value.person_id) {
-                    None => found.push(format!(
-                        "{}:{}: profile for no person",
-                        crate::private::PROFILES,
-                        p.line
-                    )),
-                    Some(x) if x.deleted => found.push(format!(
-                        "{}:{}: profile of {}, who is deactivated",
-                        crate::private::PROFILES,
-                        p.line,
-                        x.slug
-                    )),
-                    Some(_) => {}
-                }
+        match p.legacy_id {
+            // laddr had no email for them: there was nothing to carry.
+            Some(l) if !laddr_email.get(&l).copied().unwrap_or(false) => {
+                advisory.push(format!("legacy {l} ({}) had no email in laddr", p.slug))
             }
-        }
-        Class::NewsletterInconsistencies => {
-            for p in &store.profiles {
-                let Some(n) = &p.value.newsletter else {
-                    continue;
-                };
-                let who = people
-                    .get(&p.value.person_id)
-                    .map(|x| x.slug.as_str())
-                    .unwrap_or("?");
-                let token = n
-                    .unsubscribe_token
-                    .as_deref()
-                    .is_some_and(|t| !t.is_empty());
-                if n.opted_in && !token {
-                    found.push(format!(
-                        "{}:{} ({who}): opted in without an unsubscribe token",
-                        crate::private::PROFILES,
-                        p.line
-                    ));
-                } else if !n.opted_in && token {
-                    found.push(format!(
-                        "{}:{} ({who}): unsubscribe token without opt-in",
-                        crate::private::PROFILES,
-                        p.line
-                    ));
-                }
-            }
-        }
-        Class::GithubLinkedWithPassword => {
-            let holders: HashSet<&str> = store
-                .passwords
-                .iter()
-                .map(|p| p.value.person_id.as_str())
-                .collect();
-            for (id, p) in &people {
-                if p.github_linked && holders.contains(id.as_str()) {
-                    found.push(format!(
-                        "{} is linked to GitHub and still holds a legacy password",
-                        p.slug
-                    ));
-                }
-            }
+            Some(l) => found.push(format!("legacy {l} ({}) has no profile", p.slug)),
+            None => found.push(format!("{} (not from laddr) has no profile", p.slug)),
         }
     }
-    found.sort();
-    advisory.sort();
-    if c == Class::GithubLinkedWithPassword && !strict_drain {
-        advisory = std::mem::take(&mut found);
+    if !advisory.is_empty() {
+        note = format!(
+            "{} without a profile had no email in laddr: nothing to carry (advisory; the stack's reconcile counts them as orphans)",
+            advisory.len()
+        );
     }
+    (found, advisory, note)
+}
+
+/// Profiles of no person, or of a deactivated one.
+fn profiles_without_person(
+    people: &HashMap<String, NewPerson>,
+    store: &PrivateStore,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for p in &store.profiles {
+        match people.get(&p.value.person_id) {
+            None => found.push(format!(
+                "{}:{}: profile for no person",
+                crate::private::PROFILES,
+                p.line
+            )),
+            Some(x) if x.deleted => found.push(format!(
+                "{}:{}: profile of {}, who is deactivated",
+                crate::private::PROFILES,
+                p.line,
+                x.slug
+            )),
+            Some(_) => {}
+        }
+    }
+    found
+}
+
+/// Opt-in without an unsubscribe token, or a token without opt-in.
+fn newsletter_inconsistencies(
+    people: &HashMap<String, NewPerson>,
+    store: &PrivateStore,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for p in &store.profiles {
+        let Some(n) = &p.value.newsletter else {
+            continue;
+        };
+        let who = people
+            .get(&p.value.person_id)
+            .map(|x| x.slug.as_str())
+            .unwrap_or("?");
+        let token = n
+            .unsubscribe_token
+            .as_deref()
+            .is_some_and(|t| !t.is_empty());
+        if n.opted_in && !token {
+            found.push(format!(
+                "{}:{} ({who}): opted in without an unsubscribe token",
+                crate::private::PROFILES,
+                p.line
+            ));
+        } else if !n.opted_in && token {
+            found.push(format!(
+                "{}:{} ({who}): unsubscribe token without opt-in",
+                crate::private::PROFILES,
+                p.line
+            ));
+        }
+    }
+    found
+}
+
+/// People linked to GitHub who still hold a legacy password.
+fn github_linked_with_password(
+    people: &HashMap<String, NewPerson>,
+    store: &PrivateStore,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    let holders: HashSet<&str> = store
+        .passwords
+        .iter()
+        .map(|p| p.value.person_id.as_str())
+        .collect();
+    for (id, p) in people {
+        if p.github_linked && holders.contains(id.as_str()) {
+            found.push(format!(
+                "{} is linked to GitHub and still holds a legacy password",
+                p.slug
+            ));
+        }
+    }
+    found
+}
+
+/// The evidence for one class from what was found (sorted) and what is advisory.
+fn class_evidence(
+    c: Class,
+    store: &PrivateStore,
+    strict_drain: bool,
+    found: &[String],
+    advisory: &[String],
+    note: String,
+) -> Evidence {
     let outcome = match (found.is_empty(), advisory.is_empty()) {
         (false, _) => Outcome::Fail,
         (true, false) => Outcome::Advisory,
@@ -422,7 +472,7 @@ pub fn class(
                 .map(|p| format!("unreadable {p}")),
         );
     }
-    ev.details(found.iter().chain(&advisory).take(SAMPLES))
+    ev.details(found.iter().chain(advisory).take(SAMPLES))
 }
 
 /// laddr's Newsletter (NULL reads as subscribed) against the profile's opt-in: who would

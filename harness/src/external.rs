@@ -106,23 +106,7 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
             .await
             .map_err(|e| Error::Config(e.to_string()))??
     };
-    let (stack, claim, stack_env) = match &provider {
-        None => (None, profile.claim_setup().await?, None),
-        Some(p) => {
-            let port = crate::legacy::provider::free_port()
-                .map_err(|e| Error::io("a free port for the stack", e))?;
-            let callback = format!("http://127.0.0.1:{port}/api/auth/github/callback");
-            let claim = profile.claim_setup_with_mocks(&callback).await?;
-            let mocks = claim
-                .mocks
-                .as_ref()
-                .ok_or_else(|| Error::Config("no GitHub and Resend mocks for the stack".into()))?;
-            let env = stack_env(profile, port, mocks)?;
-            let network = profile.legacy.network.unwrap_or_default();
-            let stack = crate::stack::start(p, &env, network, profile.ready_timeout()).await?;
-            (Some(stack), claim, Some(env))
-        }
-    };
+    let (stack, claim, stack_env) = start_stack(profile, provider.as_ref()).await?;
     let base = match &stack {
         Some(s) => s.base_url.clone(),
         None => required(profile.target.base_url.as_deref(), "no new stack to check (hint: set CUTOVER_TARGET_URL or [target] base_url, or start one with [target] image / command)")?.to_string(),
@@ -152,8 +136,59 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
     env.claim = claim;
     env.import_commit_named = profile.run.import_commit.clone();
     env.import_private_store = profile.run.import_private_store.clone();
-    if stack.is_some() || profile.vary_client_ip() {
-        env.set_policy(ClientPolicy::varied(&base));
+    request_policy(&mut env, profile, &base, stack.is_some())?;
+    env.stack = stack.map(Arc::new);
+    env.runbook = runbook(profile, provider, stack_env.clone())?;
+    env.window = profile.window.setup()?;
+    env.tools = profile.tools.commands().map(|commands| {
+        let env = stack_env.unwrap_or_else(|| tools_env(profile));
+        Arc::new(crate::tools::ToolSetup::new(commands, env))
+    });
+    Ok(env)
+}
+
+/// The new stack the profile asks for, started with its own GitHub and Resend mocks; or
+/// none, and the claim setup of the stack already running.
+async fn start_stack(
+    profile: &Profile,
+    provider: Option<&crate::stack::Provider>,
+) -> Result<
+    (
+        Option<crate::stack::RunningStack>,
+        crate::claim::ClaimSetup,
+        Option<StackEnv>,
+    ),
+    Error,
+> {
+    Ok(match provider {
+        None => (None, profile.claim_setup().await?, None),
+        Some(p) => {
+            let port = crate::legacy::provider::free_port()
+                .map_err(|e| Error::io("a free port for the stack", e))?;
+            let callback = format!("http://127.0.0.1:{port}/api/auth/github/callback");
+            let claim = profile.claim_setup_with_mocks(&callback).await?;
+            let mocks = claim
+                .mocks
+                .as_ref()
+                .ok_or_else(|| Error::Config("no GitHub and Resend mocks for the stack".into()))?;
+            let env = stack_env(profile, port, mocks)?;
+            let network = profile.legacy.network.unwrap_or_default();
+            let stack = crate::stack::start(p, &env, network, profile.ready_timeout()).await?;
+            (Some(stack), claim, Some(env))
+        }
+    })
+}
+
+/// How requests reach the stack: from varied client addresses (a stack of the suite's own,
+/// or when the profile says so), or paced to the contract's per-IP limits, with samples.
+fn request_policy(
+    env: &mut Environment,
+    profile: &Profile,
+    base: &str,
+    own_stack: bool,
+) -> Result<(), Error> {
+    if own_stack || profile.vary_client_ip() {
+        env.set_policy(ClientPolicy::varied(base));
         env.identity["requests"] = "a client address of its own per request".into();
     } else {
         // Paced: the contract's per-IP limits decide what a run can afford.
@@ -168,14 +203,7 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
         )
         .into();
     }
-    env.stack = stack.map(Arc::new);
-    env.runbook = runbook(profile, provider, stack_env.clone())?;
-    env.window = profile.window.setup()?;
-    env.tools = profile.tools.commands().map(|commands| {
-        let env = stack_env.unwrap_or_else(|| tools_env(profile));
-        Arc::new(crate::tools::ToolSetup::new(commands, env))
-    });
-    Ok(env)
+    Ok(())
 }
 
 /// `host:port` of a MySQL URL, to tell two servers apart.

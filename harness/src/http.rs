@@ -246,38 +246,8 @@ impl Browser {
                 .get("location")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let mut set_cookies = Vec::new();
-            for v in resp.headers().get_all("set-cookie") {
-                let Ok(s) = v.to_str() else { continue };
-                let expired = s
-                    .split(';')
-                    .any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
-                if let Some((n, v)) = s.split(';').next().and_then(|nv| nv.split_once('=')) {
-                    set_cookies.push((
-                        n.trim().to_string(),
-                        if expired {
-                            String::new()
-                        } else {
-                            v.trim().to_string()
-                        },
-                    ));
-                }
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| {
-                HttpError::Failed(format!(
-                    "{what}: reading the body: {}",
-                    crate::target::describe(&e)
-                ))
-            })? {
-                if body.len() + chunk.len() > self.max_body {
-                    return Err(HttpError::Failed(format!(
-                        "{what}: the answer is larger than {} bytes",
-                        self.max_body
-                    )));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let set_cookies = set_cookies(resp.headers());
+            let body = self.read_body(&mut resp, what).await?;
             let elapsed = started.elapsed();
             let json = serde_json::from_slice(&body).ok();
             Ok(Reply {
@@ -290,6 +260,52 @@ impl Browser {
             })
         }
     }
+
+    /// The answer's body, at most `max_body` bytes of it.
+    async fn read_body(
+        &self,
+        resp: &mut reqwest::Response,
+        what: &str,
+    ) -> Result<Vec<u8>, HttpError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| {
+            HttpError::Failed(format!(
+                "{what}: reading the body: {}",
+                crate::target::describe(&e)
+            ))
+        })? {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(HttpError::Failed(format!(
+                    "{what}: the answer is larger than {} bytes",
+                    self.max_body
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// The cookies an answer sets, by name; an expired one (`Max-Age=0`) with an empty value.
+fn set_cookies(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    let mut set_cookies = Vec::new();
+    for v in headers.get_all("set-cookie") {
+        let Ok(s) = v.to_str() else { continue };
+        let expired = s
+            .split(';')
+            .any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+        if let Some((n, v)) = s.split(';').next().and_then(|nv| nv.split_once('=')) {
+            set_cookies.push((
+                n.trim().to_string(),
+                if expired {
+                    String::new()
+                } else {
+                    v.trim().to_string()
+                },
+            ));
+        }
+    }
+    set_cookies
 }
 
 #[cfg(test)]

@@ -104,6 +104,20 @@ fn scenario(out: &mut String, s: &ScenarioResult) {
 }
 
 pub fn render(r: &RunReport) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    header(&mut out, r);
+    attention(&mut out, r);
+    waivers(&mut out, r);
+    failing(&mut out, r);
+    budgets(&mut out, r);
+    phases(&mut out, r);
+    checked_against(&mut out, r);
+    out.push_str("</main></body></html>\n");
+    out
+}
+
+/// The document head and the verdict banner.
+fn header(out: &mut String, r: &RunReport) {
     let (passed, failed) = r.counts();
     let head_class = match r.verdict {
         harness::evidence::Verdict::Go => "go",
@@ -111,7 +125,6 @@ pub fn render(r: &RunReport) -> String {
         harness::evidence::Verdict::NoGo => "nogo",
         harness::evidence::Verdict::CannotRun => "cannot",
     };
-    let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Cutover {suite}: {verdict}</title><style>{STYLE}</style><script>{SCRIPT}</script></head><body>\
@@ -122,6 +135,10 @@ pub fn render(r: &RunReport) -> String {
         started = e(&r.started),
         finished = e(&r.finished),
     );
+}
+
+/// What needs attention, the phase and who signed.
+fn attention(out: &mut String, r: &RunReport) {
     let attention = crate::signoff::attention(r);
     if !attention.is_empty() {
         out.push_str("<h2>What most needs a person's eyes</h2><ol>");
@@ -141,6 +158,10 @@ pub fn render(r: &RunReport) -> String {
             e(&s.role)
         );
     }
+}
+
+/// Waivers applied and expired, and writes to the legacy database.
+fn waivers(out: &mut String, r: &RunReport) {
     if !r.decision.applied.is_empty() || !r.decision.expired.is_empty() {
         out.push_str("<h2>Waivers</h2><table><tr><th>scenario</th><th>reason</th><th>owner</th><th>expires</th><th>counted</th></tr>");
         for (w, counted) in r
@@ -168,6 +189,10 @@ pub fn render(r: &RunReport) -> String {
             e(&w.to_string())
         );
     }
+}
+
+/// The failing scenarios, first.
+fn failing(out: &mut String, r: &RunReport) {
     let failing: Vec<&ScenarioResult> = r
         .scenarios
         .iter()
@@ -177,9 +202,13 @@ pub fn render(r: &RunReport) -> String {
         let _ = write!(out, "<h2>Why: {} failing scenario(s)</h2>", failing.len());
         for s in failing {
             let _ = write!(out, "<p><b>{}</b></p>", e(&s.feature));
-            scenario(&mut out, s);
+            scenario(out, s);
         }
     }
+}
+
+/// Every feature with its phases, budget and the time measured; then the filters.
+fn budgets(out: &mut String, r: &RunReport) {
     out.push_str("<h2>Features and budgets</h2>");
     out.push_str("<table><tr><th>feature</th><th>phases</th><th>budget</th><th>measured</th></tr>");
     for b in r.budgets() {
@@ -203,6 +232,10 @@ pub fn render(r: &RunReport) -> String {
         );
     }
     out.push_str("</table><div class=\"filters\"><label><input type=\"checkbox\" id=\"f-failed\" onchange=\"apply()\"> only failed</label><label><input type=\"checkbox\" id=\"f-adv\" onchange=\"apply()\"> only advisory</label></div>");
+}
+
+/// Every scenario, by phase and feature.
+fn phases(out: &mut String, r: &RunReport) {
     let mut by_phase: BTreeMap<(usize, String), BTreeMap<&str, Vec<&ScenarioResult>>> =
         BTreeMap::new();
     for s in &r.scenarios {
@@ -218,11 +251,15 @@ pub fn render(r: &RunReport) -> String {
         for (feature, scenarios) in features {
             let _ = write!(out, "<h3>{}</h3>", e(feature));
             for s in scenarios {
-                scenario(&mut out, s);
+                scenario(out, s);
             }
         }
         out.push_str("</section>");
     }
+}
+
+/// The suite commit and the identity checked against.
+fn checked_against(out: &mut String, r: &RunReport) {
     out.push_str("<h2>What was checked against</h2><table><tr><th>suite commit</th><td>");
     out.push_str(&e(&r.suite_commit));
     let _ = write!(
@@ -230,6 +267,4 @@ pub fn render(r: &RunReport) -> String {
         "</td></tr><tr><th>identity</th><td><pre>{}</pre></td></tr></table>",
         e(&serde_json::to_string_pretty(&r.identity).unwrap_or_default())
     );
-    out.push_str("</main></body></html>\n");
-    out
 }

@@ -14,8 +14,18 @@ fn cell(s: &str) -> String {
 }
 
 pub fn render(r: &RunReport) -> String {
-    let (passed, failed) = r.counts();
     let mut out = String::new();
+    headline(&mut out, r);
+    tallies(&mut out, r);
+    budgets(&mut out, r);
+    notices(&mut out, r);
+    failing(&mut out, r);
+    out
+}
+
+/// Title and verdict, what needs attention, who signed, the counts.
+fn headline(out: &mut String, r: &RunReport) {
+    let (passed, failed) = r.counts();
     let phase = r
         .phase
         .as_deref()
@@ -47,6 +57,10 @@ pub fn render(r: &RunReport) -> String {
         "{passed} passed, {failed} failed — profile `{}`, {} → {}\n",
         r.profile, r.started, r.finished
     );
+}
+
+/// Passed and failed per feature, then per phase.
+fn tallies(out: &mut String, r: &RunReport) {
     let mut per_feature: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut per_phase: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
     for s in &r.scenarios {
@@ -72,6 +86,10 @@ pub fn render(r: &RunReport) -> String {
     for ((_, ph), (p, x)) in per_phase {
         let _ = writeln!(out, "| {} | {p} | {x} |", cell(&ph));
     }
+}
+
+/// Time budgets against the time measured, for the features that have one.
+fn budgets(out: &mut String, r: &RunReport) {
     let budgets: Vec<_> = r
         .budgets()
         .into_iter()
@@ -90,6 +108,10 @@ pub fn render(r: &RunReport) -> String {
             );
         }
     }
+}
+
+/// Waivers applied and expired, and writes to the legacy database.
+fn notices(out: &mut String, r: &RunReport) {
     for w in &r.decision.applied {
         let _ = writeln!(
             out,
@@ -115,6 +137,10 @@ pub fn render(r: &RunReport) -> String {
             "\n**The legacy database changed during the run:** `{w}`"
         );
     }
+}
+
+/// The failing scenarios, each with its step and first line, until the size limit.
+fn failing(out: &mut String, r: &RunReport) {
     let failing: Vec<_> = r
         .scenarios
         .iter()
@@ -142,5 +168,4 @@ pub fn render(r: &RunReport) -> String {
             cell(headline)
         );
     }
-    out
 }

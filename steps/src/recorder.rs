@@ -103,53 +103,61 @@ impl Recorder {
                     .get_or_insert_with(|| format!("hook failed: {}", panic_text(&info)));
                 part.failed_step.get_or_insert_with(|| "(hook)".into());
             }
-            Scenario::Finished => {
-                let part = self.partial.remove(&key).unwrap_or_default();
-                let evidence = self.ctx.evidence.take(&key);
-                let tags = feature
-                    .tags
-                    .iter()
-                    .chain(rule.iter().flat_map(|r| r.tags.iter()))
-                    .chain(sc.tags.iter())
-                    .map(|t| format!("@{t}"))
-                    .collect();
-                let result = ScenarioResult {
-                    feature: feature.name.clone(),
-                    rule: rule.map(|r| r.name.clone()),
-                    scenario: sc.name.clone(),
-                    tags,
-                    status: match (&part.failed_step, &part.message) {
-                        (None, _) => Status::Passed,
-                        (Some(_), Some(m)) if m.starts_with(harness::evidence::NOT_CHECKED) => {
-                            Status::NotChecked
-                        }
-                        (Some(_), Some(m)) if m.starts_with(harness::evidence::NOT_RUN) => {
-                            Status::NotRun
-                        }
-                        (Some(_), _) => Status::Failed,
-                    },
-                    failed_step: part.failed_step,
-                    message: part.message.map(|m| redact(&m)),
-                    // Its own time: what it waited for shared work is its owner's.
-                    duration_ms: part.started.map_or(0, |s| {
-                        let waited = self.ctx.env.ledger.waits_of(&key);
-                        ((s.elapsed().as_secs_f64() - waited).max(0.0) * 1000.0) as u64
-                    }),
-                    steps: part.steps,
-                    evidence,
-                    stack_log: Vec::new(),
-                };
-                let mut result = result;
-                if result.status != Status::Passed {
-                    result.stack_log = self.stack_lines(part.started_at);
-                }
-                let mut results = self.results.lock().expect("results lock");
-                let done = results.len() + 1;
-                print_line(&result, done, self.total);
-                results.push(result);
-            }
+            Scenario::Finished => self.finished(feature, rule, sc, &key),
             _ => {}
         }
+    }
+
+    /// A scenario finished: its result, with the stack's log if it did not pass, printed
+    /// and recorded.
+    fn finished(
+        &mut self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        sc: &gherkin::Scenario,
+        key: &str,
+    ) {
+        let part = self.partial.remove(key).unwrap_or_default();
+        let evidence = self.ctx.evidence.take(key);
+        let tags = feature
+            .tags
+            .iter()
+            .chain(rule.iter().flat_map(|r| r.tags.iter()))
+            .chain(sc.tags.iter())
+            .map(|t| format!("@{t}"))
+            .collect();
+        let result = ScenarioResult {
+            feature: feature.name.clone(),
+            rule: rule.map(|r| r.name.clone()),
+            scenario: sc.name.clone(),
+            tags,
+            status: match (&part.failed_step, &part.message) {
+                (None, _) => Status::Passed,
+                (Some(_), Some(m)) if m.starts_with(harness::evidence::NOT_CHECKED) => {
+                    Status::NotChecked
+                }
+                (Some(_), Some(m)) if m.starts_with(harness::evidence::NOT_RUN) => Status::NotRun,
+                (Some(_), _) => Status::Failed,
+            },
+            failed_step: part.failed_step,
+            message: part.message.map(|m| redact(&m)),
+            // Its own time: what it waited for shared work is its owner's.
+            duration_ms: part.started.map_or(0, |s| {
+                let waited = self.ctx.env.ledger.waits_of(key);
+                ((s.elapsed().as_secs_f64() - waited).max(0.0) * 1000.0) as u64
+            }),
+            steps: part.steps,
+            evidence,
+            stack_log: Vec::new(),
+        };
+        let mut result = result;
+        if result.status != Status::Passed {
+            result.stack_log = self.stack_lines(part.started_at);
+        }
+        let mut results = self.results.lock().expect("results lock");
+        let done = results.len() + 1;
+        print_line(&result, done, self.total);
+        results.push(result);
     }
 }
 

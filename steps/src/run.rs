@@ -91,6 +91,57 @@ fn not_run(l: crate::selection::Left) -> ScenarioResult {
 
 /// Execute the features. Only one run may be in progress per process.
 pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome, Error> {
+    let (left_out, tags_filter) = selection(opts)?;
+    let ctx = context(&env, opts, tags_filter.as_ref());
+    env.prime().await;
+    set_current(Some(ctx.clone()));
+    let recorder = Recorder::new(ctx.clone());
+    let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());
+    let started = SystemTime::now();
+    run_features(recorder, opts, tags_filter).await;
+    set_current(None);
+    let finished = SystemTime::now();
+    let checksum_changes = env
+        .legacy
+        .checksums()
+        .await?
+        .changes_since(&env.checksums_at_start);
+    let mut scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
+    scenarios.extend(left_out.into_iter().map(not_run));
+    let parse_errors = std::mem::take(&mut *parse_errors.lock().expect("lock"));
+    let run_problems = run_problems(&env, opts).await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let decision = harness::waiver::decide(
+        &scenarios,
+        &opts.waivers,
+        today,
+        harness::waiver::RunState {
+            broken: !checksum_changes.is_empty() || !run_problems.is_empty(),
+            cannot_run: !parse_errors.is_empty(),
+        },
+    );
+    Ok(RunOutcome {
+        scenarios,
+        parse_errors,
+        checksum_changes,
+        run_problems,
+        started,
+        finished,
+        decision,
+        shared_work: env.ledger.work_done(),
+    })
+}
+
+/// The scenarios left out (writes not allowed) and the tag filter the run goes by.
+fn selection(
+    opts: &RunOptions,
+) -> Result<
+    (
+        Vec<crate::selection::Left>,
+        Option<gherkin::tagexpr::TagOperation>,
+    ),
+    Error,
+> {
     if !opts.features.exists() {
         return Err(Error::Config(format!(
             "no feature files at {} (hint: run from the repository root or pass --features)",
@@ -116,6 +167,15 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         (Some(t), false) => Some(parse(&format!("({t}) and not @{WRITES_TAG}"))?),
         (None, false) => Some(parse(&format!("not @{WRITES_TAG}"))?),
     };
+    Ok((left_out, tags_filter))
+}
+
+/// The run's context, knowing which features the filter selects.
+fn context(
+    env: &Arc<Environment>,
+    opts: &RunOptions,
+    tags_filter: Option<&gherkin::tagexpr::TagOperation>,
+) -> Arc<RunContext> {
     let mut ctx = RunContext::new(env.clone(), opts.strict_drain, opts.freeze_file.clone())
         .with_output(
             opts.report_dir.clone(),
@@ -123,17 +183,20 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
             opts.concurrency,
         );
     ctx.freeze_file_required = opts.freeze_file_required;
-    ctx.selected = crate::selection::selected_feature_tags(&opts.features, tags_filter.as_ref());
-    let ctx = Arc::new(ctx);
-    env.prime().await;
-    set_current(Some(ctx.clone()));
-    let recorder = Recorder::new(ctx.clone());
-    let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());
+    ctx.selected = crate::selection::selected_feature_tags(&opts.features, tags_filter);
+    Arc::new(ctx)
+}
+
+/// Run the selected scenarios through cucumber, each recorded by `recorder`.
+async fn run_features(
+    recorder: Recorder,
+    opts: &RunOptions,
+    tags_filter: Option<gherkin::tagexpr::TagOperation>,
+) {
     let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts {
         tags_filter,
         ..Default::default()
     };
-    let started = SystemTime::now();
     CutoverWorld::cucumber()
         .max_concurrent_scenarios(opts.concurrency.max(1))
         .with_writer(recorder.normalized())
@@ -151,16 +214,10 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
         })
         .run(opts.features.clone())
         .await;
-    set_current(None);
-    let finished = SystemTime::now();
-    let checksum_changes = env
-        .legacy
-        .checksums()
-        .await?
-        .changes_since(&env.checksums_at_start);
-    let mut scenarios = std::mem::take(&mut *results.lock().expect("results lock"));
-    scenarios.extend(left_out.into_iter().map(not_run));
-    let parse_errors = std::mem::take(&mut *parse_errors.lock().expect("lock"));
+}
+
+/// What went wrong with the run itself: the stack exiting, writes outside test accounts.
+async fn run_problems(env: &Environment, opts: &RunOptions) -> Vec<String> {
     let mut run_problems: Vec<String> = env
         .stack
         .as_ref()
@@ -190,24 +247,5 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
             ));
         }
     }
-    let today = time::OffsetDateTime::now_utc().date();
-    let decision = harness::waiver::decide(
-        &scenarios,
-        &opts.waivers,
-        today,
-        harness::waiver::RunState {
-            broken: !checksum_changes.is_empty() || !run_problems.is_empty(),
-            cannot_run: !parse_errors.is_empty(),
-        },
-    );
-    Ok(RunOutcome {
-        scenarios,
-        parse_errors,
-        checksum_changes,
-        run_problems,
-        started,
-        finished,
-        decision,
-        shared_work: env.ledger.work_done(),
-    })
+    run_problems
 }

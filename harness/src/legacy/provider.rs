@@ -314,75 +314,22 @@ fn running_as_root() -> bool {
 }
 
 async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
-    let (mariadbd, install_db) = match &profile.legacy.mariadbd {
-        Some(p) if p.is_file() => {
-            let dirs: Vec<PathBuf> = p
-                .parent()
-                .map(Path::to_path_buf)
-                .into_iter()
-                .chain(search_dirs())
-                .collect();
-            let (_, install_db) = find_mariadb(&dirs)?;
-            (p.clone(), install_db)
-        }
-        Some(p) => return Err(format!("MARIADBD={} does not exist", p.display())),
-        None => find_mariadb(&search_dirs())?,
-    };
+    let (mariadbd, install_db) = local_binaries(profile)?;
     let dir = tempfile::Builder::new()
         .prefix("cutover-mariadb-")
         .tempdir()
         .map_err(|e| e.to_string())?;
     let data = dir.path().join("data");
     let root_user = running_as_root();
-    let mut init = Command::new(&install_db);
     // A tmpdir of its own: a server starting beside it removes every `#sql*` file in a shared
     // /tmp, including a concurrent bootstrap's temporary tables.
     let tmp = dir.path().join("tmp");
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    init.arg("--no-defaults")
-        .arg(format!("--datadir={}", data.display()))
-        .arg("--auth-root-authentication-method=normal")
-        .arg("--skip-test-db")
-        .arg(format!("--tmpdir={}", tmp.display()));
-    if root_user {
-        init.arg("--user=root");
-    }
-    let out = tokio::task::spawn_blocking(move || init.output())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{}: {e}", install_db.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} failed: {}",
-            install_db.display(),
-            last_lines(&String::from_utf8_lossy(&out.stderr), 6)
-        ));
-    }
+    install_data(install_db, &data, &tmp, root_user).await?;
     let port = free_port().map_err(|e| format!("no free port: {e}"))?;
     let log_path = dir.path().join("mariadbd.log");
     let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-    let mut cmd = Command::new(&mariadbd);
-    cmd.arg("--no-defaults")
-        .arg(format!("--datadir={}", data.display()))
-        .arg(format!("--tmpdir={}", tmp.display()))
-        .arg(format!(
-            "--socket={}",
-            dir.path().join("mysqld.sock").display()
-        ))
-        .arg(format!(
-            "--pid-file={}",
-            dir.path().join("mysqld.pid").display()
-        ))
-        .arg(format!("--port={port}"))
-        .arg("--bind-address=127.0.0.1")
-        .arg("--skip-name-resolve")
-        .arg("--innodb-buffer-pool-size=64M")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(log));
-    if root_user {
-        cmd.arg("--user=root");
-    }
+    let mut cmd = mariadbd_command(&mariadbd, dir.path(), &data, &tmp, port, log, root_user);
     let child = cmd
         .spawn()
         .map_err(|e| format!("{}: {e}", mariadbd.display()))?;
@@ -407,6 +354,83 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
         description,
         guard: Guard::Local(local),
     })
+}
+
+/// The `mariadbd` to run (the profile's, or found) and the `mariadb-install-db` beside it.
+fn local_binaries(profile: &Profile) -> Result<(PathBuf, PathBuf), String> {
+    Ok(match &profile.legacy.mariadbd {
+        Some(p) if p.is_file() => {
+            let dirs: Vec<PathBuf> = p
+                .parent()
+                .map(Path::to_path_buf)
+                .into_iter()
+                .chain(search_dirs())
+                .collect();
+            let (_, install_db) = find_mariadb(&dirs)?;
+            (p.clone(), install_db)
+        }
+        Some(p) => return Err(format!("MARIADBD={} does not exist", p.display())),
+        None => find_mariadb(&search_dirs())?,
+    })
+}
+
+/// Initialise an empty data directory with `install_db`.
+async fn install_data(
+    install_db: PathBuf,
+    data: &Path,
+    tmp: &Path,
+    root_user: bool,
+) -> Result<(), String> {
+    let mut init = Command::new(&install_db);
+    init.arg("--no-defaults")
+        .arg(format!("--datadir={}", data.display()))
+        .arg("--auth-root-authentication-method=normal")
+        .arg("--skip-test-db")
+        .arg(format!("--tmpdir={}", tmp.display()));
+    if root_user {
+        init.arg("--user=root");
+    }
+    let out = tokio::task::spawn_blocking(move || init.output())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{}: {e}", install_db.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} failed: {}",
+            install_db.display(),
+            last_lines(&String::from_utf8_lossy(&out.stderr), 6)
+        ));
+    }
+    Ok(())
+}
+
+/// The server on `port`, everything of its own under `dir`, logging to `log`.
+fn mariadbd_command(
+    mariadbd: &Path,
+    dir: &Path,
+    data: &Path,
+    tmp: &Path,
+    port: u16,
+    log: std::fs::File,
+    root_user: bool,
+) -> Command {
+    let mut cmd = Command::new(mariadbd);
+    cmd.arg("--no-defaults")
+        .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
+        .arg(format!("--socket={}", dir.join("mysqld.sock").display()))
+        .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
+        .arg(format!("--port={port}"))
+        .arg("--bind-address=127.0.0.1")
+        .arg("--skip-name-resolve")
+        .arg("--innodb-buffer-pool-size=64M")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log));
+    if root_user {
+        cmd.arg("--user=root");
+    }
+    cmd
 }
 
 async fn set_root_password(url: &str, password: &str) -> Result<(), sqlx::Error> {

@@ -228,84 +228,18 @@ impl Checker {
                 "the laddr record has no twin in the new stack (no record with its legacyId)",
             );
         }
-        let Ok(mut url) = self.base.join(&row.url) else {
+        let Ok(url) = self.base.join(&row.url) else {
             return finish(out, Class::WrongTarget, "the map's URL is not a valid path");
         };
-        let mut seen = HashSet::new();
-        let mut external = None;
-        loop {
-            if !seen.insert(url.to_string()) {
-                return finish(
-                    out,
-                    Class::Loop,
-                    "the redirects come back to a URL already visited",
-                );
-            }
-            if out.hops.len() >= MAX_HOPS {
-                return finish(out, Class::Loop, &format!("more than {MAX_HOPS} hops"));
-            }
-            let hop = match self.get(&url).await {
-                Ok(h) => h,
-                Err(e) if e.starts_with(RATE_LIMITED) => return finish(out, Class::NotChecked, &e),
-                Err(e) => return finish(out, Class::ServerError, &e),
-            };
-            let (status, location) = (hop.status, hop.location.clone());
-            out.hops.push(hop);
-            if !is_redirect(status) {
-                break;
-            }
-            let Some(loc) = location else {
-                return finish(out, Class::DeadEnd, "a redirect without a Location");
-            };
-            if loc.len() > MAX_LOCATION {
-                return finish(
-                    out,
-                    Class::DeadEnd,
-                    &format!(
-                        "a Location of {} characters (limit {MAX_LOCATION})",
-                        loc.len()
-                    ),
-                );
-            }
-            let next = match url.join(&loc) {
-                Ok(n) if n.scheme() == "http" || n.scheme() == "https" => n,
-                Ok(n) => {
-                    return finish(
-                        out,
-                        Class::DeadEnd,
-                        &format!("a Location with scheme {:?} is never followed", n.scheme()),
-                    )
-                }
-                Err(e) => {
-                    return finish(out, Class::DeadEnd, &format!("an unparsable Location: {e}"))
-                }
-            };
-            if next.host_str() != self.base.host_str()
-                || next.port_or_known_default() != self.base.port_or_known_default()
-            {
-                external = Some(next.to_string());
-                break;
-            }
-            url = next;
-        }
+        let external = match self.follow(&mut out, url).await {
+            Ok(external) => external,
+            Err((class, detail)) => return finish(out, class, &detail),
+        };
         let last = out.hops.last().expect("at least one hop").status;
         let redirects = out.hops.iter().filter(|h| is_redirect(h.status)).count();
         // Off-site targets (Slack): one hop with the expected status and Location.
         if let Some(ext) = external {
-            return if ext != row.expected_target {
-                finish(out, Class::WrongTarget, &format!("left the site for {ext}"))
-            } else if out.hops[0].status != row.expected_status {
-                let s = out.hops[0].status;
-                finish(
-                    out,
-                    Class::WrongStatus,
-                    &format!("{s} where {} is required", row.expected_status),
-                )
-            } else if redirects > 1 {
-                finish(out, Class::ExtraHops, &format!("{redirects} hops"))
-            } else {
-                out
-            };
+            return off_site(out, row, &ext, redirects);
         }
         if last >= 500 {
             return finish(
@@ -315,77 +249,134 @@ impl Checker {
             );
         }
         match row.expected_status {
-            404 | 410 => {
-                if last == row.expected_status && redirects == 0 {
-                    out
-                } else if last == 404 || last == 410 {
-                    finish(
-                        out,
-                        Class::WrongStatus,
-                        &format!("{last} where {} is expected", row.expected_status),
-                    )
-                } else {
-                    let final_path = out.hops.last().map(|h| h.url.clone()).unwrap_or_default();
-                    match self.resolve(&final_path).await {
-                        // A 200 page that shows no record is the SPA's not-found: acceptable for 404.
-                        Err(_) if row.expected_status == 404 && last == 200 => out,
-                        _ => finish(
-                            out,
-                            Class::WrongStatus,
-                            &format!("{last} where {} is expected", row.expected_status),
-                        ),
-                    }
-                }
+            404 | 410 => self.expect_gone(out, row, last, redirects).await,
+            _ => self.expect_target(out, row, last, redirects).await,
+        }
+    }
+
+    /// Follow redirects from `url`, every hop recorded in `out`, until a non-redirect answer
+    /// (`Ok(None)`) or a Location off the site (`Ok(Some(url))`); `Err` is the verdict when
+    /// the chain cannot be followed.
+    async fn follow(
+        &self,
+        out: &mut Checked,
+        mut url: Url,
+    ) -> Result<Option<String>, (Class, String)> {
+        let mut seen = HashSet::new();
+        loop {
+            if !seen.insert(url.to_string()) {
+                return Err((
+                    Class::Loop,
+                    "the redirects come back to a URL already visited".to_string(),
+                ));
             }
-            _ => {
-                let final_path = out.hops.last().map(|h| h.url.clone()).unwrap_or_default();
-                if last == 404 || last == 410 {
-                    return finish(
-                        out,
-                        Class::DeadEnd,
-                        &format!("ended on {last} at {final_path}"),
-                    );
-                }
-                if final_path != row.expected_target {
-                    return finish(
-                        out,
-                        Class::WrongTarget,
-                        &format!("ended at {final_path}, expected {}", row.expected_target),
-                    );
-                }
-                if let Err(e) = self.resolve(&final_path).await {
-                    return finish(out, Class::WrongTarget, &e);
-                }
-                if let Some(h) = out
-                    .hops
-                    .iter()
-                    .find(|h| is_redirect(h.status) && h.status != 301)
-                {
-                    let s = h.status;
-                    return finish(
-                        out,
-                        Class::WrongStatus,
-                        &format!("{s} where a permanent 301 is required"),
-                    );
-                }
-                let wanted_hops = usize::from(row.expected_status == 301);
-                if redirects > wanted_hops {
-                    return finish(
-                        out,
-                        Class::ExtraHops,
-                        &format!("{redirects} hops where {wanted_hops} is expected"),
-                    );
-                }
-                if redirects < wanted_hops {
-                    return finish(
-                        out,
-                        Class::WrongStatus,
-                        &format!("{last} where a 301 is expected"),
-                    );
-                }
-                out
+            if out.hops.len() >= MAX_HOPS {
+                return Err((Class::Loop, format!("more than {MAX_HOPS} hops")));
+            }
+            let hop = match self.get(&url).await {
+                Ok(h) => h,
+                Err(e) if e.starts_with(RATE_LIMITED) => return Err((Class::NotChecked, e)),
+                Err(e) => return Err((Class::ServerError, e)),
+            };
+            let (status, location) = (hop.status, hop.location.clone());
+            out.hops.push(hop);
+            if !is_redirect(status) {
+                return Ok(None);
+            }
+            let next = next_url(&url, location).map_err(|e| (Class::DeadEnd, e))?;
+            if next.host_str() != self.base.host_str()
+                || next.port_or_known_default() != self.base.port_or_known_default()
+            {
+                return Ok(Some(next.to_string()));
+            }
+            url = next;
+        }
+    }
+
+    /// A row that must answer 404 or 410 (disabled people, retired pages).
+    async fn expect_gone(
+        &self,
+        out: Checked,
+        row: &MapRow,
+        last: u16,
+        redirects: usize,
+    ) -> Checked {
+        if last == row.expected_status && redirects == 0 {
+            out
+        } else if last == 404 || last == 410 {
+            finish(
+                out,
+                Class::WrongStatus,
+                &format!("{last} where {} is expected", row.expected_status),
+            )
+        } else {
+            let final_path = out.hops.last().map(|h| h.url.clone()).unwrap_or_default();
+            match self.resolve(&final_path).await {
+                // A 200 page that shows no record is the SPA's not-found: acceptable for 404.
+                Err(_) if row.expected_status == 404 && last == 200 => out,
+                _ => finish(
+                    out,
+                    Class::WrongStatus,
+                    &format!("{last} where {} is expected", row.expected_status),
+                ),
             }
         }
+    }
+
+    /// A row that must reach its target on the site, in one permanent hop (or none for 200).
+    async fn expect_target(
+        &self,
+        out: Checked,
+        row: &MapRow,
+        last: u16,
+        redirects: usize,
+    ) -> Checked {
+        let final_path = out.hops.last().map(|h| h.url.clone()).unwrap_or_default();
+        if last == 404 || last == 410 {
+            return finish(
+                out,
+                Class::DeadEnd,
+                &format!("ended on {last} at {final_path}"),
+            );
+        }
+        if final_path != row.expected_target {
+            return finish(
+                out,
+                Class::WrongTarget,
+                &format!("ended at {final_path}, expected {}", row.expected_target),
+            );
+        }
+        if let Err(e) = self.resolve(&final_path).await {
+            return finish(out, Class::WrongTarget, &e);
+        }
+        if let Some(h) = out
+            .hops
+            .iter()
+            .find(|h| is_redirect(h.status) && h.status != 301)
+        {
+            let s = h.status;
+            return finish(
+                out,
+                Class::WrongStatus,
+                &format!("{s} where a permanent 301 is required"),
+            );
+        }
+        let wanted_hops = usize::from(row.expected_status == 301);
+        if redirects > wanted_hops {
+            return finish(
+                out,
+                Class::ExtraHops,
+                &format!("{redirects} hops where {wanted_hops} is expected"),
+            );
+        }
+        if redirects < wanted_hops {
+            return finish(
+                out,
+                Class::WrongStatus,
+                &format!("{last} where a 301 is expected"),
+            );
+        }
+        out
     }
 
     /// Check many rows with bounded concurrency; results in map order.
@@ -404,6 +395,45 @@ fn path_of(u: &Url) -> String {
     match u.query() {
         Some(q) => format!("{}?{q}", u.path()),
         None => u.path().to_string(),
+    }
+}
+
+/// Where a redirect's Location leads from `url`; `Err` says why it is never followed.
+fn next_url(url: &Url, location: Option<String>) -> Result<Url, String> {
+    let Some(loc) = location else {
+        return Err("a redirect without a Location".to_string());
+    };
+    if loc.len() > MAX_LOCATION {
+        return Err(format!(
+            "a Location of {} characters (limit {MAX_LOCATION})",
+            loc.len()
+        ));
+    }
+    match url.join(&loc) {
+        Ok(n) if n.scheme() == "http" || n.scheme() == "https" => Ok(n),
+        Ok(n) => Err(format!(
+            "a Location with scheme {:?} is never followed",
+            n.scheme()
+        )),
+        Err(e) => Err(format!("an unparsable Location: {e}")),
+    }
+}
+
+/// An off-site target (Slack): the expected Location, with the expected status, in one hop.
+fn off_site(out: Checked, row: &MapRow, ext: &str, redirects: usize) -> Checked {
+    if ext != row.expected_target {
+        finish(out, Class::WrongTarget, &format!("left the site for {ext}"))
+    } else if out.hops[0].status != row.expected_status {
+        let s = out.hops[0].status;
+        finish(
+            out,
+            Class::WrongStatus,
+            &format!("{s} where {} is required", row.expected_status),
+        )
+    } else if redirects > 1 {
+        finish(out, Class::ExtraHops, &format!("{redirects} hops"))
+    } else {
+        out
     }
 }
 

@@ -119,36 +119,40 @@ pub async fn generate(
     snap: &Snapshot,
     slack_team_host: &str,
 ) -> Result<Vec<MapRow>, Error> {
-    let fail = |what: &str, e: sqlx::Error| Error::LegacyDatabase {
+    let mut rows = Vec::new();
+    people_rows(db, snap, &mut rows).await?;
+    let handles = project_rows(db, snap, &mut rows).await?;
+    update_rows(db, snap, &handles, &mut rows).await?;
+    buzz_rows(db, snap, &mut rows).await?;
+    tag_rows(db, snap, &mut rows).await?;
+    blog_rows(db, snap, &mut rows).await?;
+    retired_rows(&mut rows);
+    slug_history_rows(snap, &mut rows);
+    rows.push(MapRow::new(
+        "chat",
+        "/chat?channel=general".into(),
+        302,
+        format!("https://{slack_team_host}/channels/general"),
+    ));
+    Ok(rows)
+}
+
+/// A failed query against laddr, named by what it was reading.
+fn fail<'a>(db: &'a LegacyDb, what: &'a str) -> impl Fn(sqlx::Error) -> Error + 'a {
+    move |e| Error::LegacyDatabase {
         url: db.display.clone(),
         message: format!("{what}: {e}"),
-    };
-    let people = by_legacy(snap, "people", |r| field(r, "slug"));
-    let projects = by_legacy(snap, "projects", |r| field(r, "slug"));
-    let updates = by_legacy(snap, "project-updates", |r| {
-        Some(format!(
-            "{}/updates/{}",
-            field(r, "projectSlug")?,
-            r.fields.get("number")?.as_integer()?
-        ))
-    });
-    let buzz = by_legacy(snap, "project-buzz", |r| {
-        Some(format!(
-            "/projects/{}/buzz/{}",
-            field(r, "projectSlug")?,
-            field(r, "slug")?
-        ))
-    });
-    let tags = by_legacy(snap, "tags", |r| {
-        Some(format!(
-            "/tags/{}/{}",
-            field(r, "namespace")?,
-            field(r, "slug")?
-        ))
-    });
-    let posts = by_legacy(snap, "blog-posts", |r| field(r, "slug"));
-    let mut rows = Vec::new();
+    }
+}
 
+/// The new stack's slug for each legacy ID in a sheet.
+fn slugs(snap: &Snapshot, sheet: &str) -> HashMap<i64, String> {
+    by_legacy(snap, sheet, |r| field(r, "slug"))
+}
+
+/// People: username (and its case variants), ID and members alias; disabled people 404.
+async fn people_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Result<(), Error> {
+    let people = slugs(snap, "people");
     let q = format!(
         "SELECT CAST(u.ID AS SIGNED), u.Username, CAST(({PERSON_IN_SCOPE}) AS SIGNED) FROM people u \
          WHERE u.Username IS NOT NULL AND u.Username <> '' ORDER BY u.ID"
@@ -156,7 +160,7 @@ pub async fn generate(
     for r in sqlx::query(&q)
         .fetch_all(db.pool())
         .await
-        .map_err(|e| fail("people", e))?
+        .map_err(fail(db, "people"))?
     {
         let (id, username): (i64, String) =
             (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
@@ -176,41 +180,55 @@ pub async fn generate(
             .get(&id)
             .map(|slug| format!("/members/{slug}"))
             .unwrap_or_default();
-        rows.push(MapRow::new(
-            "username",
-            format!("/people/{}", seg(&username)),
-            301,
-            target.clone(),
-        ));
-        if username.chars().any(|c| c.is_ascii_uppercase()) {
-            rows.push(MapRow::new(
-                "username-case",
-                format!("/people/{}", seg(&username.to_lowercase())),
-                301,
-                target.clone(),
-            ));
-            rows.push(MapRow::new(
-                "username-case",
-                format!("/people/{}", seg(&username.to_uppercase())),
-                301,
-                target.clone(),
-            ));
-        }
-        rows.push(MapRow::new(
-            "person-id",
-            format!("/people/{id}"),
-            301,
-            target.clone(),
-        ));
-        let alias = format!("/members/{}", seg(&username));
-        let status = if alias == target { 200 } else { 301 };
-        rows.push(MapRow::new("members-alias", alias, status, target));
+        person_rows(id, &username, target, rows);
     }
+    Ok(())
+}
 
+/// The rows of one public person, all to `target`.
+fn person_rows(id: i64, username: &str, target: String, rows: &mut Vec<MapRow>) {
+    rows.push(MapRow::new(
+        "username",
+        format!("/people/{}", seg(username)),
+        301,
+        target.clone(),
+    ));
+    if username.chars().any(|c| c.is_ascii_uppercase()) {
+        rows.push(MapRow::new(
+            "username-case",
+            format!("/people/{}", seg(&username.to_lowercase())),
+            301,
+            target.clone(),
+        ));
+        rows.push(MapRow::new(
+            "username-case",
+            format!("/people/{}", seg(&username.to_uppercase())),
+            301,
+            target.clone(),
+        ));
+    }
+    rows.push(MapRow::new(
+        "person-id",
+        format!("/people/{id}"),
+        301,
+        target.clone(),
+    ));
+    let alias = format!("/members/{}", seg(username));
+    let status = if alias == target { 200 } else { 301 };
+    rows.push(MapRow::new("members-alias", alias, status, target));
+}
+
+/// Projects: handle, ID and `?ID=` query. Returns each project's laddr handle by ID.
+async fn project_rows(
+    db: &LegacyDb,
+    snap: &Snapshot,
+    rows: &mut Vec<MapRow>,
+) -> Result<HashMap<i64, String>, Error> {
+    let projects = slugs(snap, "projects");
     let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM projects ORDER BY ID")
         .fetch_all(db.pool())
         .await
-        .map_err(|e| fail("projects", e))?;
+        .map_err(fail(db, "projects"))?;
     let mut handles = HashMap::new();
     for r in rs {
         let (id, handle): (i64, String) =
@@ -240,11 +258,28 @@ pub async fn generate(
             target,
         ));
     }
+    Ok(handles)
+}
 
+/// Project updates: by project handle and number, by ID, and the per-project query.
+async fn update_rows(
+    db: &LegacyDb,
+    snap: &Snapshot,
+    handles: &HashMap<i64, String>,
+    rows: &mut Vec<MapRow>,
+) -> Result<(), Error> {
+    let projects = slugs(snap, "projects");
+    let updates = by_legacy(snap, "project-updates", |r| {
+        Some(format!(
+            "{}/updates/{}",
+            field(r, "projectSlug")?,
+            r.fields.get("number")?.as_integer()?
+        ))
+    });
     let rs = sqlx::query("SELECT CAST(ID AS SIGNED), CAST(ProjectID AS SIGNED), CAST(Number AS SIGNED) FROM project_updates ORDER BY ID")
         .fetch_all(db.pool())
         .await
-        .map_err(|e| fail("updates", e))?;
+        .map_err(fail(db, "updates"))?;
     let mut with_updates = std::collections::BTreeSet::new();
     for r in rs {
         let (id, pid, n): (i64, i64, i64) = (
@@ -284,11 +319,22 @@ pub async fn generate(
             ));
         }
     }
+    Ok(())
+}
 
+/// Project buzz: by handle and by ID.
+async fn buzz_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Result<(), Error> {
+    let buzz = by_legacy(snap, "project-buzz", |r| {
+        Some(format!(
+            "/projects/{}/buzz/{}",
+            field(r, "projectSlug")?,
+            field(r, "slug")?
+        ))
+    });
     let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM project_buzz ORDER BY ID")
         .fetch_all(db.pool())
         .await
-        .map_err(|e| fail("buzz", e))?;
+        .map_err(fail(db, "buzz"))?;
     for r in rs {
         let (id, handle): (i64, String) =
             (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
@@ -306,11 +352,22 @@ pub async fn generate(
             target.clone(),
         ));
     }
+    Ok(())
+}
 
+/// Tags carried to the new stack: by handle and by ID.
+async fn tag_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Result<(), Error> {
+    let tags = by_legacy(snap, "tags", |r| {
+        Some(format!(
+            "/tags/{}/{}",
+            field(r, "namespace")?,
+            field(r, "slug")?
+        ))
+    });
     let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM tags ORDER BY ID")
         .fetch_all(db.pool())
         .await
-        .map_err(|e| fail("tags", e))?;
+        .map_err(fail(db, "tags"))?;
     for r in rs {
         let (id, handle): (i64, String) =
             (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
@@ -331,7 +388,12 @@ pub async fn generate(
             target.clone(),
         ));
     }
+    Ok(())
+}
 
+/// Published public blog posts: by handle and by ID.
+async fn blog_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Result<(), Error> {
+    let posts = slugs(snap, "blog-posts");
     let rs = sqlx::query(
         "SELECT CAST(ID AS SIGNED), Handle FROM content WHERE Class = ? AND Status = 'Published' AND Visibility = 'Public' \
          AND (Published IS NULL OR Published <= NOW()) ORDER BY ID",
@@ -339,7 +401,7 @@ pub async fn generate(
     .bind(BLOG_POST_CLASS)
     .fetch_all(db.pool())
     .await
-    .map_err(|e| fail("blog posts", e))?;
+    .map_err(fail(db, "blog posts"))?;
     for r in rs {
         let (id, handle): (i64, String) =
             (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
@@ -356,10 +418,18 @@ pub async fn generate(
         ));
         rows.push(MapRow::new("blog-id", format!("/blog/{id}"), 301, target));
     }
+    Ok(())
+}
 
+/// Retired pages: 410 Gone.
+fn retired_rows(rows: &mut Vec<MapRow>) {
     for path in RETIRED {
         rows.push(MapRow::new("retired", path.into(), 410, String::new()));
     }
+}
+
+/// Old project and person slugs the new stack renamed: 301 to the new slug.
+fn slug_history_rows(snap: &Snapshot, rows: &mut Vec<MapRow>) {
     for r in snap.sheet("slug-history") {
         let (Some(kind), Some(old), Some(new)) = (
             field(r, "entityType"),
@@ -380,13 +450,6 @@ pub async fn generate(
             format!("{prefix}/{new}"),
         ));
     }
-    rows.push(MapRow::new(
-        "chat",
-        "/chat?channel=general".into(),
-        302,
-        format!("https://{slack_team_host}/channels/general"),
-    ));
-    Ok(rows)
 }
 
 /// The map as CSV.

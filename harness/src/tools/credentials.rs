@@ -6,7 +6,7 @@
 //! reported as the data loss it is.
 
 use super::scratch::Frozen;
-use super::{run, Tool, ToolSetup};
+use super::{run, Tool, ToolRun, ToolSetup};
 use crate::datarepo::{DataRepo, Snapshot};
 use crate::evidence::{Evidence, Outcome};
 use crate::legacy::LegacyDb;
@@ -313,7 +313,18 @@ pub async fn import(
     };
     let _ = std::fs::remove_file(&csv);
     let want = expected(&rows, snap);
-    let mut problems = compare(&want, &out);
+    judge_import(check, &want, &r, &out, snap)
+}
+
+/// The import's output in `out` and the counters it printed, against what the rules give.
+fn judge_import(
+    check: &str,
+    want: &Expected,
+    r: &ToolRun,
+    out: &Path,
+    snap: &Snapshot,
+) -> Evidence {
+    let mut problems = compare(want, out);
     if r.status != Some(0) {
         problems.insert(0, format!("{}: {}", r.describe(), r.tail()));
     }
@@ -330,7 +341,7 @@ pub async fn import(
             ));
         }
     }
-    let (explained, lost) = explain(&want, snap);
+    let (explained, lost) = explain(want, snap);
     let n_problems = problems.len();
     problems.truncate(SAMPLES * 2);
     let outcome = if n_problems > 0 {
@@ -340,7 +351,19 @@ pub async fn import(
     } else {
         Outcome::Pass
     };
-    let headline = format!(
+    let headline = import_headline(r, want, n_problems, lost);
+    let mut ev = Evidence::new(check, outcome, headline)
+        .details(problems)
+        .detail(format!("skipped: {counts:?}"));
+    if printed.is_empty() {
+        ev = ev.detail("the tool printed no skip counters to compare");
+    }
+    ev.details(explained.into_iter().take(SAMPLES * 3))
+}
+
+/// What the import wrote, how many rows differ and how many credentials the join loses.
+fn import_headline(r: &ToolRun, want: &Expected, n_problems: usize, lost: usize) -> String {
+    format!(
         "{}: {} profiles and {} credentials as the rules give them; {} rows skipped{}{}",
         r.describe(),
         want.profiles.len(),
@@ -356,14 +379,7 @@ pub async fn import(
         } else {
             String::new()
         },
-    );
-    let mut ev = Evidence::new(check, outcome, headline)
-        .details(problems)
-        .detail(format!("skipped: {counts:?}"));
-    if printed.is_empty() {
-        ev = ev.detail("the tool printed no skip counters to compare");
-    }
-    ev.details(explained.into_iter().take(SAMPLES * 3))
+    )
 }
 
 /// On a copy where some credentials were used since the import (argon2id, `lastUsedAt`),
@@ -402,15 +418,30 @@ pub async fn rerun(
         format!("--data-repo={}", copy.data_repo.display()),
         format!("--output-dir={}", copy.private_store.display()),
     ];
+    let rerun = import_use_reimport(setup, copy, &args, &used).await;
+    let _ = std::fs::remove_file(&csv);
+    match rerun {
+        Ok((before, before_profiles, r)) => {
+            judge_rerun(check, copy, &used, &before, &before_profiles, &r)
+        }
+        Err(e) => Evidence::could_not(check, e),
+    }
+}
+
+/// The import once, then `used` sign in (rehashed, with `lastUsedAt`), then the import
+/// again: the passwords and profiles as they were before the second import, and its run.
+async fn import_use_reimport(
+    setup: &ToolSetup,
+    copy: &super::scratch::Scratch,
+    args: &[String],
+    used: &[String],
+) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>, ToolRun), crate::Error> {
     let env = copy.env(&setup.env);
     // T-1d: the import as the runbook runs it, once.
-    if let Err(e) = run(setup, Tool::ImportCredentials, &args, &env).await {
-        let _ = std::fs::remove_file(&csv);
-        return Evidence::could_not(check, e);
-    }
+    run(setup, Tool::ImportCredentials, args, &env).await?;
     // Then two people sign in: their credentials are rehashed, with lastUsedAt.
     let rehash = "$argon2id$v=19$m=19456,t=2,p=1$c2NyYXRjaHNhbHQ$c2NyYXRjaGhhc2hzY3JhdGNoaGFzaA";
-    let edited = copy.edit_jsonl(crate::private::PASSWORDS, |lines| {
+    copy.edit_jsonl(crate::private::PASSWORDS, |lines| {
         for v in lines
             .iter_mut()
             .filter(|v| used.iter().any(|u| v["personId"] == u.as_str()))
@@ -418,20 +449,24 @@ pub async fn rerun(
             v["passwordHash"] = rehash.into();
             v["lastUsedAt"] = "2026-12-02T10:00:00Z".into();
         }
-    });
-    if let Err(e) = edited {
-        let _ = std::fs::remove_file(&csv);
-        return Evidence::could_not(check, e);
-    }
+    })?;
     let before = read_lines(&copy.private_file(crate::private::PASSWORDS));
     let before_profiles = read_lines(&copy.private_file(crate::private::PROFILES));
     // And someone runs the import again.
-    let r = run(setup, Tool::ImportCredentials, &args, &env).await;
-    let _ = std::fs::remove_file(&csv);
-    let r = match r {
-        Ok(r) => r,
-        Err(e) => return Evidence::could_not(check, e),
-    };
+    let r = run(setup, Tool::ImportCredentials, args, &env).await?;
+    Ok((before, before_profiles, r))
+}
+
+/// The credentials after the re-run against those before: which used ones were reverted,
+/// which unused ones changed, and how many newsletter choices were reset.
+fn judge_rerun(
+    check: &str,
+    copy: &super::scratch::Scratch,
+    used: &[String],
+    before: &[serde_json::Value],
+    before_profiles: &[serde_json::Value],
+    r: &ToolRun,
+) -> Evidence {
     let after: HashMap<String, serde_json::Value> =
         read_lines(&copy.private_file(crate::private::PASSWORDS))
             .into_iter()
@@ -440,7 +475,7 @@ pub async fn rerun(
     let (mut lost, mut wrong) = (Vec::new(), Vec::new());
     // What a credential is: its hash and when it was last used (import times differ by nature).
     let key = |v: &serde_json::Value| (v["passwordHash"].clone(), v["lastUsedAt"].clone());
-    for b in &before {
+    for b in before {
         let id = b["personId"].as_str().unwrap_or_default();
         if after.get(id).map(key) == Some(key(b)) {
             continue;
@@ -461,7 +496,7 @@ pub async fn rerun(
         Outcome::Pass
     };
     let reset = newsletters_reset(
-        &before_profiles,
+        before_profiles,
         &copy.private_file(crate::private::PROFILES),
     );
     let reverted = lost.len();

@@ -5,7 +5,7 @@
 use super::report::*;
 use super::scratch::Frozen;
 use super::{read_report, run, Tool, ToolSetup};
-use crate::claim::mock::ResendMock;
+use crate::claim::mock::{Mail, ResendMock};
 use crate::datarepo::Snapshot;
 use crate::evidence::{Evidence, Outcome};
 use crate::private::PrivateStore;
@@ -242,14 +242,64 @@ pub async fn send(
         Err(e) => return Evidence::could_not(check, e),
     };
     let mails = resend.since(before);
-    let mut problems = compare_recipients(&report, &want, snap);
+    judge_send(check, &r, &report, &want, snap, &mails, public_url)
+}
+
+/// What the mock received and the tool reported, against the recipients the rules give.
+fn judge_send(
+    check: &str,
+    r: &super::ToolRun,
+    report: &MailoutReport,
+    want: &BTreeMap<String, (String, String)>,
+    snap: &Snapshot,
+    mails: &[Mail],
+    public_url: &str,
+) -> Evidence {
+    let mut problems = compare_recipients(report, want, snap);
+    problems.extend(mail_problems(want, mails, public_url));
+    if report.sent != want.len() || !report.failed.is_empty() || r.status != Some(0) {
+        problems.push(format!(
+            "{}: report says {} sent, {} failed, of {}",
+            r.describe(),
+            report.sent,
+            report.failed.len(),
+            want.len()
+        ));
+    }
+    problems.truncate(SAMPLES * 2);
+    if problems.is_empty() {
+        Evidence::new(
+            check,
+            Outcome::Pass,
+            format!(
+                "{} mails through the Resend mock, one per recipient, each with the claim link",
+                mails.len()
+            ),
+        )
+    } else {
+        Evidence::new(
+            check,
+            Outcome::Fail,
+            format!("{} problem(s) in send mode", problems.len()),
+        )
+        .details(problems)
+    }
+}
+
+/// Mails to no recipient, without the subject or link, and recipients mailed not once.
+fn mail_problems(
+    want: &BTreeMap<String, (String, String)>,
+    mails: &[Mail],
+    public_url: &str,
+) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
     let by_address: HashMap<String, &str> = want
         .iter()
         .map(|(id, (_, e))| (e.to_lowercase(), id.as_str()))
         .collect();
     let mut per_person: BTreeMap<&str, usize> = BTreeMap::new();
     let link = format!("{}{MAILOUT_LINK_PATH}", public_url.trim_end_matches('/'));
-    for m in &mails {
+    for m in mails {
         for to in &m.to {
             match by_address.get(&to.to_lowercase()) {
                 Some(id) => *per_person.entry(id).or_default() += 1,
@@ -279,33 +329,7 @@ pub async fn send(
             "{missed} recipient(s) got no mail, {twice} got more than one"
         ));
     }
-    if report.sent != want.len() || !report.failed.is_empty() || r.status != Some(0) {
-        problems.push(format!(
-            "{}: report says {} sent, {} failed, of {}",
-            r.describe(),
-            report.sent,
-            report.failed.len(),
-            want.len()
-        ));
-    }
-    problems.truncate(SAMPLES * 2);
-    if problems.is_empty() {
-        Evidence::new(
-            check,
-            Outcome::Pass,
-            format!(
-                "{} mails through the Resend mock, one per recipient, each with the claim link",
-                mails.len()
-            ),
-        )
-    } else {
-        Evidence::new(
-            check,
-            Outcome::Fail,
-            format!("{} problem(s) in send mode", problems.len()),
-        )
-        .details(problems)
-    }
+    problems
 }
 
 #[cfg(test)]

@@ -166,18 +166,10 @@ pub async fn run(
     args: &[String],
     env: &StackEnv,
 ) -> Result<ToolRun, Error> {
-    let base = setup.commands.command(tool).ok_or_else(|| {
-        Error::Config(format!(
-            "no command for the stack's {} tool (hint: [tools] {} = \"npm run -w apps/api script:{} --\")",
-            tool.name(),
-            match tool {
-                Tool::Reconcile => "reconcile",
-                Tool::Mailout => "mailout",
-                Tool::ImportCredentials => "import_credentials",
-            },
-            tool.name()
-        ))
-    })?;
+    let base = setup
+        .commands
+        .command(tool)
+        .ok_or_else(|| no_command(tool))?;
     let command = std::iter::once(base.to_string())
         .chain(args.iter().map(|a| quote(a)))
         .collect::<Vec<_>>()
@@ -197,6 +189,45 @@ pub async fn run(
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::Config(format!("cannot start {}: {e}", tool.name())))?;
+    let (status, stdout, stderr) = wait_for(&mut child).await;
+    let secrets = env.secrets();
+    let clean = |t: &str| {
+        let mut t = t.to_string();
+        for s in &secrets {
+            t = t.replace(s.as_str(), "[secret]");
+        }
+        redact(&t)
+    };
+    let mut run = ToolRun {
+        tool,
+        command: clean(&command),
+        status,
+        stdout: clean(&stdout),
+        stderr: clean(&stderr),
+        seconds: started.elapsed().as_secs_f64(),
+        log: None,
+    };
+    run.log = keep(setup, &run);
+    Ok(run)
+}
+
+/// The profile names no command for `tool`.
+fn no_command(tool: Tool) -> Error {
+    Error::Config(format!(
+        "no command for the stack's {} tool (hint: [tools] {} = \"npm run -w apps/api script:{} --\")",
+        tool.name(),
+        match tool {
+            Tool::Reconcile => "reconcile",
+            Tool::Mailout => "mailout",
+            Tool::ImportCredentials => "import_credentials",
+        },
+        tool.name()
+    ))
+}
+
+/// The child's exit code, stdout and stderr, read to their bounds; no code, and a stderr
+/// saying so, if it is still running after [`TOOL_TIMEOUT`].
+async fn wait_for(child: &mut tokio::process::Child) -> (Option<i32>, String, String) {
     let (out, err) = (child.stdout.take(), child.stderr.take());
     let reading = async {
         let o = async {
@@ -218,33 +249,14 @@ pub async fn run(
         (child.wait().await, o, e)
     })
     .await;
-    let (status, stdout, stderr) = match waited {
+    match waited {
         Ok((s, o, e)) => (s.ok().and_then(|s| s.code()), o, e),
         Err(_) => (
             None,
             String::new(),
             format!("stopped after {} s", TOOL_TIMEOUT.as_secs()),
         ),
-    };
-    let secrets = env.secrets();
-    let clean = |t: &str| {
-        let mut t = t.to_string();
-        for s in &secrets {
-            t = t.replace(s.as_str(), "[secret]");
-        }
-        redact(&t)
-    };
-    let mut run = ToolRun {
-        tool,
-        command: clean(&command),
-        status,
-        stdout: clean(&stdout),
-        stderr: clean(&stderr),
-        seconds: started.elapsed().as_secs_f64(),
-        log: None,
-    };
-    run.log = keep(setup, &run);
-    Ok(run)
+    }
 }
 
 /// Write the run's redacted output under the report directory, numbered in run order.
