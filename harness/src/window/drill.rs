@@ -191,8 +191,8 @@ async fn steps(
     legacy: &crate::legacy::LegacyDb,
     pages: &[String],
     d: &mut DrillRun,
-) -> Result<Side, WindowError> {
-    let started_on = side(w).await?;
+    started_on: Side,
+) -> Result<(), WindowError> {
     if started_on != Side::Legacy {
         flip_and_wait(w, w.flip_back.as_ref(), Side::Legacy).await?;
     }
@@ -206,21 +206,39 @@ async fn steps(
     d.after = until_pages(w, pages, t + w.flip_wait.min(w.rto)).await;
     d.rollback = Some(t.elapsed());
     d.sums_after = Some(legacy.checksums().await.map_err(|e| e.to_string())?);
-    Ok(started_on)
+    Ok(())
+}
+
+/// Put the names back on the side the drill found them on, whatever happened in between.
+async fn restore(w: &WindowSetup, started_on: Side) -> Result<(), WindowError> {
+    let (command, want) = match started_on {
+        Side::New => (w.flip_to_new.as_ref(), Side::New),
+        Side::Legacy => (w.flip_back.as_ref(), Side::Legacy),
+        // Found split or pointing nowhere: no flip command restores that.
+        Side::Mixed | Side::Nowhere => return Ok(()),
+    };
+    if side(w).await? == want {
+        return Ok(());
+    }
+    flip_and_wait(w, command, want).await
 }
 
 /// Run the drill on `pages` (paths on laddr's site), and leave the names where they were.
 pub async fn run(w: &WindowSetup, legacy: &crate::legacy::LegacyDb, pages: &[String]) -> DrillRun {
     let mut d = DrillRun::default();
-    match steps(w, legacy, pages, &mut d).await {
-        Ok(Side::New) => {
-            if let Err(e) = flip_and_wait(w, w.flip_to_new.as_ref(), Side::New).await {
-                d.errors
-                    .push(format!("putting the names back on the new side: {e}").into());
-            }
+    let started_on = match side(w).await {
+        Ok(s) => s,
+        Err(e) => {
+            d.errors.push(e);
+            return d;
         }
-        Ok(_) => {}
-        Err(e) => d.errors.push(e),
+    };
+    if let Err(e) = steps(w, legacy, pages, &mut d, started_on).await {
+        d.errors.push(e);
+    }
+    if let Err(e) = restore(w, started_on).await {
+        d.errors
+            .push(format!("putting the names back where they were ({started_on:?}): {e}").into());
     }
     d
 }
