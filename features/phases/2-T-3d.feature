@@ -30,11 +30,15 @@ Feature: T-3d — three days before: the dry run on staging
     laddr's side, the platform owner's flip command points them at the new side, the T-0
     smoke runs there (health, readiness, the home page), and the flip-back command returns
     them. laddr must then serve exactly the pages it served before (their hashes, read
-    through the public names), its tables must be unchanged, and the time from "roll back"
-    to laddr answering is measured against the recovery-time budget ([window] rto_minutes,
-    15 by default). The drill runs alone (@serial), only where the profile allows writes and
-    names its flip commands ([window] flip_to_new, flip_back), and leaves the names where
-    it found them.
+    through the public names where DNS points), its tables must be unchanged, and the time
+    to get every member back on laddr is measured against the recovery-time budget
+    ([window] rto_minutes, 15 by default): the time until the zone's name server answers
+    with laddr again, plus the TTL a resolver may keep the old answer for. The drill runs
+    alone (@serial), only where the profile allows writes and names its flip commands
+    ([window] flip_to_new, flip_back), and only from laddr's side: names already on the new
+    side are flipped back first only where [window] drill_from_new says so (never on a
+    flipped production), and split names are never flipped. It leaves the names where it
+    found them, even when it fails part way.
 
     @needs-drill @writes @serial
     Scenario: The rollback drill brings laddr back as it was, within the 15-minute budget

@@ -332,12 +332,15 @@ impl Environment {
         &self,
         slack_team_host: &str,
     ) -> Result<Arc<Vec<crate::redirects::map::MapRow>>, Error> {
+        let what = "the redirect map generated from laddr and the data repo";
         self.redirect_map
-            .get_or_try_init(|| async {
-                let snap = self.snapshot().await?;
-                let map =
-                    crate::redirects::map::generate(&self.legacy, &snap, slack_team_host).await?;
-                Ok(Arc::new(map))
+            .get_or_try_init(|| {
+                self.ledger.work("redirects", what, async {
+                    let snap = self.snapshot().await?;
+                    let map = crate::redirects::map::generate(&self.legacy, &snap, slack_team_host)
+                        .await?;
+                    Ok(Arc::new(map))
+                })
             })
             .await
             .cloned()
@@ -350,12 +353,13 @@ impl Environment {
         slack_team_host: &str,
         concurrency: usize,
     ) -> Result<Arc<crate::redirects::RedirectRun>, Error> {
-        let what = "the redirect map generated and every URL in it followed";
+        let what = "every URL in the redirect map followed";
         self.redirect_results
-            .get_or_try_init(|| self.ledger.work("redirects", what, async {
+            .get_or_try_init(|| async {
                 let started = std::time::Instant::now();
                 let map = self.redirect_map(slack_team_host).await?.as_ref().clone();
                 let generated = started.elapsed().as_secs_f64();
+                self.ledger.work("redirects", what, async {
                 let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, Some(self.policy.clone()))?;
                 let to_follow = match self.redirect_sample {
                     Some(n) => crate::redirects::sample(&map, n),
@@ -372,7 +376,8 @@ impl Environment {
                 );
                 let sampled_from = self.redirect_sample.map(|_| map.len());
                 Ok(Arc::new(crate::redirects::RedirectRun { map, results, sampled_from }))
-            }))
+                }).await
+            })
             .await
             .cloned()
     }

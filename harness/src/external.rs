@@ -17,6 +17,8 @@ use std::sync::Arc;
 /// Members a paced run takes through the IdP, and legacy URLs it follows.
 pub const DEFAULT_IDP_SAMPLE: usize = 40;
 pub const DEFAULT_URL_SAMPLE: usize = 60;
+/// People and projects (each) a paced run compares between laddr's JSON and the new API.
+pub const DEFAULT_SHADOW_SAMPLE: usize = 30;
 /// Tries per group in the timing comparison of a paced run (auth is 10 a minute).
 pub const PACED_TIMING_SAMPLES: usize = 10;
 
@@ -136,10 +138,10 @@ pub async fn environment(profile: &Profile) -> Result<Environment, Error> {
     env.claim = claim;
     env.import_commit_named = profile.run.import_commit.clone();
     env.import_private_store = profile.run.import_private_store.clone();
+    env.window = profile.window.setup()?;
     request_policy(&mut env, profile, &base, stack.is_some())?;
     env.stack = stack.map(Arc::new);
     env.runbook = runbook(profile, provider, stack_env.clone())?;
-    env.window = profile.window.setup()?;
     env.tools = profile.tools.commands().map(|commands| {
         let env = stack_env.unwrap_or_else(|| tools_env(profile));
         Arc::new(crate::tools::ToolSetup::new(commands, env))
@@ -195,6 +197,10 @@ fn request_policy(
         env.set_policy(ClientPolicy::paced(profile.limits()?));
         env.saml.idp_sample = Some(profile.saml.idp_sample.unwrap_or(DEFAULT_IDP_SAMPLE));
         env.redirect_sample = Some(profile.run.url_sample.unwrap_or(DEFAULT_URL_SAMPLE));
+        // Two reads per record, one of them from laddr's live site.
+        env.window
+            .shadow_sample
+            .get_or_insert(DEFAULT_SHADOW_SAMPLE);
         env.claim.timing_samples = profile.claim.timing_samples.unwrap_or(PACED_TIMING_SAMPLES);
         let l = profile.limits()?;
         env.identity["requests"] = format!(

@@ -127,10 +127,11 @@ async fn drilled(w: &mut CutoverWorld) -> Result<(), Failure> {
     win.sides().map_err(|e| refused(check, e))?;
     let pages = drill_pages(w).await?;
     let run = drill::run(&win, &w.env().legacy, &pages).await;
-    if let Some(t) = run.rollback {
+    if let (Some(t), Some(worst)) = (run.rollback, drill::worst(&run)) {
         println!(
-            "drill: rolled back in {:.2} s (budget {} s)",
+            "drill: rolled back in {:.2} s at the name server, {:.0} s at worst with the TTL (budget {} s)",
             t.as_secs_f64(),
+            worst.as_secs_f64(),
             win.rto.as_secs()
         );
     }

@@ -17,6 +17,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The longest budget or wait a profile may set: a day.
+const MAX_MINUTES: u64 = 24 * 60;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowConfig {
@@ -47,6 +50,9 @@ pub struct WindowConfig {
     pub shadow_threshold: Option<f64>,
     /// Records shadowed per kind. Default: all.
     pub shadow_sample: Option<usize>,
+    /// The drill may start with the names on the new side and flip them back first. Off by
+    /// default: a drill is for staging before its flip, never for a flipped production.
+    pub drill_from_new: Option<bool>,
 }
 
 fn addr(what: &str, v: &Option<String>) -> Result<Option<SocketAddr>, Error> {
@@ -82,9 +88,7 @@ impl WindowConfig {
         if names.is_empty() {
             return Err(Error::Config("[window] names is empty".into()));
         }
-        let rto = self
-            .rto_minutes
-            .map_or(d.rto, |m| Duration::from_secs(m * 60));
+        let (rto, flip_wait) = self.durations(d.rto)?;
         Ok(WindowSetup {
             names,
             nameserver: addr("nameserver", &self.nameserver)?,
@@ -99,10 +103,30 @@ impl WindowConfig {
             flip_to_new: self.flip_to_new.clone(),
             flip_back: self.flip_back.clone(),
             rto,
-            flip_wait: self.flip_wait_seconds.map_or(rto, Duration::from_secs),
+            flip_wait,
             shadow_threshold: threshold,
             shadow_sample: self.shadow_sample,
+            drill_from_new: self.drill_from_new.unwrap_or(false),
+            edge_follows_flip: false,
         })
+    }
+
+    /// The rollback budget and the wait for a flip, each between a second and a day.
+    fn durations(&self, default: Duration) -> Result<(Duration, Duration), Error> {
+        let out_of_range = |what: &str, v: u64, max: u64| {
+            Error::Config(format!("[window] {what} = {v} is not between 1 and {max}"))
+        };
+        let rto = match self.rto_minutes {
+            None => default,
+            Some(m) if (1..=MAX_MINUTES).contains(&m) => Duration::from_secs(m * 60),
+            Some(m) => return Err(out_of_range("rto_minutes", m, MAX_MINUTES)),
+        };
+        let flip_wait = match self.flip_wait_seconds {
+            None => rto,
+            Some(s) if (1..=MAX_MINUTES * 60).contains(&s) => Duration::from_secs(s),
+            Some(s) => return Err(out_of_range("flip_wait_seconds", s, MAX_MINUTES * 60)),
+        };
+        Ok((rto, flip_wait))
     }
 }
 
@@ -122,6 +146,10 @@ mod tests {
         assert!(bad.setup().unwrap_err().to_string().contains("nameserver"));
         let bad: WindowConfig = toml::from_str("shadow_threshold = 1.5").unwrap();
         assert!(bad.setup().is_err());
+        for huge in ["rto_minutes = 9223372036854775807", "flip_wait_seconds = 0"] {
+            let c: WindowConfig = toml::from_str(huge).unwrap();
+            assert!(c.setup().is_err(), "{huge}");
+        }
         assert!(toml::from_str::<WindowConfig>("nameservers = []").is_err());
     }
 }

@@ -26,8 +26,11 @@ pub struct DrillRun {
     pub smoke: Vec<String>,
     pub sums_before: Option<Checksums>,
     pub sums_after: Option<Checksums>,
-    /// From the flip back to laddr answering with its pages.
+    /// From the flip back to laddr answering with its pages, at the zone's name server.
     pub rollback: Option<Duration>,
+    /// The longest TTL on the names after the flip back: how much longer a resolver may
+    /// keep sending members to the new side.
+    pub ttl: Option<u32>,
     /// Anything that kept the drill from finishing.
     pub errors: Vec<WindowError>,
 }
@@ -35,15 +38,30 @@ pub struct DrillRun {
 /// Run a flip command through `sh -c`, bounded.
 pub async fn flip(command: &str) -> Result<(), WindowError> {
     let mut cmd = tokio::process::Command::new("sh");
+    // Its own process group, so a timed-out DNS CLI is ended with the shell, not left to
+    // land its flip after the drill has moved on.
     cmd.arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true);
-    match tokio::time::timeout(FLIP_TIMEOUT, cmd.output()).await {
-        Err(_) => Err(WindowError::Failed(format!(
-            "the flip did not finish in {} s",
-            FLIP_TIMEOUT.as_secs()
-        ))),
+    let child = cmd
+        .spawn()
+        .map_err(|e| WindowError::failed(format!("the flip could not start: {e}")))?;
+    let group = child.id();
+    match tokio::time::timeout(FLIP_TIMEOUT, child.wait_with_output()).await {
+        Err(_) => {
+            if let Some(pid) = group.and_then(|p| i32::try_from(p).ok()) {
+                // SAFETY: signalling the process group this call started; no memory is shared.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+            }
+            Err(WindowError::Failed(format!(
+                "the flip did not finish in {} s (its processes were ended)",
+                FLIP_TIMEOUT.as_secs()
+            )))
+        }
         Ok(Err(e)) => Err(WindowError::Failed(format!(
             "the flip could not start: {e}"
         ))),
@@ -205,8 +223,28 @@ async fn steps(
     // laddr answering is part of the flip showing: waited for as long as a flip may take.
     d.after = until_pages(w, pages, t + w.flip_wait.min(w.rto)).await;
     d.rollback = Some(t.elapsed());
+    d.ttl = dns::ask(w.nameserver()?, &w.names)
+        .await?
+        .iter()
+        .filter_map(|a| a.ttl)
+        .max();
     d.sums_after = Some(legacy.checksums().await.map_err(|e| e.to_string())?);
     Ok(())
+}
+
+/// Whether the drill may flip names found on `side`: from laddr's side always; from the
+/// new side only where the profile says so (a flipped staging, a rehearsal); never from a
+/// split. And never through fixed addresses that would not see the flip.
+pub fn may_start(w: &WindowSetup, side: Side) -> Result<Side, WindowError> {
+    if (w.connect_https.is_some() || w.connect_http.is_some()) && !w.edge_follows_flip {
+        return Err(WindowError::NotSetUp("the drill reads laddr's pages where DNS points; with [window] connect_https or connect_http set it would read one address whatever the flip did (hint: leave them out of the drill's profile)".into()));
+    }
+    match side {
+        Side::Legacy => Ok(side),
+        Side::New if w.drill_from_new => Ok(side),
+        Side::New => Err(WindowError::NotSetUp("the names already point at the new side: the drill is for staging before its flip, and would send members back to laddr and forth (hint: [window] drill_from_new = true on a staging profile only)".into())),
+        Side::Mixed | Side::Nowhere => Err(WindowError::failed(format!("the names point at {side:?} sides: the drill needs both on one side before it flips anything"))),
+    }
 }
 
 /// Put the names back on the side the drill found them on, whatever happened in between.
@@ -226,7 +264,7 @@ async fn restore(w: &WindowSetup, started_on: Side) -> Result<(), WindowError> {
 /// Run the drill on `pages` (paths on laddr's site), and leave the names where they were.
 pub async fn run(w: &WindowSetup, legacy: &crate::legacy::LegacyDb, pages: &[String]) -> DrillRun {
     let mut d = DrillRun::default();
-    let started_on = match side(w).await {
+    let started_on = match side(w).await.and_then(|s| may_start(w, s)) {
         Ok(s) => s,
         Err(e) => {
             d.errors.push(e);
@@ -263,6 +301,27 @@ fn page_problems(d: &DrillRun) -> Vec<String> {
     out
 }
 
+/// The time until every member is back on laddr: the name server's change plus the TTL a
+/// resolver may keep the old answer for.
+pub fn worst(d: &DrillRun) -> Option<Duration> {
+    d.rollback
+        .map(|t| t + Duration::from_secs(u64::from(d.ttl.unwrap_or(0))))
+}
+
+fn time_problem(d: &DrillRun, rto: Duration) -> Option<String> {
+    match worst(d) {
+        Some(t) if t > rto => Some(format!(
+            "the rollback takes {:.1} s at worst ({:.1} s at the name server, plus a {} s TTL), over the {} s budget",
+            t.as_secs_f64(),
+            d.rollback.unwrap_or_default().as_secs_f64(),
+            d.ttl.unwrap_or(0),
+            rto.as_secs()
+        )),
+        None if d.errors.is_empty() => Some("the rollback was not timed".into()),
+        _ => None,
+    }
+}
+
 /// The drill passes when it finished, the smoke was clean, every page is as it was, laddr's
 /// tables are unchanged and the rollback took no longer than the budget.
 pub fn judge(d: &DrillRun, rto: Duration) -> Evidence {
@@ -279,15 +338,7 @@ pub fn judge(d: &DrillRun, rto: Duration) -> Evidence {
     } else if d.errors.is_empty() {
         bad.push("laddr's checksums were not read".into());
     }
-    match d.rollback {
-        Some(t) if t > rto => bad.push(format!(
-            "the rollback took {:.1} s, over the {} s budget",
-            t.as_secs_f64(),
-            rto.as_secs()
-        )),
-        None if d.errors.is_empty() => bad.push("the rollback was not timed".into()),
-        _ => {}
-    }
+    bad.extend(time_problem(d, rto));
     if d.before.is_empty() && d.errors.is_empty() {
         bad.push("no laddr page was sampled".into());
     }
@@ -299,8 +350,10 @@ pub fn judge(d: &DrillRun, rto: Duration) -> Evidence {
     };
     let headline = match outcome {
         Outcome::Pass => format!(
-            "flipped, smoke clean, rolled back in {:.2} s (budget {} s); {} pages as before, laddr's tables unchanged",
+            "flipped, smoke clean, rolled back in {:.2} s at the name server and {:.0} s at worst with the {} s TTL resolvers may keep (budget {} s); {} pages as before, laddr's tables unchanged",
             secs.unwrap_or_default(),
+            worst(d).map_or(0.0, |t| t.as_secs_f64()),
+            d.ttl.unwrap_or(0),
             rto.as_secs(),
             d.before.len()
         ),
@@ -308,7 +361,12 @@ pub fn judge(d: &DrillRun, rto: Duration) -> Evidence {
     };
     Evidence::new(check, outcome, headline)
         .expected(serde_json::json!({ "rtoSeconds": rto.as_secs() }))
-        .observed(serde_json::json!({ "rollbackSeconds": secs, "pages": d.before.len() }))
+        .observed(serde_json::json!({
+            "rollbackSeconds": secs,
+            "ttlSeconds": d.ttl,
+            "worstCaseSeconds": worst(d).map(|t| t.as_secs_f64()),
+            "pages": d.before.len(),
+        }))
         .details(bad)
 }
 
@@ -325,8 +383,32 @@ mod tests {
             sums_before: Some(sums.clone()),
             sums_after: Some(sums),
             rollback: Some(Duration::from_secs(3)),
+            ttl: Some(60),
             errors: vec![],
         }
+    }
+
+    #[test]
+    fn the_drill_starts_only_from_laddrs_side_unless_told_and_never_through_fixed_addresses() {
+        let mut w = WindowSetup::default();
+        assert_eq!(may_start(&w, Side::Legacy), Ok(Side::Legacy));
+        assert!(matches!(
+            may_start(&w, Side::New),
+            Err(WindowError::NotSetUp(_))
+        ));
+        assert!(matches!(
+            may_start(&w, Side::Mixed),
+            Err(WindowError::Failed(_))
+        ));
+        w.drill_from_new = true;
+        assert_eq!(may_start(&w, Side::New), Ok(Side::New));
+        w.connect_https = Some("127.0.0.1:8443".parse().unwrap());
+        assert!(matches!(
+            may_start(&w, Side::Legacy),
+            Err(WindowError::NotSetUp(_))
+        ));
+        w.edge_follows_flip = true;
+        assert_eq!(may_start(&w, Side::Legacy), Ok(Side::Legacy));
     }
 
     #[test]
@@ -339,6 +421,9 @@ mod tests {
         let mut slow = drill();
         slow.rollback = Some(Duration::from_secs(901));
         assert_eq!(judge(&slow, rto).outcome, Outcome::Fail);
+        let mut cached = drill();
+        cached.ttl = Some(3600);
+        assert_eq!(judge(&cached, rto).outcome, Outcome::Fail);
         let mut written = drill();
         written.sums_after = Some(Checksums(
             [("people".to_string(), Some(8))].into_iter().collect(),

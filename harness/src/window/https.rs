@@ -99,41 +99,62 @@ pub fn max_age(hsts: &str) -> Option<u64> {
     })
 }
 
-fn problems(h: &Hop, min_age: u64) -> Vec<String> {
-    let mut out = Vec::new();
-    let want = format!("https://{}{PATH}", h.name);
+/// The plain-HTTP answer: one permanent redirect to HTTPS, same path, on any public name
+/// (www may send people to the apex in the same hop).
+fn http_problem(h: &Hop, names: &[&str]) -> Option<String> {
+    let to_https = |l: &str| names.iter().any(|n| l == format!("https://{n}{PATH}"));
     match &h.http {
-        Ok((301 | 308, Some(l))) if *l == want => {}
-        Ok((s, l)) => out.push(format!(
-            "{}: http:// answered {s}{}, not one permanent redirect to {want}",
+        Ok((301 | 308, Some(l))) if to_https(l) => None,
+        Ok((s, l)) => Some(format!(
+            "{}: http:// answered {s}{}, not one permanent redirect to https://{}{PATH}",
             h.name,
-            l.as_ref().map(|l| format!(" → {l}")).unwrap_or_default()
+            l.as_ref().map(|l| format!(" → {l}")).unwrap_or_default(),
+            h.name
         )),
-        Err(e) => out.push(format!("{}: http:// {e}", h.name)),
+        Err(e) => Some(format!("{}: http:// {e}", h.name)),
     }
+}
+
+/// The HTTPS answer: the health route answering (not a redirect, not an error page), with
+/// HSTS.
+fn https_problem(h: &Hop, min_age: u64) -> Option<String> {
     match &h.https {
-        Ok((s, _)) if (300..400).contains(s) => out.push(format!(
+        Ok((s, _)) if (300..400).contains(s) => Some(format!(
             "{}: https:// answered {s}: more than one hop",
             h.name
         )),
-        Ok((_, None)) => out.push(format!(
+        Ok((s, _)) if !(200..300).contains(s) => Some(format!(
+            "{}: https://{}{PATH} answered {s}, not the new site's health",
+            h.name, h.name
+        )),
+        Ok((_, None)) => Some(format!(
             "{}: no Strict-Transport-Security on https://",
             h.name
         )),
-        Ok((_, Some(v))) if max_age(v).is_none_or(|a| a < min_age) => out.push(format!(
+        Ok((_, Some(v))) if max_age(v).is_none_or(|a| a < min_age) => Some(format!(
             "{}: Strict-Transport-Security {v:?} is under max-age={min_age}",
             h.name
         )),
-        Ok(_) => {}
-        Err(e) => out.push(format!("{}: https:// {e}", h.name)),
+        Ok(_) => None,
+        Err(e) => Some(format!("{}: https:// {e}", h.name)),
     }
-    out
+}
+
+fn problems(h: &Hop, names: &[&str], min_age: u64) -> Vec<String> {
+    http_problem(h, names)
+        .into_iter()
+        .chain(https_problem(h, min_age))
+        .collect()
 }
 
 /// Every name: HTTP → HTTPS in one permanent redirect, and HSTS on the HTTPS answer.
 pub fn judge(hops: &[Hop], min_age: u64) -> Evidence {
     let check = "plain HTTP reaches HTTPS in one 301 and HTTPS sets HSTS, on every public name";
-    let bad: Vec<String> = hops.iter().flat_map(|h| problems(h, min_age)).collect();
+    let names: Vec<&str> = hops.iter().map(|h| h.name.as_str()).collect();
+    let bad: Vec<String> = hops
+        .iter()
+        .flat_map(|h| problems(h, &names, min_age))
+        .collect();
     let outcome = if bad.is_empty() && !hops.is_empty() {
         Outcome::Pass
     } else {

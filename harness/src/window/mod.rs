@@ -102,6 +102,12 @@ pub struct WindowSetup {
     pub shadow_threshold: f64,
     /// Records shadowed per kind (none: all in the redirect map).
     pub shadow_sample: Option<usize>,
+    /// The drill may start with the names on the new side, flipping them back first
+    /// (`[window] drill_from_new`): a staging stack already flipped, or a rehearsal.
+    pub drill_from_new: bool,
+    /// The `connect_*` addresses are an edge that follows the flips itself (the rehearsal's
+    /// switch): only then can the drill read laddr's pages through them.
+    pub edge_follows_flip: bool,
 }
 
 impl Default for WindowSetup {
@@ -123,6 +129,8 @@ impl Default for WindowSetup {
             flip_wait: DEFAULT_RTO,
             shadow_threshold: 1.0,
             shadow_sample: None,
+            drill_from_new: false,
+            edge_follows_flip: false,
         }
     }
 }

@@ -11,6 +11,8 @@ use futures::StreamExt;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
+/// Most records asked at once: one of the two reads is laddr's live site.
+const MAX_AT_ONCE: usize = 16;
 /// Longest laddr answer read.
 const MAX_BODY: usize = 1 << 20;
 
@@ -189,7 +191,7 @@ pub async fn collect(
         .map_err(|e| e.to_string())?;
     Ok(futures::stream::iter(pairs)
         .map(|p| compare_one(&http, site, target, p))
-        .buffer_unordered(concurrency.max(1))
+        .buffer_unordered(concurrency.clamp(1, MAX_AT_ONCE))
         .collect()
         .await)
 }
