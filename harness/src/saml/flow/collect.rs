@@ -94,7 +94,9 @@ async fn read_metadata(client: &SamlClient) -> Result<xml::Metadata, String> {
     }
 }
 
-/// The IdP-initiated launch for each target, `concurrency` at once.
+/// The IdP-initiated launch for each target, `concurrency` at once. Each answer is decoded
+/// and its signature verified on the blocking pool, so verification uses every core instead
+/// of the one thread that drives the scenarios.
 async fn launch_all(
     client: &SamlClient,
     trusted: &[Vec<u8>],
@@ -102,13 +104,14 @@ async fn launch_all(
     session: &impl Fn(&Subject) -> Result<String, Error>,
     concurrency: usize,
 ) -> Vec<Observation> {
+    let trusted: std::sync::Arc<[Vec<u8>]> = trusted.into();
     futures::stream::iter(targets.iter().map(|s| {
-        let (client, trusted, token) = (client.clone(), trusted.to_vec(), session(s));
+        let (client, trusted, token) = (client.clone(), trusted.clone(), session(s));
         async move {
             let mut o = Observation::new(Flow::IdpInitiated, s.legacy.id);
             match token {
                 Ok(t) => match client.launch(Some(&t), None).await {
-                    Ok(a) => o.read(a, &trusted),
+                    Ok(a) => return read_off_thread(o, a, trusted).await,
                     Err(e) => o.problem = Some(e),
                 },
                 Err(e) => o.problem = Some(e.to_string()),
@@ -119,6 +122,28 @@ async fn launch_all(
     .buffer_unordered(concurrency.max(1))
     .collect()
     .await
+}
+
+/// Read an answer on the blocking pool (decode, parse, verify: CPU work).
+async fn read_off_thread(
+    mut o: Observation,
+    answer: Answer,
+    trusted: std::sync::Arc<[Vec<u8>]>,
+) -> Observation {
+    let legacy_id = o.legacy_id;
+    match tokio::task::spawn_blocking(move || {
+        o.read(answer, &trusted);
+        o
+    })
+    .await
+    {
+        Ok(o) => o,
+        Err(e) => {
+            let mut o = Observation::new(Flow::IdpInitiated, legacy_id);
+            o.problem = Some(format!("reading the answer failed: {e}"));
+            o
+        }
+    }
 }
 
 /// A signed-in AuthnRequest naming another ACS (the IdP must refuse it).
