@@ -11,6 +11,18 @@ pub enum Error {
     #[error("legacy database at {url}: {message}")]
     LegacyDatabase { url: String, message: String },
 
+    /// A laddr row that does not decode: a column missing from the query or of another type.
+    #[error(
+        "legacy database at {url}: {}",
+        crate::legacy::rows::describe(table, source)
+    )]
+    LegacyRow {
+        url: String,
+        table: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
     #[error("profile {path}: {message}")]
     Profile { path: PathBuf, message: String },
 

@@ -10,14 +10,13 @@ use super::{run, Tool, ToolRun, ToolSetup};
 use crate::datarepo::{DataRepo, Snapshot};
 use crate::evidence::{Evidence, Outcome};
 use crate::legacy::LegacyDb;
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 const SAMPLES: usize = 10;
 
 /// One row of the runbook's extract (the laddr ID kept beside it, never written).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CsvRow {
     pub id: i64,
     pub username: Option<String>,
@@ -27,27 +26,17 @@ pub struct CsvRow {
 
 /// The extract, as the runbook takes it: every row of `people`.
 pub async fn extract(db: &LegacyDb) -> Result<Vec<CsvRow>, crate::Error> {
-    let rows =
-        sqlx::query("SELECT CAST(ID AS SIGNED), Username, Email, Password FROM people ORDER BY ID")
-            .fetch_all(db.pool())
-            .await
-            .map_err(|e| crate::Error::LegacyDatabase {
-                url: db.display.clone(),
-                message: format!("extracting credentials: {e}"),
-            })?;
-    rows.iter()
-        .map(|r| {
-            Ok(CsvRow {
-                id: r.try_get(0).map_err(|e| crate::Error::LegacyDatabase {
-                    url: db.display.clone(),
-                    message: format!("people.ID: {e}"),
-                })?,
-                username: r.try_get(1).ok().flatten(),
-                email: r.try_get(2).ok().flatten(),
-                password: r.try_get(3).ok().flatten(),
-            })
-        })
-        .collect()
+    let rows = sqlx::query(
+        "SELECT CAST(ID AS SIGNED) AS id, Username AS username, Email AS email, Password AS password \
+         FROM people ORDER BY ID",
+    )
+    .fetch_all(db.pool())
+    .await
+    .map_err(|e| crate::Error::LegacyDatabase {
+        url: db.display.clone(),
+        message: format!("extracting credentials: {e}"),
+    })?;
+    db.decode("people", &rows)
 }
 
 /// Write the extract as the CSV the tool reads, owner-only (it holds every hash).
