@@ -166,7 +166,7 @@ pub fn compare(before: &FreezeState, now: &FreezeState) -> Evidence {
 
 /// The stack serving while the legacy database is frozen: each answer recorded, and
 /// anything but a success fails (a freeze proven while the stack errored proves nothing).
-pub fn served(answers: &[(String, Result<u16, String>)]) -> Evidence {
+pub fn served(answers: &[(String, Result<u16, Error>)]) -> Evidence {
     let lines: Vec<String> = answers
         .iter()
         .map(|(path, r)| match r {

@@ -70,16 +70,15 @@ impl Entity {
 }
 
 impl FromStr for Entity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
         Entity::ALL
             .into_iter()
             .find(|e| e.label() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "unknown entity {s:?} (known: {})",
-                    Entity::ALL.map(|e| e.label()).join(", ")
-                )
+            .ok_or_else(|| crate::Error::Unknown {
+                what: "entity",
+                value: s.to_string(),
+                known: format!("known: {}", Entity::ALL.map(|e| e.label()).join(", ")),
             })
     }
 }

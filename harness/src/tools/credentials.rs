@@ -40,24 +40,29 @@ pub async fn extract(db: &LegacyDb) -> Result<Vec<CsvRow>, crate::Error> {
 }
 
 /// Write the extract as the CSV the tool reads, owner-only (it holds every hash).
-pub fn write_csv(rows: &[CsvRow], path: &Path) -> Result<(), String> {
+pub fn write_csv(rows: &[CsvRow], path: &Path) -> Result<(), crate::Error> {
     use std::os::unix::fs::OpenOptionsExt;
+    let shown = || path.display().to_string();
+    let csv_err = |source| crate::Error::Csv {
+        context: shown(),
+        source,
+    };
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::Error::io(shown(), e))?;
     let mut w = csv::Writer::from_writer(file);
     w.write_record(["Username", "Email", "Password"])
-        .map_err(|e| e.to_string())?;
+        .map_err(csv_err)?;
     for r in rows {
         let f = |v: &Option<String>| v.clone().unwrap_or_default();
         w.write_record([f(&r.username), f(&r.email), f(&r.password)])
-            .map_err(|e| e.to_string())?;
+            .map_err(csv_err)?;
     }
-    w.flush().map_err(|e| e.to_string())
+    w.flush().map_err(|e| crate::Error::io(shown(), e))
 }
 
 /// Why the contract's import leaves a row out.
@@ -280,7 +285,7 @@ pub async fn import(
     };
     let (csv, out) = (tmp.join("laddr-credentials.csv"), tmp.join("import-out"));
     if let Err(e) = write_csv(&rows, &csv)
-        .and_then(|_| std::fs::create_dir_all(&out).map_err(|e| e.to_string()))
+        .and_then(|_| std::fs::create_dir_all(&out).map_err(|e| crate::Error::io("import-out", e)))
     {
         return Evidence::could_not(check, e);
     }
