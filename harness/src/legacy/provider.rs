@@ -111,8 +111,8 @@ fn from_url(profile: &Profile) -> Result<LegacyServer, Error> {
         .ok_or_else(|| Error::missing("not set"))?;
     if !url.starts_with("mysql://") && !url.starts_with("mariadb://") {
         return Err(Error::Invalid {
-            what: "LADDR_DATABASE_URL".into(),
-            expected: format!("{} is not a mysql:// URL", super::display_url(&url)),
+            what: super::display_url(&url),
+            expected: "not a mysql:// URL (hint: mysql://user:password@host:3306/laddr)".into(),
         });
     }
     let url = url.replacen("mariadb://", "mysql://", 1);
