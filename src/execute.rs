@@ -3,6 +3,7 @@
 //! code.
 
 use crate::cli::RunArgs;
+use crate::error::Error;
 use crate::exit_with;
 use harness::config::Profile;
 use harness::env::Environment;
@@ -25,28 +26,31 @@ fn features_dir(given: Option<&PathBuf>, profile: &Profile) -> PathBuf {
 }
 
 /// The signing key from `--signing-key` or `CUTOVER_SIGNING_KEY`, if any.
-fn signing_key(args: &RunArgs) -> Result<Option<reports::manifest::SigningKey>, String> {
+fn signing_key(args: &RunArgs) -> Result<Option<reports::manifest::SigningKey>, Error> {
     let from_env = std::env::var("CUTOVER_SIGNING_KEY")
         .ok()
         .filter(|k| !k.is_empty());
     match (&args.signing_key, from_env) {
         (Some(path), _) => reports::manifest::SigningKey::load(path)
             .map(Some)
-            .map_err(|e| e.to_string()),
+            .map_err(Error::SigningKey),
         (None, Some(text)) => reports::manifest::SigningKey::from_base64(&text)
             .map(Some)
-            .map_err(|e| format!("CUTOVER_SIGNING_KEY: {e}")),
+            .map_err(|e| Error::io("CUTOVER_SIGNING_KEY", e)),
         (None, None) => Ok(None),
     }
 }
 
 /// The run's phase, from `--phase` or the profile; an unknown phase is an error.
-fn phase(args: &RunArgs, profile: &Profile) -> Result<Option<harness::phase::Phase>, String> {
+fn phase(args: &RunArgs, profile: &Profile) -> Result<Option<harness::phase::Phase>, Error> {
     args.phase
         .clone()
         .or_else(|| profile.run.phase.clone())
         .filter(|p| !p.trim().is_empty())
-        .map(|p| p.parse().map_err(|e| format!("--phase: {e}")))
+        .map(|p| {
+            p.parse()
+                .map_err(|e: harness::Error| Error::Usage(format!("--phase: {e}")))
+        })
         .transpose()
 }
 
@@ -69,25 +73,25 @@ fn selection(
 
 /// What the run will say it is for, checked before anything is started: the phase, and
 /// who signs (a signed report must name them).
-pub fn framing(args: &RunArgs, profile: &Profile) -> Result<Framing, String> {
+pub fn framing(args: &RunArgs, profile: &Profile) -> Result<Framing, Error> {
     let framing = Framing {
         phase: phase(args, profile)?,
         signer: signer(args, profile)?,
     };
     if signing_key(args)?.is_some() && framing.signer.is_none() {
-        return Err("a signed go/no-go names who signs it and in what role (hint: --signer 'Name' --signer-role 'cutover lead', or [run] signer and signer_role)".into());
+        return Err(Error::Usage("a signed go/no-go names who signs it and in what role (hint: --signer 'Name' --signer-role 'cutover lead', or [run] signer and signer_role)".into()));
     }
     Ok(framing)
 }
 
 /// Who signs: the flags, else the profile's `[run] signer` / `signer_role`.
-fn signer(args: &RunArgs, profile: &Profile) -> Result<Option<reports::signoff::Signer>, String> {
-    reports::signoff::Signer::new(
+fn signer(args: &RunArgs, profile: &Profile) -> Result<Option<reports::signoff::Signer>, Error> {
+    Ok(reports::signoff::Signer::new(
         args.signer.clone().or_else(|| profile.run.signer.clone()),
         args.signer_role
             .clone()
             .or_else(|| profile.run.signer_role.clone()),
-    )
+    )?)
 }
 
 fn run_options(
@@ -113,14 +117,16 @@ fn run_options(
 }
 
 /// Make the report directory empty of an earlier run's bundle, and keep the stack's log in it.
-fn prepare_report_dir(dir: &Path, env: &Environment) -> Result<(), String> {
+fn prepare_report_dir(dir: &Path, env: &Environment) -> Result<(), Error> {
     reports::clear_previous(dir);
-    std::fs::create_dir_all(dir).map_err(|e| format!("report directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("report directory {}", dir.display()), e))?;
     if let Some(stack) = &env.stack {
+        let log = dir.join(reports::STACK_LOG);
         stack
             .log
-            .write_to(&dir.join(reports::STACK_LOG))
-            .map_err(|e| format!("{}: {e}", dir.join(reports::STACK_LOG).display()))?;
+            .write_to(&log)
+            .map_err(|e| Error::io(log.display().to_string(), e))?;
     }
     Ok(())
 }
@@ -320,7 +326,7 @@ fn print_written(
     key: Option<&reports::manifest::SigningKey>,
     framing: &Framing,
     report_dir: &Path,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     match written {
         Ok(files) => {
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -339,9 +345,9 @@ fn print_written(
             }
             Ok(())
         }
-        Err(e) => Err(format!(
-            "cannot write reports to {}: {e}",
-            report_dir.display()
+        Err(e) => Err(Error::io(
+            format!("cannot write reports to {}", report_dir.display()),
+            e,
         )),
     }
 }

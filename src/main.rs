@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod error;
 mod execute;
 mod run;
 mod serve;
@@ -35,7 +36,7 @@ pub mod exit_with {
     }
 }
 
-pub fn parse_faults(names: &[String]) -> Result<Vec<Fault>, String> {
+pub fn parse_faults(names: &[String]) -> Result<Vec<Fault>, fixtures::Error> {
     names
         .iter()
         .filter(|n| !n.trim().is_empty())
@@ -56,9 +57,9 @@ fn tool(name: &str, args: &[String]) -> ExitCode {
         "reconcile" => fixtures::tools::reconcile(args),
         "cutover-mailout" => runtime().block_on(fixtures::tools::mailout(args)),
         "import-laddr-credentials" => fixtures::tools::import_credentials(args),
-        other => Err(format!(
+        other => Err(fixtures::Error::missing(format!(
             "no tool {other:?} (hint: reconcile, cutover-mailout or import-laddr-credentials)"
-        )),
+        ))),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

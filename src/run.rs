@@ -31,10 +31,10 @@ pub fn rehearsal_options(
     people: usize,
     seed: u64,
     name_ids: &str,
-) -> Result<(Profile, Options), String> {
-    let mut profile = load_profile(run.profile.as_deref()).map_err(|e| e.to_string())?;
+) -> Result<(Profile, Options), crate::error::Error> {
+    let mut profile = load_profile(run.profile.as_deref())?;
     apply_stack_flags(&mut profile, &run.stack);
-    let target = match profile.stack_provider().map_err(|e| e.to_string())? {
+    let target = match profile.stack_provider()? {
         Some(p) => TargetKind::Started(p),
         None => TargetKind::InProcess,
     };

@@ -37,12 +37,7 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
         }
         _ => {}
     }
-    let probes = match w
-        .repo
-        .snapshot()
-        .map_err(|e| e.to_string())
-        .and_then(|s| watch::round_probes(&s))
-    {
+    let probes = match w.repo.snapshot().and_then(|s| watch::round_probes(&s)) {
         Ok(p) => p,
         Err(e) => return exit_with::cannot_run(e),
     };

@@ -269,14 +269,20 @@ pub enum Class {
 }
 
 impl FromStr for Class {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
         Ok(match s {
             "persons without a profile" => Class::PersonsWithoutProfile,
             "profiles without a person" => Class::ProfilesWithoutPerson,
             "newsletter inconsistencies" => Class::NewsletterInconsistencies,
             "GitHub-linked persons holding a legacy password" => Class::GithubLinkedWithPassword,
-            other => return Err(format!("unknown reconcile class {other:?}")),
+            other => {
+                return Err(crate::Error::Unknown {
+                    what: "reconcile class",
+                    value: other.to_string(),
+                    known: "known: persons without a profile, profiles without a person, newsletter inconsistencies, GitHub-linked persons holding a legacy password".into(),
+                })
+            }
         })
     }
 }

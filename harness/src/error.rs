@@ -11,6 +11,18 @@ pub enum Error {
     #[error("legacy database at {url}: {message}")]
     LegacyDatabase { url: String, message: String },
 
+    /// A laddr row that does not decode: a column missing from the query or of another type.
+    #[error(
+        "legacy database at {url}: {}",
+        crate::legacy::rows::describe(table, source)
+    )]
+    LegacyRow {
+        url: String,
+        table: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
     #[error("profile {path}: {message}")]
     Profile { path: PathBuf, message: String },
 
@@ -43,6 +55,112 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// A statement on a server the suite provisions or restores into (not laddr's pool).
+    #[error("{context}: {source}")]
+    Sql {
+        context: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("the dump does not restore: {0}")]
+    Restore(#[source] Box<Error>),
+
+    #[error("{context}: {}", crate::target::describe(source))]
+    Http {
+        context: String,
+        #[source]
+        source: reqwest::Error,
+    },
+
+    #[error("{context}: {source}")]
+    Container {
+        context: String,
+        #[source]
+        source: Box<testcontainers::TestcontainersError>,
+    },
+
+    #[error("{context}: {source}")]
+    Json {
+        context: String,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error("{context}: {source}")]
+    Toml {
+        context: String,
+        #[source]
+        source: toml::de::Error,
+    },
+
+    #[error("{context}: {source}")]
+    TomlWrite {
+        context: String,
+        #[source]
+        source: toml::ser::Error,
+    },
+
+    #[error("{context}: {source}")]
+    Csv {
+        context: String,
+        #[source]
+        source: csv::Error,
+    },
+
+    /// A program the suite runs (git, a stack tool, a server) that failed; `message` is what
+    /// it said.
+    #[error("{program}: {message}")]
+    Command { program: String, message: String },
+
+    #[error("a worker task did not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
+
+    /// A name that is none of the known ones; `known` lists them.
+    #[error("unknown {what} {value:?} ({known})")]
+    Unknown {
+        what: &'static str,
+        value: String,
+        known: String,
+    },
+
+    /// A value that does not parse; `expected` says what would.
+    #[error("{what}: {expected}")]
+    Invalid { what: String, expected: String },
+
+    /// What a check needs and does not have (a mock, a key, a record to act on), with the fix.
+    #[error("{0}")]
+    Missing(String),
+
+    #[error(transparent)]
+    Uncast(#[from] crate::claim::Uncast),
+
+    /// A request of a session flow that failed (not a rate limit: that is [`Error::RateLimited`]).
+    #[error(transparent)]
+    Request(crate::http::HttpError),
+
+    /// The stack or a server answered other than the check needs.
+    #[error("{what} answered {answer}")]
+    Answered { what: String, answer: String },
+}
+
+impl From<crate::http::HttpError> for Error {
+    fn from(e: crate::http::HttpError) -> Self {
+        match e {
+            crate::http::HttpError::RateLimited { what, message } => {
+                Error::RateLimited { what, message }
+            }
+            failed => Error::Request(failed),
+        }
+    }
+}
+
+/// At a boundary that still speaks `String` (modules changed elsewhere), the message.
+impl From<Error> for String {
+    fn from(e: Error) -> String {
+        e.to_string()
+    }
 }
 
 impl Error {
@@ -55,5 +173,37 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+
+    pub fn sql(context: impl Into<String>, source: sqlx::Error) -> Self {
+        Error::Sql {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn http(context: impl Into<String>, source: reqwest::Error) -> Self {
+        Error::Http {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn json(context: impl Into<String>, source: serde_json::Error) -> Self {
+        Error::Json {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn command(program: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Command {
+            program: program.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn missing(what: impl Into<String>) -> Self {
+        Error::Missing(what.into())
     }
 }

@@ -6,7 +6,7 @@ use crate::evidence::{Evidence, Outcome};
 use crate::legacy::{quote_ident, LegacyDb};
 use crate::Error;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,10 +44,25 @@ impl FreezeState {
     }
 }
 
+/// A table that has a `Created` or `Modified` column.
+#[derive(sqlx::FromRow)]
+struct ColumnRow {
+    table_name: String,
+    column_name: String,
+}
+
+/// A table's row count and latest timestamps (NULL when it has no such column or no row).
+#[derive(sqlx::FromRow)]
+struct TableRow {
+    rows: i64,
+    max_created: Option<i64>,
+    max_modified: Option<i64>,
+}
+
 /// Record the state of every table now.
 pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
     let cols = sqlx::query(
-        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS \
+        "SELECT TABLE_NAME AS table_name, COLUMN_NAME AS column_name FROM information_schema.COLUMNS \
          WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN ('Created', 'Modified')",
     )
     .fetch_all(db.pool())
@@ -57,11 +72,8 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
         message: format!("freeze columns: {e}"),
     })?;
     let mut has: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in cols {
-        let t: String = c.try_get(0).unwrap_or_default();
-        has.entry(t)
-            .or_default()
-            .push(c.try_get(1).unwrap_or_default());
+    for c in db.decode::<ColumnRow>("information_schema.COLUMNS", &cols)? {
+        has.entry(c.table_name).or_default().push(c.column_name);
     }
     let sums = db.checksums().await?;
     let mut tables = BTreeMap::new();
@@ -74,7 +86,7 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
             }
         };
         let sql = format!(
-            "SELECT COUNT(*), {}, {} FROM {}",
+            "SELECT COUNT(*) AS `rows`, {} AS max_created, {} AS max_modified FROM {}",
             col("Created"),
             col("Modified"),
             quote_ident(&t)
@@ -87,14 +99,14 @@ pub async fn record(db: &LegacyDb) -> Result<FreezeState, Error> {
                     url: db.display.clone(),
                     message: format!("freeze {t}: {e}"),
                 })?;
-        let rows: i64 = r.try_get(0).unwrap_or(0);
+        let read = TableRow::from_row(&r).map_err(|e| db.row_err(&t, e))?;
         let checksum = sums.0.get(&t).copied().flatten();
         tables.insert(
             t,
             TableState {
-                rows: rows as u64,
-                max_created: r.try_get(1).ok().flatten(),
-                max_modified: r.try_get(2).ok().flatten(),
+                rows: read.rows as u64,
+                max_created: read.max_created,
+                max_modified: read.max_modified,
                 checksum,
             },
         );
@@ -154,7 +166,7 @@ pub fn compare(before: &FreezeState, now: &FreezeState) -> Evidence {
 
 /// The stack serving while the legacy database is frozen: each answer recorded, and
 /// anything but a success fails (a freeze proven while the stack errored proves nothing).
-pub fn served(answers: &[(String, Result<u16, String>)]) -> Evidence {
+pub fn served(answers: &[(String, Result<u16, Error>)]) -> Evidence {
     let lines: Vec<String> = answers
         .iter()
         .map(|(path, r)| match r {

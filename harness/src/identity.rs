@@ -40,32 +40,32 @@ pub const CONTRACT_LIMITS: Limits = Limits {
 pub const LIMITS_ENV: &str = "CUTOVER_RATE_LIMITS";
 
 impl std::str::FromStr for Limits {
-    type Err = String;
+    type Err = crate::Error;
     /// `auth/write/read` per minute, e.g. `10/30/60`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
+        let invalid = |expected: &str| crate::Error::Invalid {
+            what: format!("{LIMITS_ENV}={s:?}"),
+            expected: expected.into(),
+        };
         let n: Vec<u32> = s
             .split('/')
             .map(|p| p.trim().parse::<u32>().ok().filter(|n| *n > 0))
             .collect::<Option<_>>()
-            .ok_or_else(|| {
-                format!("{LIMITS_ENV}={s:?}: expected auth/write/read per minute, e.g. 10/30/60")
-            })?;
+            .ok_or_else(|| invalid("expected auth/write/read per minute, e.g. 10/30/60"))?;
         match n.as_slice() {
             [auth, write, read] => Ok(Limits {
                 auth: *auth,
                 write: *write,
                 read: *read,
             }),
-            _ => Err(format!(
-                "{LIMITS_ENV}={s:?}: expected three numbers, auth/write/read"
-            )),
+            _ => Err(invalid("expected three numbers, auth/write/read")),
         }
     }
 }
 
 impl Limits {
     /// The contract's, or those in [`LIMITS_ENV`].
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, crate::Error> {
         match std::env::var(LIMITS_ENV).ok().filter(|v| !v.is_empty()) {
             Some(v) => v.parse(),
             None => Ok(CONTRACT_LIMITS),

@@ -68,17 +68,18 @@ impl Phase {
 }
 
 impl FromStr for Phase {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
         let bare = s.trim().trim_start_matches('@');
         Phase::all()
             .find(|p| p.tag().eq_ignore_ascii_case(bare))
             .ok_or_else(|| {
                 let known: Vec<&str> = Phase::all().map(Phase::tag).collect();
-                format!(
-                    "unknown phase {s:?} (the runbook's phases: {})",
-                    known.join(", ")
-                )
+                crate::Error::Unknown {
+                    what: "phase",
+                    value: s.to_string(),
+                    known: format!("the runbook's phases: {}", known.join(", ")),
+                }
             })
     }
 }
@@ -145,9 +146,13 @@ mod tests {
 
     #[test]
     fn phases_parse_with_or_without_at_and_keep_runbook_order() {
-        assert_eq!("@T-0".parse::<Phase>(), Ok(Phase::Cutover));
-        assert_eq!("t+180d".parse::<Phase>(), Ok(Phase::HalfYear));
-        assert!("T-2d".parse::<Phase>().unwrap_err().contains("T-7d, T-3d"));
+        assert_eq!("@T-0".parse::<Phase>().unwrap(), Phase::Cutover);
+        assert_eq!("t+180d".parse::<Phase>().unwrap(), Phase::HalfYear);
+        assert!("T-2d"
+            .parse::<Phase>()
+            .unwrap_err()
+            .to_string()
+            .contains("T-7d, T-3d"));
         let tags: Vec<String> = ["@T+7d", "@saml", "@T-3d", "@T-3d"]
             .map(String::from)
             .to_vec();

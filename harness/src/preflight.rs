@@ -10,7 +10,6 @@ use crate::datarepo::Snapshot;
 use crate::evidence::{Evidence, Outcome};
 use crate::legacy::LegacyDb;
 use crate::Error;
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
@@ -71,16 +70,15 @@ impl Entity {
 }
 
 impl FromStr for Entity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
         Entity::ALL
             .into_iter()
             .find(|e| e.label() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "unknown entity {s:?} (known: {})",
-                    Entity::ALL.map(|e| e.label()).join(", ")
-                )
+            .ok_or_else(|| crate::Error::Unknown {
+                what: "entity",
+                value: s.to_string(),
+                known: format!("known: {}", Entity::ALL.map(|e| e.label()).join(", ")),
             })
     }
 }
@@ -102,34 +100,41 @@ const TAG_IN_SCOPE: &str =
 pub fn scope_sql(entity: Entity) -> String {
     match entity {
         Entity::People => format!(
-            "SELECT CAST(u.ID AS CHAR), u.Username FROM people u WHERE {PERSON_IN_SCOPE} ORDER BY u.ID"
+            "SELECT CAST(u.ID AS CHAR) AS `key`, u.Username AS label FROM people u WHERE {PERSON_IN_SCOPE} ORDER BY u.ID"
         ),
-        Entity::Projects => "SELECT CAST(p.ID AS CHAR), p.Handle FROM projects p ORDER BY p.ID".into(),
+        Entity::Projects => "SELECT CAST(p.ID AS CHAR) AS `key`, p.Handle AS label FROM projects p ORDER BY p.ID".into(),
         Entity::Memberships => format!(
-            "SELECT CONCAT('project ', m.ProjectID, ' / person ', m.MemberID), CONCAT(p.Handle, ' / ', u.Username) \
+            "SELECT CONCAT('project ', m.ProjectID, ' / person ', m.MemberID) AS `key`, CONCAT(p.Handle, ' / ', u.Username) AS label \
              FROM project_members m JOIN projects p ON p.ID = m.ProjectID JOIN people u ON u.ID = m.MemberID \
              WHERE {PERSON_IN_SCOPE} ORDER BY m.ProjectID, m.MemberID"
         ),
-        Entity::Updates => "SELECT CAST(x.ID AS CHAR), CONCAT(p.Handle, ' #', x.Number) FROM project_updates x \
+        Entity::Updates => "SELECT CAST(x.ID AS CHAR) AS `key`, CONCAT(p.Handle, ' #', x.Number) AS label FROM project_updates x \
              JOIN projects p ON p.ID = x.ProjectID ORDER BY x.ID"
             .into(),
-        Entity::Buzz => "SELECT CAST(b.ID AS CHAR), b.Handle FROM project_buzz b \
+        Entity::Buzz => "SELECT CAST(b.ID AS CHAR) AS `key`, b.Handle AS label FROM project_buzz b \
              JOIN projects p ON p.ID = b.ProjectID ORDER BY b.ID"
             .into(),
-        Entity::Tags => format!("SELECT CAST(t.ID AS CHAR), t.Handle FROM tags t WHERE {TAG_IN_SCOPE} ORDER BY t.ID"),
+        Entity::Tags => format!("SELECT CAST(t.ID AS CHAR) AS `key`, t.Handle AS label FROM tags t WHERE {TAG_IN_SCOPE} ORDER BY t.ID"),
         Entity::TagAssignments => format!(
-            "SELECT CONCAT('tag ', ti.TagID, ' -> ', IF(ti.ContextClass = ?, 'project', 'person'), ' ', ti.ContextID), t.Handle \
+            "SELECT CONCAT('tag ', ti.TagID, ' -> ', IF(ti.ContextClass = ?, 'project', 'person'), ' ', ti.ContextID) AS `key`, t.Handle AS label \
              FROM tag_items ti JOIN tags t ON t.ID = ti.TagID \
              WHERE {TAG_IN_SCOPE} AND ( \
                (ti.ContextClass = ? AND EXISTS (SELECT 1 FROM projects p WHERE p.ID = ti.ContextID)) \
                OR (ti.ContextClass = ? AND EXISTS (SELECT 1 FROM people u WHERE u.ID = ti.ContextID AND {PERSON_IN_SCOPE}))) \
              ORDER BY ti.TagID, ti.ContextClass, ti.ContextID"
         ),
-        Entity::BlogPosts => "SELECT CAST(c.ID AS CHAR), c.Handle FROM content c \
+        Entity::BlogPosts => "SELECT CAST(c.ID AS CHAR) AS `key`, c.Handle AS label FROM content c \
              WHERE c.Class = ? AND c.Status = 'Published' AND c.Visibility = 'Public' \
              AND (c.Published IS NULL OR c.Published <= NOW()) ORDER BY c.ID"
             .into(),
     }
+}
+
+/// One `(key, label)` row of [`scope_sql`].
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    key: String,
+    label: Option<String>,
 }
 
 /// Key → label of every in-scope laddr record of `entity`.
@@ -148,13 +153,12 @@ pub async fn legacy_keys(db: &LegacyDb, entity: Entity) -> Result<BTreeMap<Strin
             url: db.display.clone(),
             message: format!("reading {}: {e}", entity.label()),
         })?;
-    let mut out = BTreeMap::new();
-    for r in rows {
-        let key: String = r.try_get(0).unwrap_or_default();
-        let label: Option<String> = r.try_get(1).ok();
-        out.insert(key, label.unwrap_or_default());
-    }
-    Ok(out)
+    let keyed: Vec<KeyRow> = db.decode(entity.label(), &rows)?;
+    // A label is only for reading (a NULL in a CONCAT leaves none): empty then.
+    Ok(keyed
+        .into_iter()
+        .map(|r| (r.key, r.label.unwrap_or_default()))
+        .collect())
 }
 
 /// Key → labels (one per record: two labels mean a duplicate) on the new-stack side, and the

@@ -182,6 +182,29 @@ impl TargetClient {
     }
 }
 
+/// A request that got no answer, kept as an observation (so it can be cloned), said as
+/// [`describe`] says it.
+#[derive(Debug, Clone)]
+pub struct NoAnswer(pub std::sync::Arc<reqwest::Error>);
+
+impl From<reqwest::Error> for NoAnswer {
+    fn from(e: reqwest::Error) -> Self {
+        NoAnswer(std::sync::Arc::new(e))
+    }
+}
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&describe(&self.0))
+    }
+}
+
+impl std::error::Error for NoAnswer {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
 pub fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         format!("timed out after {} s", TIMEOUT.as_secs())

@@ -5,6 +5,7 @@
 //! [`verify`] checks a bundle.
 
 pub mod cucumber_json;
+pub mod error;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -13,6 +14,8 @@ pub mod markdown;
 pub mod reconciliation;
 pub mod signoff;
 pub mod verify;
+
+pub use error::Error;
 
 use harness::evidence::{ScenarioResult, Status, Verdict};
 use harness::suite::FeatureFile;

@@ -14,18 +14,16 @@ pub struct Signer {
 
 impl Signer {
     /// Both are needed: a signature that names nobody, or no role, decides nothing.
-    pub fn new(name: Option<String>, role: Option<String>) -> Result<Option<Signer>, String> {
+    pub fn new(
+        name: Option<String>,
+        role: Option<String>,
+    ) -> Result<Option<Signer>, crate::error::Error> {
         let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         match (clean(name), clean(role)) {
             (Some(name), Some(role)) => Ok(Some(Signer { name, role })),
             (None, None) => Ok(None),
-            (Some(_), None) => Err(
-                "the signer has no role (hint: --signer-role 'cutover lead' or [run] signer_role)"
-                    .into(),
-            ),
-            (None, Some(_)) => {
-                Err("a signer role names no signer (hint: --signer 'Name' or [run] signer)".into())
-            }
+            (Some(_), None) => Err(crate::error::Error::SignerWithoutRole),
+            (None, Some(_)) => Err(crate::error::Error::RoleWithoutSigner),
         }
     }
 }
@@ -127,7 +125,7 @@ mod tests {
 
     #[test]
     fn a_signer_needs_a_name_and_a_role() {
-        assert_eq!(Signer::new(None, None), Ok(None));
+        assert_eq!(Signer::new(None, None).unwrap(), None);
         assert!(Signer::new(Some("Ana".into()), None).is_err());
         assert!(Signer::new(Some(" ".into()), Some("lead".into())).is_err());
         let s = Signer::new(Some("Ana".into()), Some("cutover lead".into())).unwrap();

@@ -1,6 +1,7 @@
 //! `cutover verify`: the signature over the manifest's exact bytes, the manifest's canonical
 //! form, and the sha256 of every artifact it lists. Any failure names what is wrong.
 
+use crate::error::Error;
 use crate::manifest::{sha256_file, FORMAT, MANIFEST, SIGNATURE};
 use base64::Engine as _;
 use serde_json::Value;
@@ -48,29 +49,32 @@ fn waiver_lines(manifest: &Value) -> Vec<String> {
 }
 
 /// Read a public key file (`<prefix>.pub`: base64 of 32 bytes).
-pub fn load_public_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("public key {}: {e}", path.display()))?;
+pub fn load_public_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, Error> {
+    let bad = |why: String| Error::PublicKey {
+        path: path.to_path_buf(),
+        why,
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| Error::PublicKeyUnreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let bytes = B64
         .decode(text.trim())
-        .map_err(|_| format!("public key {}: not base64", path.display()))?;
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| format!("public key {}: not 32 bytes", path.display()))?;
-    ed25519_dalek::VerifyingKey::from_bytes(&arr)
-        .map_err(|e| format!("public key {}: {e}", path.display()))
+        .map_err(|_| bad("not base64".into()))?;
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| bad("not 32 bytes".into()))?;
+    ed25519_dalek::VerifyingKey::from_bytes(&arr).map_err(|e| bad(e.to_string()))
 }
 
-pub fn verify(dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<Verified, String> {
-    let bytes = std::fs::read(dir.join(MANIFEST))
-        .map_err(|e| format!("{MANIFEST}: {e} (is {} a report directory?)", dir.display()))?;
-    let sig_text = std::fs::read_to_string(dir.join(SIGNATURE))
-        .map_err(|_| format!("{SIGNATURE} missing: this report was not signed"))?;
+pub fn verify(dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<Verified, Error> {
+    let bytes = std::fs::read(dir.join(MANIFEST)).map_err(|source| Error::NoManifest {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    let sig_text = std::fs::read_to_string(dir.join(SIGNATURE)).map_err(|_| Error::Unsigned)?;
     let sig_bytes = B64
         .decode(sig_text.trim())
-        .map_err(|_| format!("{SIGNATURE} is not base64"))?;
-    let sig = ed25519_dalek::Signature::from_slice(&sig_bytes)
-        .map_err(|_| format!("{SIGNATURE} is not an Ed25519 signature"))?;
+        .map_err(|_| Error::SignatureNotBase64)?;
+    let sig = ed25519_dalek::Signature::from_slice(&sig_bytes).map_err(|_| Error::NotEd25519)?;
     let manifest: Option<Value> = serde_json::from_slice(&bytes).ok();
     let given = B64.encode(key.to_bytes());
     if key.verify_strict(&bytes, &sig).is_err() {
@@ -78,33 +82,34 @@ pub fn verify(dir: &Path, key: &ed25519_dalek::VerifyingKey) -> Result<Verified,
             .as_ref()
             .and_then(|m| m["signedBy"].as_str().map(str::to_string));
         return Err(match claimed {
-            Some(c) if c != given => format!("signature does not verify: the manifest names signing key {c}, but the public key given is {given} (wrong key?)"),
-            _ => format!("signature does not verify with {given}: {MANIFEST} or {SIGNATURE} was changed after signing"),
+            Some(claimed) if claimed != given => Error::WrongKey { claimed, given },
+            _ => Error::ChangedAfterSigning { given },
         });
     }
-    let manifest = manifest.ok_or_else(|| format!("{MANIFEST} is not JSON"))?;
+    let manifest = manifest.ok_or(Error::ManifestNotJson)?;
     if serde_jcs::to_vec(&manifest).ok().as_deref() != Some(bytes.as_slice()) {
-        return Err(format!("{MANIFEST} is not in canonical form (RFC 8785)"));
+        return Err(Error::NotCanonical);
     }
     if manifest["format"] != FORMAT {
-        return Err(format!("{MANIFEST}: unknown format {}", manifest["format"]));
+        return Err(Error::UnknownFormat(manifest["format"].to_string()));
     }
     let artifacts = manifest["artifacts"]
         .as_object()
-        .ok_or_else(|| format!("{MANIFEST} lists no artifacts"))?;
+        .ok_or(Error::NoArtifacts)?;
     for (name, want) in artifacts {
         if !crate::artifact_name_ok(name) {
-            return Err(format!(
-                "{MANIFEST} lists an artifact outside the report directory: {name}"
-            ));
+            return Err(Error::OutsideArtifact(name.clone()));
         }
-        let got =
-            sha256_file(&dir.join(name)).map_err(|e| format!("artifact {name} missing: {e}"))?;
+        let got = sha256_file(&dir.join(name)).map_err(|source| Error::ArtifactMissing {
+            name: name.clone(),
+            source,
+        })?;
         if Some(got.as_str()) != want.as_str() {
-            return Err(format!(
-                "artifact {name} changed since signing (sha256 {got}, signed {})",
-                want.as_str().unwrap_or("?")
-            ));
+            return Err(Error::ArtifactChanged {
+                name: name.clone(),
+                got,
+                signed: want.as_str().unwrap_or("?").to_string(),
+            });
         }
     }
     Ok(Verified {

@@ -134,7 +134,7 @@ fn tool_output_is_signed_and_nothing_outside_may_be_listed() {
         "$ reconcile --json=y\n",
     )
     .unwrap();
-    let err = verify::verify(&bundle, &public).unwrap_err();
+    let err = verify::verify(&bundle, &public).unwrap_err().to_string();
     assert!(
         err.contains("tools/01-reconcile.log") && err.contains("changed since signing"),
         "{err}"
@@ -154,7 +154,9 @@ fn a_changed_byte_in_any_artifact_fails_naming_it() {
         let i = bytes.len() / 2;
         bytes[i] ^= 0x01;
         std::fs::write(&path, bytes).unwrap();
-        let err = verify::verify(&dir.path().join("bundle"), &public).unwrap_err();
+        let err = verify::verify(&dir.path().join("bundle"), &public)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains(name) && err.contains("changed since signing"),
             "{name}: {err}"
@@ -174,21 +176,23 @@ fn an_edited_manifest_a_wrong_key_a_missing_signature_or_artifact_fail() {
         original.replace("\"NO-GO\"", "\"GO\""),
     )
     .unwrap();
-    let err = verify::verify(&bundle, &public).unwrap_err();
+    let err = verify::verify(&bundle, &public).unwrap_err().to_string();
     assert!(err.contains("changed after signing"), "{err}");
     std::fs::write(bundle.join(MANIFEST), &original).unwrap();
 
     let other = SigningKey::generate().unwrap();
     let (_, other_pub) = other.write_pair(&dir.path().join("other")).unwrap();
-    let err = verify::verify(&bundle, &verify::load_public_key(&other_pub).unwrap()).unwrap_err();
+    let err = verify::verify(&bundle, &verify::load_public_key(&other_pub).unwrap())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("wrong key"), "{err}");
 
     std::fs::remove_file(bundle.join("summary.md")).unwrap();
-    let err = verify::verify(&bundle, &public).unwrap_err();
+    let err = verify::verify(&bundle, &public).unwrap_err().to_string();
     assert!(err.contains("summary.md missing"), "{err}");
 
     std::fs::remove_file(bundle.join(SIGNATURE)).unwrap();
-    let err = verify::verify(&bundle, &public).unwrap_err();
+    let err = verify::verify(&bundle, &public).unwrap_err().to_string();
     assert!(err.contains("not signed"), "{err}");
 }
 

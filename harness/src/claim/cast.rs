@@ -28,22 +28,38 @@ pub enum Role {
     Reviewer,
 }
 
+/// Why nobody acts in a role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Uncast {
+    /// A run against a real stack acts only on named test accounts, and none fits: not run.
+    #[error("{}no named test account fits this scenario: it needs {needed} member(s) who {who} ([run] test_accounts)", crate::evidence::NOT_RUN)]
+    NoTestAccount { needed: usize, who: String },
+    #[error("laddr has {found} of the {needed} member(s) needed who {who}")]
+    TooFew {
+        found: usize,
+        needed: usize,
+        who: String,
+    },
+    #[error("no {0:?} chosen")]
+    NotChosen(Role),
+}
+
 /// Who each scenario acts as, or why nobody fits.
 #[derive(Debug, Default)]
 pub struct Cast {
-    roles: BTreeMap<Role, Result<Vec<Member>, String>>,
+    roles: BTreeMap<Role, Result<Vec<Member>, Uncast>>,
 }
 
 impl Cast {
-    pub fn get(&self, role: Role) -> Result<&[Member], String> {
+    pub fn get(&self, role: Role) -> Result<&[Member], Uncast> {
         match self.roles.get(&role) {
             Some(Ok(v)) => Ok(v),
             Some(Err(e)) => Err(e.clone()),
-            None => Err(format!("no {role:?} chosen")),
+            None => Err(Uncast::NotChosen(role)),
         }
     }
 
-    pub fn one(&self, role: Role) -> Result<&Member, String> {
+    pub fn one(&self, role: Role) -> Result<&Member, Uncast> {
         self.get(role).map(|v| &v[0])
     }
 
@@ -105,15 +121,16 @@ impl Picker<'_> {
         let shrinks = matches!(role, Role::Sha1Login | Role::BcryptLogin);
         let enough = found.len() >= n || (self.allowed.is_some() && shrinks && !found.is_empty());
         let r = if !enough && self.allowed.is_some() {
-            Err(format!(
-                "{}no named test account fits this scenario: it needs {n} member(s) who {what} ([run] test_accounts)",
-                crate::evidence::NOT_RUN
-            ))
+            Err(Uncast::NoTestAccount {
+                needed: n,
+                who: what.to_string(),
+            })
         } else if !enough {
-            Err(format!(
-                "laddr has {} of the {n} member(s) needed who {what}",
-                found.len()
-            ))
+            Err(Uncast::TooFew {
+                found: found.len(),
+                needed: n,
+                who: what.to_string(),
+            })
         } else {
             if exclusive {
                 self.used.extend(found.iter().map(|m| m.laddr_id));
@@ -341,7 +358,7 @@ mod tests {
         }
         assert!(cast.get(Role::StaffReview).unwrap()[0].memberships > 0);
         assert_eq!(cast.one(Role::Reviewer).unwrap().laddr_id, 61);
-        let err = cast.get(Role::Foreign).unwrap_err();
+        let err = cast.get(Role::Foreign).unwrap_err().to_string();
         assert!(
             err.contains("0 of the 1") && err.contains("format laddr never wrote"),
             "{err}"

@@ -5,7 +5,6 @@ use super::{HashKind, KnownPassword};
 use crate::datarepo::Snapshot;
 use crate::legacy::LegacyDb;
 use crate::Error;
-use sqlx::Row;
 use std::collections::HashMap;
 
 /// A laddr member and their twin in the new stack.
@@ -58,13 +57,24 @@ impl Member {
     }
 }
 
+/// A row of the people query (Username is not NULL: the query asks for it).
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: i64,
+    class: String,
+    username: String,
+    email: Option<String>,
+    password: Option<String>,
+    account_level: Option<String>,
+}
+
 /// laddr's members with a Username, joined to the data repo and the known passwords.
 pub async fn members(
     db: &LegacyDb,
     snap: &Snapshot,
     passwords: &[KnownPassword],
 ) -> Result<Vec<Member>, Error> {
-    let rows = sqlx::query("SELECT CAST(ID AS SIGNED), Class, Username, Email, Password, CAST(AccountLevel AS CHAR) FROM people WHERE Username IS NOT NULL AND Username <> '' ORDER BY ID")
+    let rows = sqlx::query("SELECT CAST(ID AS SIGNED) AS id, Class AS class, Username AS username, Email AS email, Password AS password, CAST(AccountLevel AS CHAR) AS account_level FROM people WHERE Username IS NOT NULL AND Username <> '' ORDER BY ID")
         .fetch_all(db.pool())
         .await
         .map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: format!("reading people for sign-in: {e}") })?;
@@ -91,13 +101,9 @@ pub async fn members(
     let updates = count("project-updates", "authorId");
     let buzz = count("project-buzz", "postedById");
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: i64 = r.try_get(0).map_err(|e| Error::LegacyDatabase {
-            url: db.display.clone(),
-            message: e.to_string(),
-        })?;
-        let class: String = r.try_get(1).unwrap_or_default();
-        let hash: Option<String> = r.try_get::<Option<String>, _>(4).ok().flatten();
+    for r in db.decode::<MemberRow>("people", &rows)? {
+        let id = r.id;
+        let hash = r.password;
         let twin = by_legacy.get(&id);
         let s = |k: &str| {
             twin.and_then(|t| t.fields.get(k))
@@ -108,22 +114,11 @@ pub async fn members(
         let pid = person_id.clone().unwrap_or_default();
         out.push(Member {
             laddr_id: id,
-            username: r
-                .try_get::<Option<String>, _>(2)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-            email: r
-                .try_get::<Option<String>, _>(3)
-                .ok()
-                .flatten()
-                .filter(|e| !e.is_empty()),
-            level: r
-                .try_get::<Option<String>, _>(5)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| "User".into()),
-            is_user: class.ends_with("\\User"),
+            username: r.username,
+            email: r.email.filter(|e| !e.is_empty()),
+            // laddr's AccountLevel may be NULL; its default is User.
+            level: r.account_level.unwrap_or_else(|| "User".into()),
+            is_user: r.class.ends_with("\\User"),
             hash: HashKind::of(hash.as_deref()),
             password: known.get(&id).map(|p| p.to_string()),
             slug: s("slug"),

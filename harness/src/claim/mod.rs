@@ -24,7 +24,7 @@ mod passwords;
 mod setup;
 pub mod stats;
 
-pub use cast::{Cast, Role};
+pub use cast::{Cast, Role, Uncast};
 pub use members::{members, Member};
 pub use passwords::{read_passwords, HashKind, KnownPassword};
 pub use setup::{ClaimSetup, EmailMatch};

@@ -20,15 +20,16 @@ pub enum EmailMatch {
 }
 
 impl std::str::FromStr for EmailMatch {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
         match s {
             "claim-screen" => Ok(EmailMatch::ClaimScreen),
             "auto-link" => Ok(EmailMatch::AutoLink),
             "either" => Ok(EmailMatch::Either),
-            o => Err(format!(
-                "email_match {o:?}: expected claim-screen, auto-link or either"
-            )),
+            o => Err(crate::Error::Invalid {
+                what: format!("email_match {o:?}"),
+                expected: "expected claim-screen, auto-link or either".into(),
+            }),
         }
     }
 }

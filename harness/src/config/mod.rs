@@ -131,7 +131,7 @@ impl Profile {
 
     /// The budgets a paced run keeps to: the contract's, with `[claim] per_minute` for auth.
     pub fn limits(&self) -> Result<crate::identity::Limits, Error> {
-        let base = crate::identity::Limits::from_env().map_err(Error::Config)?;
+        let base = crate::identity::Limits::from_env().map_err(|e| Error::Config(e.to_string()))?;
         Ok(crate::identity::Limits {
             auth: self.claim.per_minute.unwrap_or(base.auth),
             ..base

@@ -81,7 +81,7 @@ impl Profile {
             None => Vec::new(),
         };
         let email_match = match &c.email_match {
-            Some(m) => m.parse().map_err(Error::Config)?,
+            Some(m) => m.parse().map_err(|e: Error| Error::Config(e.to_string()))?,
             None => Default::default(),
         };
         let mocks = match (&c.github_mock, &c.resend_mock) {

@@ -57,7 +57,7 @@ impl DataRepo {
         if !out.status.success() || String::from_utf8_lossy(&out.stdout).trim() != "true" {
             return Err(err("not a bare git repository (hint: point at the repo the new stack serves, e.g. /app/data)".into()));
         }
-        ensure_branch(&path, branch).map_err(err)?;
+        ensure_branch(&path, branch, err)?;
         Ok(DataRepo {
             path,
             branch: branch.to_string(),
@@ -104,12 +104,12 @@ impl DataRepo {
 
 /// A branch that does not exist is a mistake in the profile, not a verdict on the data:
 /// say so, with the branches there are.
-fn ensure_branch(path: &Path, branch: &str) -> Result<(), String> {
+fn ensure_branch(path: &Path, branch: &str, err: impl Fn(String) -> Error) -> Result<(), Error> {
     let run = |args: &[&str]| {
         git(path)
             .args(args)
             .output()
-            .map_err(|e| format!("cannot run git: {e} (hint: install git)"))
+            .map_err(|e| err(format!("cannot run git: {e} (hint: install git)")))
     };
     let found = run(&[
         "rev-parse",
@@ -125,10 +125,10 @@ fn ensure_branch(path: &Path, branch: &str) -> Result<(), String> {
         .lines()
         .collect::<Vec<_>>()
         .join(", ");
-    Err(format!(
+    Err(err(format!(
         "no branch {branch:?} (branches here: {}; hint: CUTOVER_DATA_BRANCH or [target] branch)",
         if names.is_empty() { "none" } else { &names }
-    ))
+    )))
 }
 
 #[cfg(test)]

@@ -19,15 +19,18 @@ pub struct Content {
 /// Base tables of `database` (laddr's own, not the suite's), sorted.
 async fn tables(conn: &mut MySqlConnection, database: &str) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT TABLE_NAME FROM information_schema.TABLES \
+        "SELECT TABLE_NAME AS name FROM information_schema.TABLES \
          WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
     )
     .bind(database)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
+    let names = rows
         .iter()
-        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .map(|r| r.try_get::<String, _>("name"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(names
+        .into_iter()
         .filter(|t| !t.starts_with(SUITE_TABLE_PREFIX))
         .collect())
 }
@@ -38,17 +41,14 @@ async fn columns(
     table: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+        "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS \
          WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
     )
     .bind(database)
     .bind(table)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| r.try_get::<String, _>(0).ok())
-        .collect())
+    rows.iter().map(|r| r.try_get("name")).collect()
 }
 
 /// The query giving (rows, sum) of one table.
@@ -58,7 +58,7 @@ pub fn sum_sql(database: &str, table: &str, columns: &[String]) -> String {
         .map(|c| format!("IFNULL(HEX({}), 'N')", quote_ident(c)))
         .collect();
     format!(
-        "SELECT COUNT(*), BIT_XOR(CAST(CONV(SUBSTRING(MD5(CONCAT_WS('|', {})), 1, 16), 16, 10) AS UNSIGNED)) FROM {}.{}",
+        "SELECT COUNT(*) AS `rows`, BIT_XOR(CAST(CONV(SUBSTRING(MD5(CONCAT_WS('|', {})), 1, 16), 16, 10) AS UNSIGNED)) AS sum FROM {}.{}",
         values.join(", "),
         quote_ident(database),
         quote_ident(table)
@@ -76,8 +76,8 @@ pub async fn of_database(
         let row = sqlx::query(&sum_sql(database, &table, &cols))
             .fetch_one(&mut *conn)
             .await?;
-        let rows: i64 = row.try_get(0)?;
-        let sum: u64 = row.try_get(1)?;
+        let rows: i64 = row.try_get("rows")?;
+        let sum: u64 = row.try_get("sum")?;
         out.insert(
             table,
             Content {
@@ -91,9 +91,9 @@ pub async fn of_database(
 
 /// The name of the database `conn` is using.
 pub async fn current_database(conn: &mut MySqlConnection) -> Result<String, sqlx::Error> {
-    sqlx::query("SELECT DATABASE()")
+    sqlx::query("SELECT DATABASE() AS name")
         .fetch_one(&mut *conn)
         .await?
-        .try_get::<Option<String>, _>(0)
+        .try_get::<Option<String>, _>("name")
         .map(Option::unwrap_or_default)
 }

@@ -7,6 +7,7 @@
 
 pub mod content;
 pub mod provider;
+pub mod rows;
 pub mod script;
 
 use crate::Error;
@@ -83,18 +84,18 @@ impl LegacyDb {
 
     /// `SELECT VERSION()`, for the report's identity of the legacy database.
     pub async fn server_version(&self) -> Result<String, Error> {
-        let row = sqlx::query("SELECT VERSION()")
+        let row = sqlx::query("SELECT VERSION() AS version")
             .fetch_one(&self.pool)
             .await
             .map_err(|e| self.err("server version", e))?;
-        row.try_get::<String, _>(0)
+        row.try_get::<String, _>("version")
             .map_err(|e| self.err("server version", e))
     }
 
     /// Base tables of the current database, sorted.
     pub async fn tables(&self) -> Result<Vec<String>, Error> {
         let rows = sqlx::query(
-            "SELECT TABLE_NAME FROM information_schema.TABLES \
+            "SELECT TABLE_NAME AS name FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
         )
         .fetch_all(&self.pool)
@@ -102,8 +103,8 @@ impl LegacyDb {
         .map_err(|e| self.err("list tables", e))?;
         rows.iter()
             .map(|r| {
-                r.try_get::<String, _>(0)
-                    .map_err(|e| self.err("list tables", e))
+                r.try_get::<String, _>("name")
+                    .map_err(|e| self.row_err("information_schema.TABLES", e))
             })
             .collect()
     }
@@ -123,8 +124,13 @@ impl LegacyDb {
                 .await
                 .map_err(|e| self.err("checksum", e))?;
             for row in rows {
-                let qualified: String = row.try_get(0).map_err(|e| self.err("checksum", e))?;
-                let sum: Option<i64> = row.try_get(1).map_err(|e| self.err("checksum", e))?;
+                // CHECKSUM TABLE's own column names.
+                let qualified: String = row
+                    .try_get("Table")
+                    .map_err(|e| self.row_err("CHECKSUM TABLE", e))?;
+                let sum: Option<i64> = row
+                    .try_get("Checksum")
+                    .map_err(|e| self.row_err("CHECKSUM TABLE", e))?;
                 let sum = sum.map(|s| s as u64);
                 let table = qualified
                     .rsplit_once('.')
@@ -138,11 +144,11 @@ impl LegacyDb {
 
     /// Row count of one table.
     pub async fn count(&self, table: &str) -> Result<u64, Error> {
-        let row = sqlx::query(&format!("SELECT COUNT(*) FROM {}", quote_ident(table)))
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {}", quote_ident(table)))
             .fetch_one(&self.pool)
             .await
             .map_err(|e| self.err(&format!("count {table}"), e))?;
-        let n: i64 = row.try_get(0).map_err(|e| self.err("count", e))?;
+        let n: i64 = row.try_get("n").map_err(|e| self.row_err(table, e))?;
         Ok(n as u64)
     }
 

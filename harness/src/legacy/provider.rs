@@ -103,13 +103,17 @@ fn name(kind: ProviderKind) -> &'static str {
     }
 }
 
-fn from_url(profile: &Profile) -> Result<LegacyServer, String> {
-    let url = profile.legacy.url.clone().ok_or("not set")?;
+fn from_url(profile: &Profile) -> Result<LegacyServer, Error> {
+    let url = profile
+        .legacy
+        .url
+        .clone()
+        .ok_or_else(|| Error::missing("not set"))?;
     if !url.starts_with("mysql://") && !url.starts_with("mariadb://") {
-        return Err(format!(
-            "{} is not a mysql:// URL",
-            super::display_url(&url)
-        ));
+        return Err(Error::Invalid {
+            what: super::display_url(&url),
+            expected: "not a mysql:// URL (hint: mysql://user:password@host:3306/laddr)".into(),
+        });
     }
     let url = url.replacen("mariadb://", "mysql://", 1);
     Ok(LegacyServer {
@@ -120,6 +124,13 @@ fn from_url(profile: &Profile) -> Result<LegacyServer, String> {
     })
 }
 
+fn container_err(context: String, e: testcontainers::TestcontainersError) -> Error {
+    Error::Container {
+        context,
+        source: Box::new(e),
+    }
+}
+
 /// Where the Docker daemon should be, from `DOCKER_HOST` or the default socket.
 fn docker_endpoint() -> String {
     std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
@@ -127,7 +138,7 @@ fn docker_endpoint() -> String {
 
 /// A daemon answers `GET /_ping` with `OK`. Checked first so a missing daemon costs
 /// milliseconds, not a client timeout.
-async fn docker_answers(endpoint: &str) -> Result<(), String> {
+async fn docker_answers(endpoint: &str) -> Result<(), Error> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let request = b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n";
     let mut reply = Vec::new();
@@ -146,12 +157,14 @@ async fn docker_answers(endpoint: &str) -> Result<(), String> {
         Ok::<_, std::io::Error>(())
     };
     match tokio::time::timeout(Duration::from_secs(3), io).await {
-        Err(_) => Err(format!(
+        Err(_) => Err(Error::missing(format!(
             "no answer from the Docker daemon at {endpoint} within 3 s"
-        )),
-        Ok(Err(e)) => Err(format!("no Docker daemon at {endpoint} ({e})")),
+        ))),
+        Ok(Err(e)) => Err(Error::io(format!("no Docker daemon at {endpoint}"), e)),
         Ok(Ok(())) if String::from_utf8_lossy(&reply).ends_with("OK") => Ok(()),
-        Ok(Ok(())) => Err(format!("{endpoint} did not answer like a Docker daemon")),
+        Ok(Ok(())) => Err(Error::missing(format!(
+            "{endpoint} did not answer like a Docker daemon"
+        ))),
     }
 }
 
@@ -163,7 +176,7 @@ pub fn split_image(image: &str) -> (String, String) {
     }
 }
 
-async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
+async fn from_container(profile: &Profile) -> Result<LegacyServer, Error> {
     let endpoint = docker_endpoint();
     docker_answers(&endpoint).await?;
     let image = profile.mariadb_image().to_string();
@@ -179,22 +192,22 @@ async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
                 .with_startup_timeout(STARTUP_TIMEOUT)
                 .start()
                 .await
-                .map_err(|e| format!("cannot start {image}: {e}"))?;
+                .map_err(|e| container_err(format!("cannot start {image}"), e))?;
             let port = c
                 .get_host_port_ipv4(3306.tcp())
                 .await
-                .map_err(|e| format!("{image}: no mapped port: {e}"))?;
+                .map_err(|e| container_err(format!("{image}: no mapped port"), e))?;
             let host = c
                 .get_host()
                 .await
-                .map_err(|e| format!("{image}: no host: {e}"))?
+                .map_err(|e| container_err(format!("{image}: no host"), e))?
                 .to_string();
             (c, host, port)
         }
         ContainerNetwork::Host => {
             // Host networking keeps all traffic on loopback: the server binds 127.0.0.1 on a
             // port chosen here.
-            let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+            let port = free_port().map_err(|e| Error::io("no free port", e))?;
             let c = base
                 .with_network("host")
                 .with_env_var("MARIADB_ROOT_PASSWORD", &password)
@@ -205,14 +218,17 @@ async fn from_container(profile: &Profile) -> Result<LegacyServer, String> {
                 .with_startup_timeout(STARTUP_TIMEOUT)
                 .start()
                 .await
-                .map_err(|e| format!("cannot start {image}: {e}"))?;
+                .map_err(|e| container_err(format!("cannot start {image}"), e))?;
             (c, "127.0.0.1".to_string(), port)
         }
     };
     let url = format!("mysql://root:{password}@{host}:{port}/mysql");
     if let Err(e) = wait_until_accepting(&url, STARTUP_TIMEOUT, || Ok(())).await {
         let _ = container.rm().await;
-        return Err(format!("{image} did not accept connections: {e}"));
+        return Err(Error::command(
+            image,
+            format!("did not accept connections: {e}"),
+        ));
     }
     Ok(LegacyServer {
         url,
@@ -249,15 +265,14 @@ fn find_in(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
 /// by `mariadbd` and `mariadb-install-db`; a `mysqld` counts only when it says it is
 /// MariaDB (GitHub's runners carry MySQL's `mysqld`, which cannot run laddr's fixture
 /// setup and has no `mariadb-install-db`).
-fn find_mariadb(dirs: &[PathBuf]) -> Result<(PathBuf, PathBuf), String> {
+fn find_mariadb(dirs: &[PathBuf]) -> Result<(PathBuf, PathBuf), Error> {
     let server = match find_in(dirs, "mariadbd") {
         Some(p) => p,
         None => {
             let Some(mysqld) = find_in(dirs, "mysqld") else {
-                return Err(
-                    "no mariadbd on PATH or in /usr/sbin (hint: apt-get install mariadb-server)"
-                        .into(),
-                );
+                return Err(Error::missing(
+                    "no mariadbd on PATH or in /usr/sbin (hint: apt-get install mariadb-server)",
+                ));
             };
             let version = Command::new(&mysqld)
                 .arg("--version")
@@ -265,11 +280,11 @@ fn find_mariadb(dirs: &[PathBuf]) -> Result<(PathBuf, PathBuf), String> {
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
                 .unwrap_or_default();
             if !version.contains("MariaDB") {
-                return Err(format!(
+                return Err(Error::missing(format!(
                     "{} is not MariaDB ({}) and there is no mariadbd (hint: apt-get install mariadb-server, or set MARIADBD)",
                     mysqld.display(),
                     version.trim()
-                ));
+                )));
             }
             mysqld
         }
@@ -281,10 +296,10 @@ fn find_mariadb(dirs: &[PathBuf]) -> Result<(PathBuf, PathBuf), String> {
         .filter(|p| p.is_file())
         .or_else(|| find_in(dirs, "mariadb-install-db"))
         .ok_or_else(|| {
-            format!(
+            Error::missing(format!(
                 "{} found but no mariadb-install-db to initialise a data directory (hint: apt-get install mariadb-server)",
                 server.display()
-            )
+            ))
         })?;
     Ok((server, install_db))
 }
@@ -313,30 +328,34 @@ fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
-async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
+async fn from_local(profile: &Profile) -> Result<LegacyServer, Error> {
     let (mariadbd, install_db) = local_binaries(profile)?;
     let dir = tempfile::Builder::new()
         .prefix("cutover-mariadb-")
         .tempdir()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Error::io("a data directory", e))?;
     let data = dir.path().join("data");
     let root_user = running_as_root();
     // A tmpdir of its own: a server starting beside it removes every `#sql*` file in a shared
     // /tmp, including a concurrent bootstrap's temporary tables.
     let tmp = dir.path().join("tmp");
-    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(tmp.display().to_string(), e))?;
     install_data(install_db, &data, &tmp, root_user).await?;
-    let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+    let port = free_port().map_err(|e| Error::io("no free port", e))?;
     let log_path = dir.path().join("mariadbd.log");
-    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| Error::io(log_path.display().to_string(), e))?;
     let mut cmd = mariadbd_command(&mariadbd, dir.path(), &data, &tmp, port, log, root_user);
     let child = cmd
         .spawn()
-        .map_err(|e| format!("{}: {e}", mariadbd.display()))?;
+        .map_err(|e| Error::io(mariadbd.display().to_string(), e))?;
     let mut local = LocalServer { child, _dir: dir };
     let url = format!("mysql://root@127.0.0.1:{port}/mysql");
     let started = wait_until_accepting(&url, STARTUP_TIMEOUT, || match local.child.try_wait() {
-        Ok(Some(status)) => Err(format!("mariadbd exited ({status}): {}", tail(&log_path))),
+        Ok(Some(status)) => Err(Error::command(
+            "mariadbd",
+            format!("exited ({status}): {}", tail(&log_path)),
+        )),
         _ => Ok(()),
     })
     .await;
@@ -346,7 +365,7 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
     let admin = format!("mysql://root:{password}@127.0.0.1:{port}/mysql");
     set_root_password(&url, &password)
         .await
-        .map_err(|e| format!("cannot secure root: {e}"))?;
+        .map_err(|e| Error::sql("cannot secure root", e))?;
     let description = format!("local {} on 127.0.0.1:{port}", mariadbd.display());
     Ok(LegacyServer {
         url: admin,
@@ -357,7 +376,7 @@ async fn from_local(profile: &Profile) -> Result<LegacyServer, String> {
 }
 
 /// The `mariadbd` to run (the profile's, or found) and the `mariadb-install-db` beside it.
-fn local_binaries(profile: &Profile) -> Result<(PathBuf, PathBuf), String> {
+fn local_binaries(profile: &Profile) -> Result<(PathBuf, PathBuf), Error> {
     Ok(match &profile.legacy.mariadbd {
         Some(p) if p.is_file() => {
             let dirs: Vec<PathBuf> = p
@@ -369,7 +388,12 @@ fn local_binaries(profile: &Profile) -> Result<(PathBuf, PathBuf), String> {
             let (_, install_db) = find_mariadb(&dirs)?;
             (p.clone(), install_db)
         }
-        Some(p) => return Err(format!("MARIADBD={} does not exist", p.display())),
+        Some(p) => {
+            return Err(Error::missing(format!(
+                "MARIADBD={} does not exist",
+                p.display()
+            )))
+        }
         None => find_mariadb(&search_dirs())?,
     })
 }
@@ -380,7 +404,7 @@ async fn install_data(
     data: &Path,
     tmp: &Path,
     root_user: bool,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let mut init = Command::new(&install_db);
     init.arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
@@ -391,14 +415,15 @@ async fn install_data(
         init.arg("--user=root");
     }
     let out = tokio::task::spawn_blocking(move || init.output())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{}: {e}", install_db.display()))?;
+        .await?
+        .map_err(|e| Error::io(install_db.display().to_string(), e))?;
     if !out.status.success() {
-        return Err(format!(
-            "{} failed: {}",
-            install_db.display(),
-            last_lines(&String::from_utf8_lossy(&out.stderr), 6)
+        return Err(Error::command(
+            install_db.display().to_string(),
+            format!(
+                "failed: {}",
+                last_lines(&String::from_utf8_lossy(&out.stderr), 6)
+            ),
         ));
     }
     Ok(())
@@ -475,8 +500,8 @@ fn tail(path: &Path) -> String {
 async fn wait_until_accepting(
     url: &str,
     timeout: Duration,
-    mut alive: impl FnMut() -> Result<(), String>,
-) -> Result<(), String> {
+    mut alive: impl FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
     use sqlx::Connection;
     let start = Instant::now();
     let mut last = String::new();
@@ -494,10 +519,10 @@ async fn wait_until_accepting(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    Err(format!(
+    Err(Error::missing(format!(
         "not accepting connections after {} s ({last})",
         timeout.as_secs()
-    ))
+    )))
 }
 
 /// A free TCP port on 127.0.0.1 (asked of the kernel, then released for the server).
@@ -549,12 +574,15 @@ mod tests {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         };
         let dirs = vec![dir.path().to_path_buf()];
-        assert!(find_mariadb(&dirs).unwrap_err().contains("no mariadbd"));
+        assert!(find_mariadb(&dirs)
+            .unwrap_err()
+            .to_string()
+            .contains("no mariadbd"));
         script(
             "mysqld",
             "echo '/usr/sbin/mysqld  Ver 8.0.40-0ubuntu0.24.04.1 for Linux on x86_64 ((Ubuntu))'",
         );
-        let err = find_mariadb(&dirs).unwrap_err();
+        let err = find_mariadb(&dirs).unwrap_err().to_string();
         assert!(
             err.contains("is not MariaDB") && err.contains("8.0.40"),
             "{err}"
@@ -563,7 +591,7 @@ mod tests {
             "mysqld",
             "echo 'mysqld  Ver 10.11.11-MariaDB-0+deb12u1 for debian-linux-gnu'",
         );
-        let err = find_mariadb(&dirs).unwrap_err();
+        let err = find_mariadb(&dirs).unwrap_err().to_string();
         assert!(err.contains("no mariadb-install-db"), "{err}");
         script("mariadb-install-db", "true");
         let (server, init) = find_mariadb(&dirs).unwrap();

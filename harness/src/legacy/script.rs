@@ -20,14 +20,17 @@ pub fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Run every statement of `sql` on `conn`; the error names the statement that failed.
-pub async fn run(conn: &mut MySqlConnection, sql: &str) -> Result<usize, String> {
+pub async fn run(conn: &mut MySqlConnection, sql: &str) -> Result<usize, crate::Error> {
     let mut n = 0;
     for body in statements(sql) {
         conn.execute(sqlx::raw_sql(&body)).await.map_err(|e| {
-            format!(
-                "statement {} ({}…): {e}",
-                n + 1,
-                body.chars().take(60).collect::<String>()
+            crate::Error::sql(
+                format!(
+                    "statement {} ({}…)",
+                    n + 1,
+                    body.chars().take(60).collect::<String>()
+                ),
+                e,
             )
         })?;
         n += 1;

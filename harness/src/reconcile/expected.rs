@@ -8,7 +8,6 @@ use crate::mapping::{self, SlugAllocator};
 use crate::preflight::{Entity, PERSON_IN_SCOPE};
 use crate::Error;
 use serde_json::{Map, Value};
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// A laddr person in scope, with what the private store must reflect.
@@ -39,61 +38,69 @@ pub(super) fn put(m: &mut Map<String, Value>, k: &str, v: Option<impl Into<Value
     }
 }
 
+/// A row of the people query, as laddr's schema allows it.
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: i64,
+    username: String,
+    email: Option<String>,
+    password: Option<String>,
+    newsletter: Option<i64>,
+    first_name: String,
+    last_name: String,
+    preferred_name: Option<String>,
+    about: Option<String>,
+    account_level: Option<String>,
+    created: Option<i64>,
+}
+
 /// In-scope laddr people in ID order, with their expected new-stack fields.
 pub async fn legacy_people(db: &LegacyDb) -> Result<Vec<LegacyPerson>, Error> {
     let rows = sqlx::query(&format!(
-        "SELECT CAST(ID AS SIGNED), Username, Email, Password, CAST(Newsletter AS SIGNED), FirstName, LastName, \
-         PreferredName, About, CAST(AccountLevel AS CHAR), CAST(UNIX_TIMESTAMP(Created) AS SIGNED) \
+        "SELECT CAST(ID AS SIGNED) AS id, Username AS username, Email AS email, Password AS password, \
+         CAST(Newsletter AS SIGNED) AS newsletter, FirstName AS first_name, LastName AS last_name, \
+         PreferredName AS preferred_name, About AS about, CAST(AccountLevel AS CHAR) AS account_level, \
+         CAST(UNIX_TIMESTAMP(Created) AS SIGNED) AS created \
          FROM people u WHERE {PERSON_IN_SCOPE} ORDER BY ID"
     ))
     .fetch_all(db.pool())
     .await
     .map_err(|e| err(db, "reading people", e))?;
     let mut slugs = SlugAllocator::default();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: i64 = r.try_get(0).map_err(|e| err(db, "people", e))?;
-        let username: String = r.try_get(1).map_err(|e| err(db, "people", e))?;
-        let first: String = r
-            .try_get::<Option<String>, _>(5)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let last: String = r
-            .try_get::<Option<String>, _>(6)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let preferred: Option<String> = r.try_get(7).ok().flatten();
-        let level: Option<String> = r.try_get(9).ok().flatten();
-        let mut e = Map::new();
-        e.insert("slug".into(), slugs.person(&username, id as u64).into());
-        e.insert(
-            "fullName".into(),
-            mapping::full_name(preferred.as_deref(), &first, &last, &username).into(),
-        );
-        put(&mut e, "firstName", opt_text(Some(first)));
-        put(&mut e, "lastName", opt_text(Some(last)));
-        put(&mut e, "bio", opt_text(r.try_get(8).ok().flatten()));
-        e.insert(
-            "accountLevel".into(),
-            mapping::account_level(level.as_deref()).into(),
-        );
-        put(
-            &mut e,
-            "createdAt",
-            r.try_get::<Option<i64>, _>(10).ok().flatten(),
-        );
-        out.push(LegacyPerson {
-            id,
-            username,
-            email: opt_text(r.try_get(2).ok().flatten()),
-            password: opt_text(r.try_get(3).ok().flatten()),
-            newsletter: r.try_get(4).ok().flatten(),
-            expected: e,
-        });
-    }
-    Ok(out)
+    let people: Vec<PersonRow> = db.decode("people", &rows)?;
+    Ok(people
+        .into_iter()
+        .map(|r| {
+            let mut e = Map::new();
+            e.insert("slug".into(), slugs.person(&r.username, r.id as u64).into());
+            e.insert(
+                "fullName".into(),
+                mapping::full_name(
+                    r.preferred_name.as_deref(),
+                    &r.first_name,
+                    &r.last_name,
+                    &r.username,
+                )
+                .into(),
+            );
+            put(&mut e, "firstName", opt_text(Some(r.first_name)));
+            put(&mut e, "lastName", opt_text(Some(r.last_name)));
+            put(&mut e, "bio", opt_text(r.about));
+            e.insert(
+                "accountLevel".into(),
+                mapping::account_level(r.account_level.as_deref()).into(),
+            );
+            put(&mut e, "createdAt", r.created);
+            LegacyPerson {
+                id: r.id,
+                username: r.username,
+                email: opt_text(r.email),
+                password: opt_text(r.password),
+                newsletter: r.newsletter,
+                expected: e,
+            }
+        })
+        .collect())
 }
 
 /// Expected fields of the other entities, keyed as [`crate::preflight`] keys them.
@@ -119,44 +126,56 @@ pub async fn legacy_expected(
     Ok(out)
 }
 
+/// A row of the projects query.
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: i64,
+    handle: String,
+    title: String,
+    stage: Option<String>,
+    users_url: Option<String>,
+    developers_url: Option<String>,
+    chat_channel: Option<String>,
+    readme: Option<String>,
+    maintainer: Option<i64>,
+    created: Option<i64>,
+}
+
 /// Projects by laddr id.
 async fn projects(
     db: &LegacyDb,
     out: &mut BTreeMap<String, Map<String, Value>>,
 ) -> Result<(), Error> {
     let rows = sqlx::query(&format!(
-        "SELECT CAST(p.ID AS SIGNED), p.Handle, p.Title, CAST(p.Stage AS CHAR), p.UsersUrl, p.DevelopersUrl, p.ChatChannel, \
-         p.README, CAST(IF(EXISTS (SELECT 1 FROM people u WHERE u.ID = p.MaintainerID AND {PERSON_IN_SCOPE}), p.MaintainerID, NULL) AS SIGNED), \
-         CAST(UNIX_TIMESTAMP(p.Created) AS SIGNED) FROM projects p ORDER BY p.ID"
+        "SELECT CAST(p.ID AS SIGNED) AS id, p.Handle AS handle, p.Title AS title, CAST(p.Stage AS CHAR) AS stage, \
+         p.UsersUrl AS users_url, p.DevelopersUrl AS developers_url, p.ChatChannel AS chat_channel, p.README AS readme, \
+         CAST(IF(EXISTS (SELECT 1 FROM people u WHERE u.ID = p.MaintainerID AND {PERSON_IN_SCOPE}), p.MaintainerID, NULL) AS SIGNED) AS maintainer, \
+         CAST(UNIX_TIMESTAMP(p.Created) AS SIGNED) AS created FROM projects p ORDER BY p.ID"
     ))
     .fetch_all(db.pool())
     .await
     .map_err(|e| err(db, "reading projects", e))?;
     let mut slugs = SlugAllocator::default();
-    for r in rows {
-        let id: i64 = r.try_get(0).map_err(|e| err(db, "projects", e))?;
-        let handle: String = r.try_get(1).map_err(|e| err(db, "projects", e))?;
-        let title: String = r.try_get(2).unwrap_or_default();
+    for r in db.decode::<ProjectRow>("projects", &rows)? {
         let mut e = Map::new();
-        e.insert("slug".into(), slugs.project(&handle, id as u64).into());
+        e.insert("slug".into(), slugs.project(&r.handle, r.id as u64).into());
         e.insert(
             "title".into(),
-            title.chars().take(200).collect::<String>().into(),
+            r.title.chars().take(200).collect::<String>().into(),
         );
-        e.insert(
-            "stage".into(),
-            mapping::stage(r.try_get::<Option<String>, _>(3).ok().flatten().as_deref()).into(),
+        e.insert("stage".into(), mapping::stage(r.stage.as_deref()).into());
+        put(
+            &mut e,
+            "usersUrl",
+            mapping::https_only(r.users_url.as_deref()),
         );
-        let users: Option<String> = r.try_get(4).ok().flatten();
-        let devs: Option<String> = r.try_get(5).ok().flatten();
-        put(&mut e, "usersUrl", mapping::https_only(users.as_deref()));
         put(
             &mut e,
             "developersUrl",
-            mapping::https_only(devs.as_deref()),
+            mapping::https_only(r.developers_url.as_deref()),
         );
         // Advisory: an http URL the mapping drops. Kept out of the compared fields.
-        let dropped = [users, devs]
+        let dropped = [&r.users_url, &r.developers_url]
             .into_iter()
             .flatten()
             .filter(|u| u.starts_with("http://"))
@@ -167,22 +186,23 @@ async fn projects(
         put(
             &mut e,
             "chatChannel",
-            mapping::chat_channel(r.try_get::<Option<String>, _>(6).ok().flatten().as_deref()),
+            mapping::chat_channel(r.chat_channel.as_deref()),
         );
-        put(&mut e, "overview", opt_text(r.try_get(7).ok().flatten()));
-        put(
-            &mut e,
-            "maintainer",
-            r.try_get::<Option<i64>, _>(8).ok().flatten(),
-        );
-        put(
-            &mut e,
-            "createdAt",
-            r.try_get::<Option<i64>, _>(9).ok().flatten(),
-        );
-        out.insert(id.to_string(), e);
+        put(&mut e, "overview", opt_text(r.readme));
+        put(&mut e, "maintainer", r.maintainer);
+        put(&mut e, "createdAt", r.created);
+        out.insert(r.id.to_string(), e);
     }
     Ok(())
+}
+
+/// A row of the memberships query.
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    key: String,
+    role: Option<String>,
+    is_maintainer: i64,
+    joined: Option<i64>,
 }
 
 /// Memberships of in-scope people, keyed by project and person.
@@ -191,28 +211,21 @@ async fn memberships(
     out: &mut BTreeMap<String, Map<String, Value>>,
 ) -> Result<(), Error> {
     let rows = sqlx::query(&format!(
-        "SELECT CONCAT('project ', m.ProjectID, ' / person ', m.MemberID), m.Role, \
-         CAST(m.MemberID = COALESCE(p.MaintainerID, 0) AS SIGNED), CAST(UNIX_TIMESTAMP(m.Created) AS SIGNED) \
+        "SELECT CONCAT('project ', m.ProjectID, ' / person ', m.MemberID) AS `key`, m.Role AS role, \
+         CAST(m.MemberID = COALESCE(p.MaintainerID, 0) AS SIGNED) AS is_maintainer, \
+         CAST(UNIX_TIMESTAMP(m.Created) AS SIGNED) AS joined \
          FROM project_members m JOIN projects p ON p.ID = m.ProjectID JOIN people u ON u.ID = m.MemberID \
          WHERE {PERSON_IN_SCOPE} ORDER BY m.ProjectID, m.MemberID"
     ))
     .fetch_all(db.pool())
     .await
     .map_err(|e| err(db, "reading memberships", e))?;
-    for r in rows {
-        let key: String = r.try_get(0).map_err(|e| err(db, "memberships", e))?;
+    for r in db.decode::<MembershipRow>("memberships", &rows)? {
         let mut e = Map::new();
-        put(&mut e, "role", opt_text(r.try_get(1).ok().flatten()));
-        e.insert(
-            "isMaintainer".into(),
-            (r.try_get::<i64, _>(2).unwrap_or(0) == 1).into(),
-        );
-        put(
-            &mut e,
-            "joinedAt",
-            r.try_get::<Option<i64>, _>(3).ok().flatten(),
-        );
-        out.insert(key, e);
+        put(&mut e, "role", opt_text(r.role));
+        e.insert("isMaintainer".into(), (r.is_maintainer == 1).into());
+        put(&mut e, "joinedAt", r.joined);
+        out.insert(r.key, e);
     }
     Ok(())
 }

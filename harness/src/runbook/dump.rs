@@ -26,13 +26,16 @@ pub async fn source(legacy: &LegacyDb) -> Result<Tables, Error> {
 
 /// Restore `dump` into a fresh database on the server at `admin_url`, read its content, and
 /// drop the database again (also when the restore fails).
-pub async fn restore(dump: &Path, admin_url: &str) -> Result<Tables, String> {
+pub async fn restore(dump: &Path, admin_url: &str) -> Result<Tables, Error> {
     let sql = std::fs::read_to_string(dump)
-        .map_err(|e| format!("cannot read the dump {}: {e}", dump.display()))?;
+        .map_err(|e| Error::io(format!("cannot read the dump {}", dump.display()), e))?;
     let mut conn = MySqlConnection::connect(admin_url).await.map_err(|e| {
-        format!(
-            "cannot connect to the scratch server {}: {e}",
-            crate::legacy::display_url(admin_url)
+        Error::sql(
+            format!(
+                "cannot connect to the scratch server {}",
+                crate::legacy::display_url(admin_url)
+            ),
+            e,
         )
     })?;
     let db = format!(
@@ -42,20 +45,20 @@ pub async fn restore(dump: &Path, admin_url: &str) -> Result<Tables, String> {
     let q = crate::legacy::quote_ident(&db);
     conn.execute(format!("CREATE DATABASE {q}").as_str())
         .await
-        .map_err(|e| format!("cannot create a scratch database: {e}"))?;
+        .map_err(|e| Error::sql("cannot create a scratch database", e))?;
     let restored = async {
         conn.execute(format!("USE {q}").as_str())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Error::sql(format!("USE {q}"), e))?;
         let n = crate::legacy::script::run(&mut conn, &sql)
             .await
-            .map_err(|e| format!("the dump does not restore: {e}"))?;
+            .map_err(|e| Error::Restore(Box::new(e)))?;
         if n == 0 {
-            return Err("the dump holds no statement".to_string());
+            return Err(Error::missing("the dump holds no statement"));
         }
         content::of_database(&mut conn, &db)
             .await
-            .map_err(|e| format!("reading the restored database: {e}"))
+            .map_err(|e| Error::sql("reading the restored database", e))
     }
     .await;
     let _ = conn.execute(format!("DROP DATABASE {q}").as_str()).await;
@@ -83,12 +86,12 @@ pub async fn scratch_server(
 }
 
 /// Compare the restored tables with laddr's.
-pub fn judge(source: &Tables, restored: Result<Tables, String>, dump: &Path) -> Evidence {
+pub fn judge(source: &Tables, restored: Result<Tables, Error>, dump: &Path) -> Evidence {
     let check = "the final laddr dump restores, and holds exactly laddr's tables and rows";
     let restored = match restored {
         Ok(r) => r,
         Err(e) => {
-            return Evidence::new(check, Outcome::Fail, e)
+            return Evidence::new(check, Outcome::Fail, e.to_string())
                 .detail(format!("dump: {}", dump.display()))
         }
     };
@@ -161,7 +164,11 @@ mod tests {
         assert!(changed.render().contains("content differs"));
         let missing = judge(&laddr, Ok(t(&[("people", 3, 7)])), dump);
         assert!(missing.render().contains("tags: not in the dump"));
-        let broken = judge(&laddr, Err("the dump does not restore: x".into()), dump);
+        let broken = judge(
+            &laddr,
+            Err(Error::missing("the dump holds no statement")),
+            dump,
+        );
         assert!(broken.failed());
     }
 }

@@ -22,16 +22,17 @@ pub const WRITES: [&str; 5] = [
 pub struct Probe {
     pub method: &'static str,
     pub path: String,
-    pub result: Result<(u16, Option<String>), String>,
+    /// The status and `Retry-After`, or why there was no answer.
+    pub result: Result<(u16, Option<String>), crate::target::NoAnswer>,
 }
 
-fn client() -> Result<reqwest::Client, String> {
+fn client() -> Result<reqwest::Client, crate::Error> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| crate::Error::http("an HTTP client", e))
 }
 
 async fn one(http: &reqwest::Client, site: &str, method: &'static str, path: String) -> Probe {
@@ -51,7 +52,7 @@ async fn one(http: &reqwest::Client, site: &str, method: &'static str, path: Str
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
         )),
-        Err(e) => Err(crate::target::describe(&e)),
+        Err(e) => Err(e.into()),
     };
     Probe {
         method,
@@ -61,7 +62,7 @@ async fn one(http: &reqwest::Client, site: &str, method: &'static str, path: Str
 }
 
 /// Read `reads` and post empty forms to [`WRITES`] on `site`.
-pub async fn probe(site: &str, reads: &[String]) -> Result<Vec<Probe>, String> {
+pub async fn probe(site: &str, reads: &[String]) -> Result<Vec<Probe>, crate::Error> {
     let http = client()?;
     let mut out = Vec::new();
     for path in reads {
@@ -111,7 +112,7 @@ pub fn judge(site: &str, probes: &[Probe]) -> Evidence {
                     .map(|r| format!(" Retry-After: {r}"))
                     .unwrap_or_default()
             ),
-            Err(e) => e.clone(),
+            Err(e) => e.to_string(),
         };
         format!("{} {} → {got}", p.method, p.path)
     });

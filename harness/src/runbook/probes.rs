@@ -52,11 +52,11 @@ fn slug_and_legacy(snap: &Snapshot, sheet: &str) -> Option<(String, i64)> {
 }
 
 /// The round, from the records the data repo holds.
-pub fn round(snap: &Snapshot) -> Result<Vec<Probe>, String> {
-    let (person, _) =
-        slug_and_legacy(snap, "people").ok_or("the data repo has no person from laddr")?;
-    let (project, id) =
-        slug_and_legacy(snap, "projects").ok_or("the data repo has no project from laddr")?;
+pub fn round(snap: &Snapshot) -> Result<Vec<Probe>, crate::Error> {
+    let missing =
+        |what: &str| crate::Error::missing(format!("the data repo has no {what} from laddr"));
+    let (person, _) = slug_and_legacy(snap, "people").ok_or_else(|| missing("person"))?;
+    let (project, id) = slug_and_legacy(snap, "projects").ok_or_else(|| missing("project"))?;
     let p = |name, path: String, want| Probe { name, path, want };
     Ok(vec![
         p("health", "/api/health".into(), Want::Status("ok")),

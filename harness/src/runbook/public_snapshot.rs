@@ -5,6 +5,7 @@
 
 use crate::evidence::{Evidence, Outcome};
 use crate::reconcile::LegacyPerson;
+use crate::Error;
 use regex::Regex;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -91,15 +92,15 @@ fn git(repo: &Path) -> Command {
 }
 
 /// Every object's path (the first one it is reachable at), for naming findings.
-fn paths(repo: &Path) -> Result<HashMap<String, String>, String> {
+fn paths(repo: &Path) -> Result<HashMap<String, String>, Error> {
     let out = git(repo)
         .args(["rev-list", "--objects", "--all"])
         .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+        .map_err(|e| Error::io("cannot run git", e))?;
     if !out.status.success() {
-        return Err(format!(
-            "git rev-list: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+        return Err(Error::command(
+            "git rev-list",
+            String::from_utf8_lossy(&out.stderr).trim(),
         ));
     }
     let mut map = HashMap::new();
@@ -113,7 +114,7 @@ fn paths(repo: &Path) -> Result<HashMap<String, String>, String> {
 }
 
 /// Scan every blob and commit of `repo`; returns (objects read, findings).
-pub fn scan(repo: &Path, secrets: &Secrets) -> Result<(usize, Vec<String>), String> {
+pub fn scan(repo: &Path, secrets: &Secrets) -> Result<(usize, Vec<String>), Error> {
     let names = paths(repo)?;
     let mut findings = Vec::new();
     for (name, sha) in names.iter().map(|(sha, p)| (p, sha)) {
@@ -126,11 +127,12 @@ pub fn scan(repo: &Path, secrets: &Secrets) -> Result<(usize, Vec<String>), Stri
         .args(["cat-file", "--batch-all-objects", "--batch", "--unordered"])
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+        .map_err(|e| Error::io("cannot run git", e))?;
     let mut r = BufReader::new(child.stdout.take().expect("piped"));
     let mut objects = 0;
     let mut header = String::new();
-    while r.read_line(&mut header).map_err(|e| e.to_string())? > 0 {
+    let read = |e| Error::io("git cat-file", e);
+    while r.read_line(&mut header).map_err(read)? > 0 {
         let parts: Vec<&str> = header.split_whitespace().collect();
         let (sha, kind, size) = match parts.as_slice() {
             [sha, kind, size] => (
@@ -138,10 +140,15 @@ pub fn scan(repo: &Path, secrets: &Secrets) -> Result<(usize, Vec<String>), Stri
                 kind.to_string(),
                 size.parse::<usize>().unwrap_or(0),
             ),
-            _ => return Err(format!("git cat-file: unexpected header {header:?}")),
+            _ => {
+                return Err(Error::command(
+                    "git cat-file",
+                    format!("unexpected header {header:?}"),
+                ))
+            }
         };
         let mut body = vec![0; size + 1];
-        r.read_exact(&mut body).map_err(|e| e.to_string())?;
+        r.read_exact(&mut body).map_err(read)?;
         objects += 1;
         if kind == "blob" || kind == "commit" || kind == "tag" {
             let at = match (kind.as_str(), names.get(&sha)) {
@@ -163,7 +170,7 @@ pub fn scan(repo: &Path, secrets: &Secrets) -> Result<(usize, Vec<String>), Stri
     Ok((objects, findings))
 }
 
-pub fn judge(location: &str, scanned: Result<(usize, Vec<String>), String>) -> Evidence {
+pub fn judge(location: &str, scanned: Result<(usize, Vec<String>), Error>) -> Evidence {
     let check = "the public snapshot holds no email, password hash, private key or private field";
     match scanned {
         Err(e) => Evidence::could_not(check, e),
@@ -228,7 +235,7 @@ pub async fn boots(launcher: &dyn super::launch::Launch, repo: &Path, branch: &s
         Ok(p) => p,
         Err(e) => {
             stack.stop().await;
-            return Evidence::new(check, Outcome::Fail, e);
+            return Evidence::new(check, Outcome::Fail, e.to_string());
         }
     };
     let pages: Vec<_> = probes

@@ -10,14 +10,13 @@ use super::{run, Tool, ToolRun, ToolSetup};
 use crate::datarepo::{DataRepo, Snapshot};
 use crate::evidence::{Evidence, Outcome};
 use crate::legacy::LegacyDb;
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 const SAMPLES: usize = 10;
 
 /// One row of the runbook's extract (the laddr ID kept beside it, never written).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CsvRow {
     pub id: i64,
     pub username: Option<String>,
@@ -27,48 +26,43 @@ pub struct CsvRow {
 
 /// The extract, as the runbook takes it: every row of `people`.
 pub async fn extract(db: &LegacyDb) -> Result<Vec<CsvRow>, crate::Error> {
-    let rows =
-        sqlx::query("SELECT CAST(ID AS SIGNED), Username, Email, Password FROM people ORDER BY ID")
-            .fetch_all(db.pool())
-            .await
-            .map_err(|e| crate::Error::LegacyDatabase {
-                url: db.display.clone(),
-                message: format!("extracting credentials: {e}"),
-            })?;
-    rows.iter()
-        .map(|r| {
-            Ok(CsvRow {
-                id: r.try_get(0).map_err(|e| crate::Error::LegacyDatabase {
-                    url: db.display.clone(),
-                    message: format!("people.ID: {e}"),
-                })?,
-                username: r.try_get(1).ok().flatten(),
-                email: r.try_get(2).ok().flatten(),
-                password: r.try_get(3).ok().flatten(),
-            })
-        })
-        .collect()
+    let rows = sqlx::query(
+        "SELECT CAST(ID AS SIGNED) AS id, Username AS username, Email AS email, Password AS password \
+         FROM people ORDER BY ID",
+    )
+    .fetch_all(db.pool())
+    .await
+    .map_err(|e| crate::Error::LegacyDatabase {
+        url: db.display.clone(),
+        message: format!("extracting credentials: {e}"),
+    })?;
+    db.decode("people", &rows)
 }
 
 /// Write the extract as the CSV the tool reads, owner-only (it holds every hash).
-pub fn write_csv(rows: &[CsvRow], path: &Path) -> Result<(), String> {
+pub fn write_csv(rows: &[CsvRow], path: &Path) -> Result<(), crate::Error> {
     use std::os::unix::fs::OpenOptionsExt;
+    let shown = || path.display().to_string();
+    let csv_err = |source| crate::Error::Csv {
+        context: shown(),
+        source,
+    };
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::Error::io(shown(), e))?;
     let mut w = csv::Writer::from_writer(file);
     w.write_record(["Username", "Email", "Password"])
-        .map_err(|e| e.to_string())?;
+        .map_err(csv_err)?;
     for r in rows {
         let f = |v: &Option<String>| v.clone().unwrap_or_default();
         w.write_record([f(&r.username), f(&r.email), f(&r.password)])
-            .map_err(|e| e.to_string())?;
+            .map_err(csv_err)?;
     }
-    w.flush().map_err(|e| e.to_string())
+    w.flush().map_err(|e| crate::Error::io(shown(), e))
 }
 
 /// Why the contract's import leaves a row out.
@@ -291,7 +285,7 @@ pub async fn import(
     };
     let (csv, out) = (tmp.join("laddr-credentials.csv"), tmp.join("import-out"));
     if let Err(e) = write_csv(&rows, &csv)
-        .and_then(|_| std::fs::create_dir_all(&out).map_err(|e| e.to_string()))
+        .and_then(|_| std::fs::create_dir_all(&out).map_err(|e| crate::Error::io("import-out", e)))
     {
         return Evidence::could_not(check, e);
     }

@@ -101,14 +101,14 @@ fn compare_recipients(
 pub fn mock_mail_env(
     env: &crate::stack::env::StackEnv,
     resend: &ResendMock,
-) -> Result<crate::stack::env::StackEnv, String> {
+) -> Result<crate::stack::env::StackEnv, crate::Error> {
     use crate::stack::env::{RESEND_API_KEY, RESEND_BASE_URL};
     let mock = resend.uri();
     if let Some(other) = env
         .get(RESEND_BASE_URL)
         .filter(|u| u.trim_end_matches('/') != mock.trim_end_matches('/'))
     {
-        return Err(format!("the stack's tools send mail through {other}, not the suite's Resend mock, so the mailout is not run (no mail may reach a real address)"));
+        return Err(crate::Error::missing(format!("the stack's tools send mail through {other}, not the suite's Resend mock, so the mailout is not run (no mail may reach a real address)")));
     }
     let mut e = env.clone();
     e.set(RESEND_BASE_URL, mock)
@@ -122,7 +122,7 @@ async fn mailout(
     mode: &str,
     public_url: &str,
     tmp: &std::path::Path,
-) -> Result<(super::ToolRun, MailoutReport), String> {
+) -> Result<(super::ToolRun, MailoutReport), crate::Error> {
     let file = tmp.join(format!("mailout-{mode}.json"));
     let args = vec![
         format!("--{mode}"),
@@ -130,11 +130,9 @@ async fn mailout(
         format!("--public-url={public_url}"),
         format!("--json={}", file.display()),
     ];
-    let r = run(setup, Tool::Mailout, &args, env)
-        .await
-        .map_err(|e| e.to_string())?;
+    let r = run(setup, Tool::Mailout, &args, env).await?;
     if r.status.is_none() || r.status == Some(2) {
-        return Err(format!("{}: {}", r.describe(), r.tail()));
+        return Err(crate::Error::command(r.describe(), r.tail()));
     }
     let report = read_report(&r, &file)?;
     Ok((r, report))
@@ -351,7 +349,7 @@ mod tests {
         assert_eq!(safe.get(RESEND_BASE_URL), Some(mock.uri().as_str()));
         assert_eq!(safe.get(RESEND_API_KEY), Some(mock.api_key.as_str()));
         env.set(RESEND_BASE_URL, "https://api.resend.com");
-        let err = mock_mail_env(&env, &mock).unwrap_err();
+        let err = mock_mail_env(&env, &mock).unwrap_err().to_string();
         assert!(
             err.contains("https://api.resend.com") && err.contains("not run"),
             "{err}"

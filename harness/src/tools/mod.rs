@@ -132,11 +132,11 @@ impl ToolRun {
 
 /// A private scratch directory (owner-only) for a tool's inputs and reports: they hold
 /// emails and hashes, and are removed when the scenario is done.
-pub fn tmp() -> Result<tempfile::TempDir, String> {
+pub fn tmp() -> Result<tempfile::TempDir, crate::Error> {
     tempfile::Builder::new()
         .prefix("cutover-tool-")
         .tempdir()
-        .map_err(|e| e.to_string())
+        .map_err(|e| crate::Error::io("a tool's scratch directory", e))
 }
 
 /// A word for `sh -c`: single-quoted.
@@ -284,16 +284,15 @@ fn keep(setup: &ToolSetup, run: &ToolRun) -> Option<PathBuf> {
 pub fn read_report<T: serde::de::DeserializeOwned>(
     run: &ToolRun,
     file: &Path,
-) -> Result<T, String> {
+) -> Result<T, crate::Error> {
     let text = std::fs::read_to_string(file).map_err(|e| {
-        format!(
-            "{} wrote no report at --json ({e}); it said: {}",
+        crate::Error::command(
             run.describe(),
-            run.tail()
+            format!("wrote no report at --json ({e}); it said: {}", run.tail()),
         )
     })?;
     let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}'s report is not JSON: {e}", run.tool.name()))?;
+        .map_err(|e| crate::Error::json(format!("{}'s report is not JSON", run.tool.name()), e))?;
     if let Some(log) = &run.log {
         let clean = crate::redact::redact_json(&value);
         let _ = std::fs::write(
@@ -302,9 +301,12 @@ pub fn read_report<T: serde::de::DeserializeOwned>(
         );
     }
     serde_json::from_value(value).map_err(|e| {
-        format!(
-            "{}'s report is not in the contract's shape: {e}",
-            run.tool.name()
+        crate::Error::json(
+            format!(
+                "{}'s report is not in the contract's shape",
+                run.tool.name()
+            ),
+            e,
         )
     })
 }

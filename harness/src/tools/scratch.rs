@@ -16,9 +16,8 @@ pub struct Frozen {
 }
 
 impl Frozen {
-    pub fn take(data_repo: &Path, branch: &str, private_store: &Path) -> Result<Self, String> {
-        let scratch = Scratch::copy(data_repo, branch, private_store).map_err(|e| e.to_string())?;
-        scratch.read()
+    pub fn take(data_repo: &Path, branch: &str, private_store: &Path) -> Result<Self, Error> {
+        Scratch::copy(data_repo, branch, private_store)?.read()
     }
 }
 
@@ -114,13 +113,11 @@ impl Scratch {
     }
 
     /// Read this copy as the suite reads a state.
-    pub fn read(self) -> Result<Frozen, String> {
+    pub fn read(self) -> Result<Frozen, Error> {
         let repo =
-            crate::datarepo::DataRepo::open(&self.data_repo.display().to_string(), &self.branch)
-                .map_err(|e| e.to_string())?;
-        let snap = repo.snapshot().map_err(|e| e.to_string())?;
-        let store =
-            crate::private::PrivateStore::read(&self.private_store).map_err(|e| e.to_string())?;
+            crate::datarepo::DataRepo::open(&self.data_repo.display().to_string(), &self.branch)?;
+        let snap = repo.snapshot()?;
+        let store = crate::private::PrivateStore::read(&self.private_store)?;
         Ok(Frozen {
             scratch: self,
             snap,

@@ -44,7 +44,7 @@ fn signal(p: &Probe) -> Signal {
 
 /// A watch round's probes, from the records the data repo holds: the on-call probe round,
 /// an anonymous Slack launch, and legacy ID redirects of projects spread over the sheet.
-pub fn round_probes(snap: &Snapshot) -> Result<Vec<Probe>, String> {
+pub fn round_probes(snap: &Snapshot) -> Result<Vec<Probe>, crate::Error> {
     let mut out = probes::round(snap)?;
     out.push(Probe {
         name: "a Slack launch",

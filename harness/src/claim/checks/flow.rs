@@ -14,6 +14,8 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::Error;
+
 pub(super) const LOGIN: &str = "/api/auth/login";
 const ME: &str = "/api/auth/me";
 pub(super) const CANDIDATES: &str = "/api/account-claim/candidates";
@@ -49,21 +51,23 @@ impl ClaimRun {
         self.browser.fresh()
     }
 
-    pub(super) fn mocks(&self) -> Result<&Mocks, String> {
+    pub(super) fn mocks(&self) -> Result<&Mocks, Error> {
         self.setup.mocks.as_deref().ok_or_else(|| {
-            "no GitHub/Resend mocks (hint: a rehearsal starts them; for a real stack set [claim] github_mock and resend_mock and start the stack with its GitHub and Resend base URLs pointed at them)".to_string()
+            Error::missing("no GitHub/Resend mocks (hint: a rehearsal starts them; for a real stack set [claim] github_mock and resend_mock and start the stack with its GitHub and Resend base URLs pointed at them)")
         })
     }
 
-    pub(super) fn key(&self) -> Result<&[u8], String> {
+    pub(super) fn key(&self) -> Result<&[u8], Error> {
         self.setup.jwt_key.as_deref().ok_or_else(|| {
-            "no session signing key (hint: set CFP_JWT_SIGNING_KEY to the stack's key)".to_string()
+            Error::missing(
+                "no session signing key (hint: set CFP_JWT_SIGNING_KEY to the stack's key)",
+            )
         })
     }
 
     /// What one person holds now: their record, their memberships, and updates and buzz (few
     /// enough to read whole) — not every person's record.
-    pub(super) async fn fresh_holdings(&self, m: &Member) -> Result<Option<Holdings>, String> {
+    pub(super) async fn fresh_holdings(&self, m: &Member) -> Result<Option<Holdings>, Error> {
         let slug = m.slug.clone().unwrap_or_default();
         let own = format!("people/{slug}.toml");
         let membership = format!("/{slug}.toml");
@@ -83,22 +87,19 @@ impl ClaimRun {
     async fn fresh_snapshot_of(
         &self,
         keep: impl Fn(&str) -> bool + Send + 'static,
-    ) -> Result<Snapshot, String> {
+    ) -> Result<Snapshot, Error> {
         let repo = self.data_repo.clone();
         tokio::task::spawn_blocking(move || repo.refresh().and_then(|_| repo.snapshot_of(keep)))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
+            .await?
     }
 
-    pub(super) async fn fresh_store(&self) -> Result<PrivateStore, String> {
-        let dir = self.private_store.clone().ok_or(
-            "no private store (hint: set CUTOVER_PRIVATE_STORE or [target] private_store)",
-        )?;
-        tokio::task::spawn_blocking(move || PrivateStore::read(&dir))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
+    pub(super) async fn fresh_store(&self) -> Result<PrivateStore, Error> {
+        let dir = self.private_store.clone().ok_or_else(|| {
+            Error::missing(
+                "no private store (hint: set CUTOVER_PRIVATE_STORE or [target] private_store)",
+            )
+        })?;
+        tokio::task::spawn_blocking(move || PrivateStore::read(&dir)).await?
     }
 
     /// Sign in with GitHub as `who`: start, the mock's authorize page, the callback.
@@ -106,27 +107,22 @@ impl ClaimRun {
         &self,
         b: &mut Browser,
         who: GithubIdentity,
-    ) -> Result<(Landed, FlowLog), String> {
+    ) -> Result<(Landed, FlowLog), Error> {
         let mocks = self.mocks()?;
-        let start = b
-            .get("/api/auth/github/start?return=/welcome-back")
-            .await
-            .map_err(|e| e.to_string())?;
+        let start = b.get("/api/auth/github/start?return=/welcome-back").await?;
         b.keep(&start);
         let to = start
             .location
             .clone()
             .filter(|_| matches!(start.status, 302 | 303))
-            .ok_or_else(|| {
-                format!(
-                    "GitHub start answered {} instead of a redirect",
-                    start.describe()
-                )
+            .ok_or_else(|| Error::Answered {
+                what: "GitHub start".into(),
+                answer: format!("{} instead of a redirect", start.describe()),
             })?;
         let authorize = format!("{}/login/oauth/authorize", mocks.github.uri());
         if !to.starts_with(&authorize) {
             let shown = to.split('?').next().unwrap_or(&to).to_string();
-            return Err(format!("GitHub start sent the browser to {shown}, not the GitHub mock (hint: start the stack with its GitHub base URL at {})", mocks.github.uri()));
+            return Err(Error::missing(format!("GitHub start sent the browser to {shown}, not the GitHub mock (hint: start the stack with its GitHub base URL at {})", mocks.github.uri())));
         }
         let state = reqwest::Url::parse(&to)
             .ok()
@@ -135,17 +131,17 @@ impl ClaimRun {
                     .find(|(k, _)| k == "state")
                     .map(|(_, v)| v.into_owned())
             })
-            .ok_or("the authorize URL has no state")?;
+            .ok_or_else(|| Error::missing("the authorize URL has no state"))?;
         mocks.github.script(&state, who);
-        let consent = b.get_absolute(&to).await.map_err(|e| e.to_string())?;
+        let consent = b.get_absolute(&to).await?;
         let log = mocks.github.log(&state);
         let Some(back) = consent.location.clone().filter(|_| consent.status == 302) else {
-            return Err(format!(
+            return Err(Error::missing(format!(
                 "the GitHub mock refused the authorize request: {}",
                 log.describe()
-            ));
+            )));
         };
-        let cb = b.get_absolute(&back).await.map_err(|e| e.to_string())?;
+        let cb = b.get_absolute(&back).await?;
         b.keep(&cb);
         let log = mocks.github.log(&state);
         let landed = match cb.location_path().as_deref() {
@@ -164,23 +160,29 @@ impl ClaimRun {
     }
 
     /// Who the browser is signed in as.
-    pub(super) async fn me(&self, b: &Browser) -> Result<String, String> {
-        let r = b.get(ME).await.map_err(|e| e.to_string())?;
+    pub(super) async fn me(&self, b: &Browser) -> Result<String, Error> {
+        let r = b.get(ME).await?;
         r.data()
             .and_then(|d| d["person"]["id"].as_str())
             .map(str::to_string)
             .filter(|_| r.status == 200)
-            .ok_or_else(|| format!("GET {ME} answered {}", r.describe()))
+            .ok_or_else(|| Error::Answered {
+                what: format!("GET {ME}"),
+                answer: r.describe(),
+            })
     }
 
     /// (person id, how it matched) on the claim screen.
-    pub(super) async fn candidates(&self, b: &Browser) -> Result<Vec<(String, String)>, String> {
-        let r = b.get(CANDIDATES).await.map_err(|e| e.to_string())?;
+    pub(super) async fn candidates(&self, b: &Browser) -> Result<Vec<(String, String)>, Error> {
+        let r = b.get(CANDIDATES).await?;
         let list = r
             .data()
             .and_then(|d| d["candidates"].as_array())
             .filter(|_| r.status == 200)
-            .ok_or_else(|| format!("GET {CANDIDATES} answered {}", r.describe()))?;
+            .ok_or_else(|| Error::Answered {
+                what: format!("GET {CANDIDATES}"),
+                answer: r.describe(),
+            })?;
         Ok(list
             .iter()
             .filter_map(|c| Some((c["personId"].as_str()?.to_string(), matched_via(c))))
@@ -192,24 +194,22 @@ impl ClaimRun {
         b: &Browser,
         login: &str,
         password: &str,
-    ) -> Result<Reply, String> {
-        b.post_json(
+    ) -> Result<Reply, Error> {
+        Ok(b.post_json(
             LOGIN,
             &json!({"usernameOrEmail": login, "password": password}),
         )
-        .await
-        .map_err(|e| e.to_string())
+        .await?)
     }
 
-    pub(super) fn staff_browser(&self) -> Result<Browser, String> {
+    pub(super) fn staff_browser(&self) -> Result<Browser, Error> {
         let reviewer = self.cast.one(Role::Reviewer)?;
         let token = mint_session(
             self.key()?,
             reviewer.person_id.as_deref().unwrap_or_default(),
             reviewer.new_level.as_deref().unwrap_or("staff"),
             now(),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let mut b = self.browser();
         b.jar.insert(SESSION_COOKIE.into(), token);
         Ok(b)

@@ -7,6 +7,7 @@ use super::people::swap_case;
 use crate::claim::Role;
 use crate::evidence::Evidence;
 use crate::http::Browser;
+use crate::Error;
 use serde_json::json;
 use std::time::Duration;
 
@@ -19,8 +20,8 @@ pub async fn password_reset(run: &ClaimRun) -> Evidence {
     let check =
         "a password reset is always accepted, mailed only to a known address, and works once";
     let (r, none, mocks) = match (
-        run.cast.one(Role::Reset),
-        run.cast.one(Role::ResetNoEmail),
+        run.cast.one(Role::Reset).map_err(Error::from),
+        run.cast.one(Role::ResetNoEmail).map_err(Error::from),
         run.mocks(),
     ) {
         (Ok(r), Ok(n), Ok(m)) => (r.clone(), n.clone(), m),

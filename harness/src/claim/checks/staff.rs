@@ -8,13 +8,17 @@ use crate::claim::mock::GithubIdentity;
 use crate::claim::{Member, Role};
 use crate::evidence::Evidence;
 use crate::http::Browser;
+use crate::Error;
 use serde_json::json;
 
 /// Dead email: the member asks for staff review, the request reaches the queue, staff approve,
 /// and the person is linked keeping slug, memberships, updates, buzz and Slack NameID.
 pub async fn staff_review(run: &ClaimRun) -> Evidence {
     let check = "a member whose email is dead is linked after staff review and keeps everything";
-    let (m, staff) = match (run.cast.one(Role::StaffReview), run.staff_browser()) {
+    let (m, staff) = match (
+        run.cast.one(Role::StaffReview).map_err(Error::from),
+        run.staff_browser(),
+    ) {
         (Ok(m), Ok(s)) => (m.clone(), s),
         (Err(e), _) | (_, Err(e)) => return Finding::could_not(check, e),
     };

@@ -16,13 +16,39 @@ pub struct GithubIdentity {
     pub emails: Vec<(String, bool, bool)>,
 }
 
+/// Why the mock refused an authorize request or a code exchange: what the stack got wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no state")]
+    NoState,
+    #[error("a state this rehearsal did not script")]
+    UnscriptedState,
+    #[error("another client id")]
+    OtherClientId,
+    /// The redirect URI named, without its query.
+    #[error("redirect URI {0:?} is not the registered callback")]
+    NotTheCallback(String),
+    #[error("code_challenge_method {0:?} (S256 required)")]
+    NotS256(String),
+    #[error("no S256 code challenge")]
+    NoChallenge,
+    #[error("the code was already exchanged")]
+    CodeReused,
+    #[error("wrong client id or secret")]
+    WrongClient,
+    #[error("redirect URI differs from the authorize request's")]
+    RedirectDiffers,
+    #[error("PKCE verifier does not match the challenge")]
+    VerifierMismatch,
+}
+
 /// What one flow did at the mock.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowLog {
     /// `Ok` or why the authorize request was refused.
-    pub authorize: Option<Result<(), String>>,
+    pub authorize: Option<Result<(), Refusal>>,
     /// `Ok` or why the code exchange was refused.
-    pub exchange: Option<Result<(), String>>,
+    pub exchange: Option<Result<(), Refusal>>,
     pub user_read: bool,
     pub emails_read: bool,
 }
@@ -30,7 +56,7 @@ pub struct FlowLog {
 impl FlowLog {
     /// One line for evidence.
     pub fn describe(&self) -> String {
-        let part = |name: &str, r: &Option<Result<(), String>>| match r {
+        let part = |name: &str, r: &Option<Result<(), Refusal>>| match r {
             None => format!("{name}: not reached"),
             Some(Ok(())) => format!("{name}: ok"),
             Some(Err(e)) => format!("{name}: refused ({e})"),
@@ -84,9 +110,11 @@ impl GithubMock {
         listen: Option<&str>,
         redirect_uri: &str,
         client: Option<(String, String)>,
-    ) -> Result<Self, String> {
-        reqwest::Url::parse(redirect_uri)
-            .map_err(|e| format!("redirect URI {redirect_uri:?}: {e}"))?;
+    ) -> Result<Self, crate::Error> {
+        reqwest::Url::parse(redirect_uri).map_err(|e| crate::Error::Invalid {
+            what: format!("redirect URI {redirect_uri:?}"),
+            expected: e.to_string(),
+        })?;
         let server = serve(listen).await?;
         let state = Arc::new(Mutex::new(GithubState::default()));
         let (client_id, client_secret) = client.unwrap_or_else(|| {
@@ -236,7 +264,10 @@ mod tests {
             authorize(m, "s1", challenge, "plain", cb).await.status(),
             400
         );
-        assert!(m.log("s1").authorize.unwrap().unwrap_err().contains("S256"));
+        assert_eq!(
+            m.log("s1").authorize,
+            Some(Err(Refusal::NotS256("plain".into())))
+        );
         m.script("s2", who());
         assert_eq!(
             authorize(m, "s2", challenge, "S256", "http://evil.example/cb")
@@ -244,12 +275,12 @@ mod tests {
                 .status(),
             400
         );
-        assert!(m
-            .log("s2")
-            .authorize
-            .unwrap()
-            .unwrap_err()
-            .contains("redirect URI"));
+        assert_eq!(
+            m.log("s2").authorize,
+            Some(Err(Refusal::NotTheCallback(
+                "http://evil.example/cb".into()
+            )))
+        );
     }
 
     async fn a_wrong_verifier_is_refused_once_and_for_all(
@@ -265,7 +296,7 @@ mod tests {
         let code = code_of(&r);
         let v = exchange(m, &code, "another-verifier", cb).await;
         assert_eq!(v["error"], "bad_verification_code");
-        assert!(m.log("s3").exchange.unwrap().unwrap_err().contains("PKCE"));
+        assert_eq!(m.log("s3").exchange, Some(Err(Refusal::VerifierMismatch)));
         assert_eq!(
             exchange(m, &code, verifier, cb).await["error"],
             "bad_verification_code"

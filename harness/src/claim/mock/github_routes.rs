@@ -2,7 +2,7 @@
 //! URI, state, PKCE S256), the code exchange (secret, redirect URI, verifier), `/user` and
 //! `/user/emails`.
 
-use super::github::{FlowLog, GithubIdentity};
+use super::github::{FlowLog, GithubIdentity, Refusal};
 use super::token;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -73,32 +73,32 @@ impl Github {
         let state_value = get("state").to_string();
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let problem = if state_value.is_empty() {
-            Some("no state".to_string())
+            Some(Refusal::NoState)
         } else if !st.scripts.contains_key(&state_value) {
-            Some("a state this rehearsal did not script".to_string())
+            Some(Refusal::UnscriptedState)
         } else if get("client_id") != self.client_id {
-            Some("another client id".to_string())
+            Some(Refusal::OtherClientId)
         } else if get("redirect_uri") != self.redirect_uri {
-            Some(format!(
-                "redirect URI {:?} is not the registered callback",
-                get("redirect_uri").split('?').next().unwrap_or("")
+            Some(Refusal::NotTheCallback(
+                get("redirect_uri")
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
             ))
         } else if get("code_challenge_method") != "S256" {
-            Some(format!(
-                "code_challenge_method {:?} (S256 required)",
-                get("code_challenge_method")
-            ))
+            Some(Refusal::NotS256(get("code_challenge_method").to_string()))
         } else if get("code_challenge").len() != 43 {
-            Some("no S256 code challenge".to_string())
+            Some(Refusal::NoChallenge)
         } else {
             None
         };
         if let Some(p) = problem {
+            let body = json!({"error": "invalid_request", "error_description": p.to_string()});
             if let Some(log) = st.logs.get_mut(&state_value) {
-                log.authorize = Some(Err(p.clone()));
+                log.authorize = Some(Err(p));
             }
-            return ResponseTemplate::new(400)
-                .set_body_json(json!({"error": "invalid_request", "error_description": p}));
+            return ResponseTemplate::new(400).set_body_json(body);
         }
         let code = token();
         st.codes.insert(
@@ -131,24 +131,25 @@ impl Github {
             return refuse("unknown code");
         };
         let problem = if grant.used {
-            Some("the code was already exchanged".to_string())
+            Some(Refusal::CodeReused)
         } else if get("client_id") != self.client_id || get("client_secret") != self.client_secret {
-            Some("wrong client id or secret".to_string())
+            Some(Refusal::WrongClient)
         } else if get("redirect_uri") != grant.redirect_uri {
-            Some("redirect URI differs from the authorize request's".to_string())
+            Some(Refusal::RedirectDiffers)
         } else if base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(sha2::Sha256::digest(get("code_verifier").as_bytes()))
             != grant.challenge
         {
-            Some("PKCE verifier does not match the challenge".to_string())
+            Some(Refusal::VerifierMismatch)
         } else {
             None
         };
         grant.used = true;
         let state_value = grant.state.clone();
         if let Some(p) = problem {
-            st.logs.entry(state_value).or_default().exchange = Some(Err(p.clone()));
-            return refuse(&p);
+            let why = p.to_string();
+            st.logs.entry(state_value).or_default().exchange = Some(Err(p));
+            return refuse(&why);
         }
         let t = format!("gho_{}", token());
         st.tokens.insert(t.clone(), state_value.clone());

@@ -17,7 +17,7 @@ mod github;
 mod github_routes;
 mod resend;
 
-pub use github::{FlowLog, GithubIdentity, GithubMock};
+pub use github::{FlowLog, GithubIdentity, GithubMock, Refusal};
 pub use resend::{Mail, ResendMock};
 
 use base64::Engine;
@@ -27,7 +27,7 @@ fn token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
 }
 
-async fn serve(listen: Option<&str>) -> Result<MockServer, String> {
+async fn serve(listen: Option<&str>) -> Result<MockServer, crate::Error> {
     match listen {
         // Requests are not recorded (the mocks keep what they need): 31,000 reminder mails
         // would otherwise stay in memory twice.
@@ -37,7 +37,7 @@ async fn serve(listen: Option<&str>) -> Result<MockServer, String> {
             .await),
         Some(addr) => {
             let l = std::net::TcpListener::bind(addr)
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+                .map_err(|e| crate::Error::io(format!("cannot listen on {addr}"), e))?;
             Ok(MockServer::builder()
                 .listener(l)
                 .disable_request_recording()
@@ -61,7 +61,7 @@ impl Mocks {
         resend: Option<&str>,
         redirect_uri: &str,
         creds: Credentials,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, crate::Error> {
         Ok(Mocks {
             github: GithubMock::start(github, redirect_uri, creds.github_client).await?,
             resend: ResendMock::start(resend, creds.resend_key).await?,

@@ -80,7 +80,10 @@ impl std::fmt::Debug for ResendMock {
 impl ResendMock {
     /// `api_key`: the key the stack was configured with (made up when the suite configures
     /// the stack itself).
-    pub async fn start(listen: Option<&str>, api_key: Option<String>) -> Result<Self, String> {
+    pub async fn start(
+        listen: Option<&str>,
+        api_key: Option<String>,
+    ) -> Result<Self, crate::Error> {
         let server = serve(listen).await?;
         let mails = Arc::new(Mutex::new(Vec::new()));
         let api_key = api_key.unwrap_or_else(|| format!("re_{}", token()));

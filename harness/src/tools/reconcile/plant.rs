@@ -68,39 +68,43 @@ pub(super) fn victim(snap: &Snapshot, store: &PrivateStore) -> Option<String> {
     ids.first().map(|s| s.to_string())
 }
 
-pub(super) fn plant(s: &Scratch, snap: &Snapshot, what: Plant, id: &str) -> Result<String, String> {
-    let e = |e: crate::Error| e.to_string();
+pub(super) fn plant(
+    s: &Scratch,
+    snap: &Snapshot,
+    what: Plant,
+    id: &str,
+) -> Result<String, crate::Error> {
     match what {
-        Plant::ProfileRemoved => s
-            .edit_jsonl(crate::private::PROFILES, |l| {
-                l.retain(|v| v["personId"] != id)
-            })
-            .map_err(e)?,
-        Plant::OptedInWithoutToken => s
-            .edit_jsonl(crate::private::PROFILES, |l| {
-                for v in l.iter_mut().filter(|v| v["personId"] == id) {
-                    if let Some(n) = v["newsletter"].as_object_mut() {
-                        n.remove("unsubscribeToken");
-                    }
+        Plant::ProfileRemoved => s.edit_jsonl(crate::private::PROFILES, |l| {
+            l.retain(|v| v["personId"] != id)
+        })?,
+        Plant::OptedInWithoutToken => s.edit_jsonl(crate::private::PROFILES, |l| {
+            for v in l.iter_mut().filter(|v| v["personId"] == id) {
+                if let Some(n) = v["newsletter"].as_object_mut() {
+                    n.remove("unsubscribeToken");
                 }
-            })
-            .map_err(e)?,
+            }
+        })?,
         Plant::LinkedKeepsCredential => {
             let slug = slug_of(snap, id);
             let path = format!("people/{slug}.toml");
-            let mut record: toml::Table = s
-                .read_file(&path)
-                .map_err(e)?
-                .parse()
-                .map_err(|e| format!("{path}: {e}"))?;
+            let mut record: toml::Table =
+                s.read_file(&path)?
+                    .parse()
+                    .map_err(|source| crate::Error::Toml {
+                        context: path.clone(),
+                        source,
+                    })?;
             record.insert("githubUserId".into(), toml::Value::Integer(77_000_001));
             record.insert(
                 "githubLogin".into(),
                 toml::Value::String(format!("{slug}-planted")),
             );
-            let text = toml::to_string(&record).map_err(|e| e.to_string())?;
-            s.commit_file(&path, &text, "cutover suite: plant a GitHub link")
-                .map_err(e)?;
+            let text = toml::to_string(&record).map_err(|source| crate::Error::TomlWrite {
+                context: path.clone(),
+                source,
+            })?;
+            s.commit_file(&path, &text, "cutover suite: plant a GitHub link")?;
         }
     }
     Ok(slug_of(snap, id).to_string())
@@ -177,8 +181,8 @@ async fn plant_and_run(
     what: Plant,
     id: &str,
     tmp: &std::path::Path,
-) -> Result<(String, ToolRun, ReconcileReport), String> {
-    let copy = scratch.copy_again().map_err(|e| e.to_string())?;
+) -> Result<(String, ToolRun, ReconcileReport), crate::Error> {
+    let copy = scratch.copy_again()?;
     let slug = plant(&copy, snap, what, id)?;
     let (r, report) = run_on(
         setup,

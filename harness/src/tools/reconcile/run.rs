@@ -11,7 +11,7 @@ pub async fn live(
     setup: &ToolSetup,
     repo: &DataRepo,
     private_store: &std::path::Path,
-) -> Result<(Frozen, ToolRun, ReconcileReport), String> {
+) -> Result<(Frozen, ToolRun, ReconcileReport), crate::Error> {
     let frozen = Frozen::take(&repo.path, &repo.branch, private_store)?;
     let tmp = crate::tools::tmp()?;
     let (r, report) = run_on(
@@ -31,17 +31,15 @@ pub(super) async fn run_on(
     tmp: &std::path::Path,
     label: &str,
     fix: bool,
-) -> Result<(ToolRun, ReconcileReport), String> {
+) -> Result<(ToolRun, ReconcileReport), crate::Error> {
     let file = tmp.join(format!("reconcile-{label}.json"));
     let mut args = vec![format!("--json={}", file.display())];
     if fix {
         args.push("--fix".into());
     }
-    let r = run(setup, Tool::Reconcile, &args, env)
-        .await
-        .map_err(|e| e.to_string())?;
+    let r = run(setup, Tool::Reconcile, &args, env).await?;
     if r.status == Some(2) || r.status.is_none() {
-        return Err(format!("{}: {}", r.describe(), r.tail()));
+        return Err(crate::Error::command(r.describe(), r.tail()));
     }
     let report = read_report(&r, &file)?;
     Ok((r, report))
