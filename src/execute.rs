@@ -237,19 +237,24 @@ fn print_findings(outcome: &steps::run::RunOutcome, report: &reports::RunReport)
 }
 
 fn print_times(outcome: &steps::run::RunOutcome) {
-    let mut per_feature: std::collections::BTreeMap<&str, (usize, u64, &[String])> =
-        Default::default();
+    /// Per feature: scenarios, their own milliseconds, its tags, the highest peak (KiB).
+    type Row<'a> = (usize, u64, &'a [String], Option<u64>);
+    let mut per_feature: std::collections::BTreeMap<&str, Row> = Default::default();
     for sc in &outcome.scenarios {
         let e = per_feature
             .entry(sc.feature.as_str())
-            .or_insert((0, 0, &sc.tags));
+            .or_insert((0, 0, &sc.tags, None));
         e.0 += 1;
         e.1 += sc.duration_ms;
+        e.3 = e.3.max(sc.peak_rss_kib);
     }
-    for (feature, (n, ms, tags)) in per_feature {
+    for (feature, (n, ms, tags, peak)) in per_feature {
         let shared = harness::timing::owned_secs(&outcome.shared_work, tags);
+        let peak = peak.map_or(String::new(), |k| {
+            format!(", peak {} MiB", k.div_ceil(1024))
+        });
         println!(
-            "time: {feature}: {n} scenarios, {:.2} s ({:.2} s in its scenarios, {shared:.2} s of shared work it owns)",
+            "time: {feature}: {n} scenarios, {:.2} s ({:.2} s in its scenarios, {shared:.2} s of shared work it owns){peak}",
             ms as f64 / 1000.0 + shared,
             ms as f64 / 1000.0
         );

@@ -214,6 +214,10 @@ pub struct ScenarioResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub duration_ms: u64,
+    /// The process's peak resident memory while the scenario ran, in KiB: measured only when
+    /// scenarios run one at a time (otherwise the peak belongs to no one scenario).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kib: Option<u64>,
     /// Every step in order, with its status and time.
     #[serde(default)]
     pub steps: Vec<StepResult>,

@@ -28,6 +28,7 @@ pub mod http;
 pub mod identity;
 pub mod legacy;
 pub mod mapping;
+pub mod memory;
 pub mod phase;
 pub mod preflight;
 pub mod private;

@@ -134,6 +134,7 @@ mod tests {
             failed_step: None,
             message: None,
             duration_ms: 0,
+            peak_rss_kib: None,
             steps: vec![],
             evidence: vec![],
             stack_log: vec![],

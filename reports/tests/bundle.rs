@@ -26,6 +26,7 @@ fn scenario(name: &str, failed: bool) -> ScenarioResult {
                 .into()
         }),
         duration_ms: 12,
+        peak_rss_kib: None,
         stack_log: vec![],
         steps: vec![StepResult {
             keyword: "Then".into(),

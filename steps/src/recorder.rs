@@ -44,6 +44,8 @@ pub struct Recorder {
     pub parse_errors: Arc<Mutex<Vec<String>>>,
     total: usize,
     partial: HashMap<String, Partial>,
+    /// Scenarios run one at a time: each one's peak memory is its own.
+    measure_memory: bool,
 }
 
 impl Recorder {
@@ -54,7 +56,14 @@ impl Recorder {
             parse_errors: Arc::default(),
             total: 0,
             partial: HashMap::new(),
+            measure_memory: false,
         }
+    }
+
+    /// Record each scenario's peak memory (only meaningful when scenarios run one at a time).
+    pub fn measuring_memory(mut self, on: bool) -> Self {
+        self.measure_memory = on && harness::memory::reset_peak();
+        self
     }
 
     fn scenario(
@@ -68,6 +77,9 @@ impl Recorder {
         let part = self.partial.entry(key.clone()).or_default();
         match ev {
             Scenario::Started => {
+                if self.measure_memory {
+                    harness::memory::reset_peak();
+                }
                 part.started = Some(Instant::now());
                 part.started_at = Some(std::time::SystemTime::now());
             }
@@ -146,6 +158,10 @@ impl Recorder {
                 let waited = self.ctx.env.ledger.waits_of(key);
                 ((s.elapsed().as_secs_f64() - waited).max(0.0) * 1000.0) as u64
             }),
+            peak_rss_kib: self
+                .measure_memory
+                .then(harness::memory::peak_kib)
+                .flatten(),
             steps: part.steps,
             evidence,
             stack_log: Vec::new(),

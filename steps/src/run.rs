@@ -83,6 +83,7 @@ fn not_run(l: crate::selection::Left) -> ScenarioResult {
         failed_step: None,
         message: Some(format!("{}writes not allowed by this profile (hint: [run] allow_writes = true with [run] test_accounts)", harness::evidence::NOT_RUN)),
         duration_ms: 0,
+        peak_rss_kib: None,
         steps: Vec::new(),
         evidence: Vec::new(),
         stack_log: Vec::new(),
@@ -95,7 +96,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> Result<RunOutcome,
     let ctx = context(&env, opts, tags_filter.as_ref());
     env.prime().await;
     set_current(Some(ctx.clone()));
-    let recorder = Recorder::new(ctx.clone());
+    let recorder = Recorder::new(ctx.clone()).measuring_memory(opts.concurrency <= 1);
     let (results, parse_errors) = (recorder.results.clone(), recorder.parse_errors.clone());
     let started = SystemTime::now();
     run_features(recorder, opts, tags_filter).await;
