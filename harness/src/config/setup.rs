@@ -15,7 +15,10 @@ impl Profile {
                 std::fs::read(p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
             crate::saml::verify::certificate_der(&bytes)
                 .map(Some)
-                .map_err(|e| Error::Config(format!("{}: {e}", p.display())))
+                .map_err(|source| Error::Certificate {
+                    path: p.clone(),
+                    source,
+                })
         };
         let layout = self.state_layout();
         let or_beside =

@@ -7,6 +7,7 @@
 //!
 //! * `answer` — one HTTP answer and the auto-submit form it carries.
 //! * `client` — the bounded HTTP client for the SAML endpoints.
+//! * `error` — why a request got no answer to judge.
 //! * `observation` — what each attempt observed, and the whole run.
 //! * `sampling` — who is taken through which flow.
 //! * `sp` — the SP-initiated flows, signed in and signed out.
@@ -15,6 +16,7 @@
 mod answer;
 mod client;
 mod collect;
+mod error;
 mod observation;
 mod sampling;
 mod sp;
@@ -22,6 +24,7 @@ mod sp;
 pub use answer::{parse_form, Answer, AutoPost};
 pub use client::SamlClient;
 pub use collect::collect;
+pub use error::FlowError;
 pub use observation::{Flow, Observation, SamlRun};
 pub use sampling::{asserted_subjects, sample};
 
