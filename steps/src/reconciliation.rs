@@ -145,9 +145,9 @@ async fn serve(w: &mut CutoverWorld) -> Result<(), Failure> {
     };
     let mut answers = Vec::new();
     for path in [
-        "/api/health".to_string(),
-        format!("/api/people/{}", first("people")),
-        format!("/api/projects/{}", first("projects")),
+        harness::routes::HEALTH.to_string(),
+        harness::routes::person(&first("people")),
+        harness::routes::project(&first("projects")),
     ] {
         let got = w.target.get(&path).await.map(|a| a.status);
         answers.push((path, got));

@@ -54,7 +54,11 @@ impl Profile {
             .base_url
             .as_deref()
             .unwrap_or("http://127.0.0.1/");
-        let callback = format!("{}/api/auth/github/callback", base.trim_end_matches('/'));
+        let callback = format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            crate::routes::GITHUB_CALLBACK
+        );
         self.claim_setup_inner(&callback, false).await
     }
 

@@ -183,8 +183,8 @@ impl Checker {
         }
         let parts: Vec<&str> = path.split('?').next().unwrap_or("").split('/').collect();
         let api = match parts.as_slice() {
-            ["", "members", slug] => Some(format!("/api/people/{slug}")),
-            ["", "projects", slug, ..] => Some(format!("/api/projects/{slug}")),
+            ["", "members", slug] => Some(crate::routes::person(slug)),
+            ["", "projects", slug, ..] => Some(crate::routes::project(slug)),
             _ => None,
         };
         let result = match api {

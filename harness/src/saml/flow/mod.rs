@@ -34,10 +34,9 @@ use base64::Engine;
 
 pub const SESSION_COOKIE: &str = "cfp_session";
 pub const RESUME_COOKIE: &str = "cfp_saml_resume";
-pub const LAUNCH: &str = "/api/saml/slack/launch";
-pub const SSO: &str = "/api/saml/slack/sso";
-pub const RESUME: &str = "/api/saml/slack/sso/resume";
-pub const METADATA: &str = "/api/saml/slack/metadata";
+pub use crate::routes::{
+    SAML_LAUNCH as LAUNCH, SAML_METADATA as METADATA, SAML_RESUME as RESUME, SAML_SSO as SSO,
+};
 
 /// Sessions minted with the session key in this process: the report says when the key was
 /// used, so staff know to rotate it after an acceptance run.
