@@ -60,3 +60,36 @@ pub enum BadLocation {
     #[error("an unparsable Location: {0}")]
     Unparsable(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_reason_reads_as_the_detail_did_when_it_was_a_string() {
+        let limited = GetError::RateLimited(Arc::new(crate::identity::SendError::RateLimited {
+            tries: 3,
+        }));
+        assert!(limited.to_string().starts_with(RATE_LIMITED), "{limited}");
+        let page = NoRecord::Get {
+            api: "/api/people/ann".into(),
+            source: GetError::TimedOut,
+        };
+        assert_eq!(
+            page.to_string(),
+            "/api/people/ann: no answer in time (timed out)"
+        );
+        assert_eq!(
+            BadLocation::TooLong {
+                length: 5001,
+                limit: 2048
+            }
+            .to_string(),
+            "a Location of 5001 characters (limit 2048)"
+        );
+        assert_eq!(
+            BadLocation::Scheme("javascript".into()).to_string(),
+            "a Location with scheme \"javascript\" is never followed"
+        );
+    }
+}
