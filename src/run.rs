@@ -108,7 +108,7 @@ pub async fn external(args: RunArgs) -> ExitCode {
         return exit_with::cannot_run(e);
     }
     let built = tokio::select! {
-        e = harness::env::Environment::external(&profile) => e,
+        e = harness::external::environment(&profile) => e,
         _ = tokio::signal::ctrl_c() => return exit_with::interrupted(),
     };
     let env = match built {

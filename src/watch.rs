@@ -29,7 +29,7 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
         Err(e) => return exit_with::cannot_run(e),
     };
     // Nothing answering at all is a wrong URL or no network, not a reason to roll back.
-    match w.client.get("/api/health").await {
+    match w.client.get(harness::routes::HEALTH).await {
         Err(e) if !e.is_rate_limited() => {
             return exit_with::cannot_run(format!(
                 "{e} before the watch started: nothing to watch (hint: is --base-url or [target] base_url right?)"

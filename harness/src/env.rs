@@ -1,8 +1,8 @@
 //! The environment one run checks: the legacy database (read-only), the new stack's HTTP
-//! surface and its data repo. Built by the rehearsal (fixtures) or from a profile
-//! ([`Environment::external`]); steps only ever see this.
+//! surface and its data repo, each read once per run and kept. Built by the rehearsal
+//! (fixtures) or from a profile ([`crate::external::environment`]); steps only ever see
+//! this, and hand the checks the parts each needs (no check takes the environment).
 
-use crate::config::Profile;
 use crate::datarepo::{DataRepo, Snapshot};
 use crate::legacy::{Checksums, LegacyDb};
 use crate::preflight::{self, Entity};
@@ -110,12 +110,6 @@ impl Environment {
             import_snapshot: OnceCell::new(),
             import_store: OnceCell::new(),
         })
-    }
-
-    /// An environment from a profile: a real laddr copy and the new stack, running or
-    /// started by the suite ([`crate::external`]).
-    pub async fn external(profile: &Profile) -> Result<Self, Error> {
-        crate::external::environment(profile).await
     }
 
     /// Present every request of the run this way (the target client included).
@@ -235,6 +229,20 @@ impl Environment {
         let keys = Arc::new(preflight::legacy_keys(&self.legacy, entity).await?);
         self.legacy_keys.lock().await.insert(entity, keys.clone());
         Ok(keys)
+    }
+
+    /// laddr's expected records of one entity by legacy id, for the field checks: the
+    /// people read once per run ([`Environment::legacy_people`]), any other entity read now.
+    pub async fn legacy_expected(
+        &self,
+        entity: Entity,
+    ) -> Result<BTreeMap<String, serde_json::Map<String, serde_json::Value>>, Error> {
+        match entity {
+            Entity::People => Ok(crate::reconcile::expected_people(
+                &self.legacy_people().await?,
+            )),
+            _ => crate::reconcile::legacy_expected(&self.legacy, entity).await,
+        }
     }
 
     /// The import the cutover is judged on ([`DataRepo::import_commit`]), found once.

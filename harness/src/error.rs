@@ -29,6 +29,14 @@ pub enum Error {
     #[error("configuration: {0}")]
     Config(String),
 
+    /// A configured certificate file that does not hold a certificate.
+    #[error("configuration: {}: {source}", path.display())]
+    Certificate {
+        path: PathBuf,
+        #[source]
+        source: crate::saml::verify::CertError,
+    },
+
     #[error("data repo {path}: {message}")]
     DataRepo { path: String, message: String },
 
@@ -153,13 +161,6 @@ impl From<crate::http::HttpError> for Error {
             }
             failed => Error::Request(failed),
         }
-    }
-}
-
-/// At a boundary that still speaks `String` (modules changed elsewhere), the message.
-impl From<Error> for String {
-    fn from(e: Error) -> String {
-        e.to_string()
     }
 }
 

@@ -167,7 +167,7 @@ async fn start_stack(
         Some(p) => {
             let port = crate::legacy::provider::free_port()
                 .map_err(|e| Error::io("a free port for the stack", e))?;
-            let callback = format!("http://127.0.0.1:{port}/api/auth/github/callback");
+            let callback = format!("http://127.0.0.1:{port}{}", crate::routes::GITHUB_CALLBACK);
             let claim = profile.claim_setup_with_mocks(&callback).await?;
             let mocks = claim
                 .mocks
@@ -258,7 +258,7 @@ fn runbook(
 /// listening is "cannot run", never a page of failed checks. Any HTTP answer will do (the
 /// health scenarios judge it); a rate limit is an answer too.
 async fn answers_at_all(target: &TargetClient) -> Result<(), Error> {
-    match target.get("/api/health").await {
+    match target.get(crate::routes::HEALTH).await {
         Err(e) if !e.is_rate_limited() => Err(Error::Config(format!(
             "{e} at the start of the run: nothing to check against (hint: is the stack up, and is CUTOVER_TARGET_URL or [target] base_url right?)"
         ))),

@@ -84,7 +84,7 @@ pub enum RequestClass {
 impl RequestClass {
     /// Auth routes are every path under `/api/auth`; writes are every other non-GET.
     pub fn of(method: &reqwest::Method, path: &str) -> Self {
-        if path.starts_with("/api/auth") {
+        if path.starts_with(crate::routes::AUTH_PREFIX) {
             RequestClass::Auth
         } else if matches!(*method, reqwest::Method::GET | reqwest::Method::HEAD) {
             RequestClass::Read

@@ -35,6 +35,7 @@ pub mod private;
 pub mod reconcile;
 pub mod redact;
 pub mod redirects;
+pub mod routes;
 pub mod runbook;
 pub mod saml;
 pub mod stack;

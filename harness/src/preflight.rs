@@ -338,17 +338,12 @@ fn key_words(entity: Entity, key: &str) -> String {
     }
 }
 
-/// The whole coverage check of one entity against an environment: laddr keys, new-stack
-/// keys, and any data-repo file of the entity's sheet that could not be read.
-pub async fn coverage(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
-    let legacy = env.legacy_keys(entity).await?;
-    let snap = env.judged_snapshot().await?;
-    let new = new_keys(&snap, entity);
-    Ok(with_sheet_problems(
-        compare(entity, &legacy, &new),
-        &snap,
-        entity.sheet(),
-    ))
+/// The whole coverage check of one entity: laddr's in-scope keys ([`legacy_keys`]) against
+/// the new stack's in the snapshot judged, and any data-repo file of the entity's sheet that
+/// could not be read.
+pub fn coverage(entity: Entity, legacy: &BTreeMap<String, String>, snap: &Snapshot) -> Evidence {
+    let new = new_keys(snap, entity);
+    with_sheet_problems(compare(entity, legacy, &new), snap, entity.sheet())
 }
 
 /// Fail `ev` if any file of `sheet` could not be read, naming each file and line.

@@ -148,12 +148,13 @@ impl TargetClient {
 
     /// `GET /api/health` → 200 with `data.status = "ok"`.
     pub async fn health(&self) -> Evidence {
-        self.expect_status("/api/health", "health", "ok").await
+        self.expect_status(crate::routes::HEALTH, "health", "ok")
+            .await
     }
 
     /// `GET /api/health/ready` → 200 with `data.status = "ready"`.
     pub async fn ready(&self) -> Evidence {
-        self.expect_status("/api/health/ready", "readiness", "ready")
+        self.expect_status(crate::routes::READY, "readiness", "ready")
             .await
     }
 

@@ -59,10 +59,12 @@ async fn answers(w: &mut CutoverWorld) -> Result<(), Failure> {
 #[when(regex = r"^the (.+) the cutover carries are matched between laddr and the new stack$")]
 async fn count(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
     let entity: Entity = entity.parse().map_err(|e| could_not("coverage", e))?;
-    let ev = harness::preflight::coverage(w.env(), entity)
-        .await
-        .map_err(|e| could_not(entity.label(), e))?;
-    w.pending = Some(ev);
+    let env = w.env();
+    let read = async {
+        Ok::<_, harness::Error>((env.legacy_keys(entity).await?, env.judged_snapshot().await?))
+    };
+    let (legacy, snap) = read.await.map_err(|e| could_not(entity.label(), e))?;
+    w.pending = Some(harness::preflight::coverage(entity, &legacy, &snap));
     Ok(())
 }
 

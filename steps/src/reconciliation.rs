@@ -9,10 +9,15 @@ use harness::preflight::Entity;
 #[when(regex = r"^every (.+) record is compared field by field with its twin$")]
 async fn compare_fields(w: &mut CutoverWorld, entity: String) -> Result<(), Failure> {
     let entity: Entity = entity.parse().map_err(|e| could_not("fields", e))?;
-    let ev = harness::reconcile::fields(w.env(), entity)
-        .await
-        .map_err(|e| could_not(entity.label(), e))?;
-    w.pending = Some(ev);
+    let env = w.env();
+    let read = async {
+        Ok::<_, harness::Error>((
+            env.legacy_expected(entity).await?,
+            env.judged_snapshot().await?,
+        ))
+    };
+    let (expected, snap) = read.await.map_err(|e| could_not(entity.label(), e))?;
+    w.pending = Some(harness::reconcile::fields(entity, &expected, &snap));
     Ok(())
 }
 
@@ -145,9 +150,9 @@ async fn serve(w: &mut CutoverWorld) -> Result<(), Failure> {
     };
     let mut answers = Vec::new();
     for path in [
-        "/api/health".to_string(),
-        format!("/api/people/{}", first("people")),
-        format!("/api/projects/{}", first("projects")),
+        harness::routes::HEALTH.to_string(),
+        harness::routes::person(&first("people")),
+        harness::routes::project(&first("projects")),
     ] {
         let got = w.target.get(&path).await.map(|a| a.status);
         answers.push((path, got));

@@ -15,7 +15,10 @@ impl Profile {
                 std::fs::read(p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
             crate::saml::verify::certificate_der(&bytes)
                 .map(Some)
-                .map_err(|e| Error::Config(format!("{}: {e}", p.display())))
+                .map_err(|source| Error::Certificate {
+                    path: p.clone(),
+                    source,
+                })
         };
         let layout = self.state_layout();
         let or_beside =
@@ -51,7 +54,11 @@ impl Profile {
             .base_url
             .as_deref()
             .unwrap_or("http://127.0.0.1/");
-        let callback = format!("{}/api/auth/github/callback", base.trim_end_matches('/'));
+        let callback = format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            crate::routes::GITHUB_CALLBACK
+        );
         self.claim_setup_inner(&callback, false).await
     }
 

@@ -17,28 +17,34 @@ mod expected_content;
 pub use compare::compare_fields;
 pub use expected::{legacy_expected, legacy_people, LegacyPerson};
 
+use crate::datarepo::Snapshot;
 use crate::evidence::Evidence;
 use crate::preflight::Entity;
-use crate::Error;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Samples of differences kept per field.
 pub const SAMPLES: usize = 5;
 
-/// The whole field check of one entity against an environment.
-pub async fn fields(env: &crate::env::Environment, entity: Entity) -> Result<Evidence, Error> {
-    let expected = match entity {
-        Entity::People => env
-            .legacy_people()
-            .await?
-            .iter()
-            .map(|p| (p.id.to_string(), p.expected.clone()))
-            .collect(),
-        _ => legacy_expected(&env.legacy, entity).await?,
-    };
-    let snap = env.judged_snapshot().await?;
-    Ok(crate::preflight::with_sheet_problems(
-        compare_fields(entity, &expected, &snap),
-        &snap,
+/// The whole field check of one entity: laddr's expected records by legacy id
+/// ([`legacy_expected`], or [`expected_people`]) against the snapshot judged, and any
+/// data-repo file of the entity's sheet that could not be read.
+pub fn fields(
+    entity: Entity,
+    expected: &BTreeMap<String, Map<String, Value>>,
+    snap: &Snapshot,
+) -> Evidence {
+    crate::preflight::with_sheet_problems(
+        compare_fields(entity, expected, snap),
+        snap,
         entity.sheet(),
-    ))
+    )
+}
+
+/// laddr's people (read once per run for every people check) as expected records by id.
+pub fn expected_people(people: &[LegacyPerson]) -> BTreeMap<String, Map<String, Value>> {
+    people
+        .iter()
+        .map(|p| (p.id.to_string(), p.expected.clone()))
+        .collect()
 }

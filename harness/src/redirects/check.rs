@@ -4,6 +4,8 @@
 //! because the SPA answers 200 for anything.
 
 use super::map::MapRow;
+pub use super::unfollowed::RATE_LIMITED;
+use super::unfollowed::{BadLocation, GetError, NoRecord};
 use crate::identity::{ClientPolicy, RequestClass, SendError};
 use futures::StreamExt;
 use reqwest::Url;
@@ -11,9 +13,6 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How a URL that could not be followed because of the stack's rate limit is marked.
-pub const RATE_LIMITED: &str = "could not check: rate limited";
 use tokio::sync::{Mutex, Semaphore};
 
 pub const MAX_HOPS: usize = 10;
@@ -84,7 +83,7 @@ pub struct Checker {
     per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     host_limit: usize,
     /// Final pages and API answers, memoised: many legacy URLs share a target.
-    memo: Arc<Mutex<HashMap<String, Result<(), String>>>>,
+    memo: Arc<Mutex<HashMap<String, Result<(), NoRecord>>>>,
     policy: ClientPolicy,
 }
 
@@ -137,7 +136,7 @@ impl Checker {
 
     /// One GET, headers only (the body is dropped unread, however large). Retries only
     /// connection errors; honours 429 Retry-After.
-    async fn get(&self, url: &Url) -> Result<Hop, String> {
+    async fn get(&self, url: &Url) -> Result<Hop, GetError> {
         let host = url.host_str().unwrap_or("").to_string();
         let sem = self
             .per_host
@@ -146,7 +145,7 @@ impl Checker {
             .entry(host)
             .or_insert_with(|| Arc::new(Semaphore::new(self.host_limit)))
             .clone();
-        let _permit = sem.acquire_owned().await.map_err(|e| e.to_string())?;
+        let _permit = sem.acquire_owned().await.map_err(|_| GetError::Closed)?;
         let mut connect_tries = 0;
         let class = RequestClass::of(&reqwest::Method::GET, url.path());
         loop {
@@ -169,38 +168,36 @@ impl Checker {
                     connect_tries += 1;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Err(SendError::Failed(e)) if e.is_timeout() => {
-                    return Err("no answer in time (timed out)".to_string())
-                }
-                Err(SendError::Failed(e)) => return Err(format!("request failed: {e}")),
-                Err(limited) => return Err(format!("{RATE_LIMITED}: {limited}")),
+                Err(SendError::Failed(e)) if e.is_timeout() => return Err(GetError::TimedOut),
+                Err(SendError::Failed(e)) => return Err(GetError::Failed(Arc::new(e))),
+                Err(limited) => return Err(GetError::RateLimited(Arc::new(limited))),
             }
         }
     }
 
     /// Prove the page at `path` shows a record: the API must know it (people and projects),
     /// and the page itself must answer 200.
-    async fn resolve(&self, path: &str) -> Result<(), String> {
+    async fn resolve(&self, path: &str) -> Result<(), NoRecord> {
         if let Some(r) = self.memo.lock().await.get(path) {
             return r.clone();
         }
         let parts: Vec<&str> = path.split('?').next().unwrap_or("").split('/').collect();
         let api = match parts.as_slice() {
-            ["", "members", slug] => Some(format!("/api/people/{slug}")),
-            ["", "projects", slug, ..] => Some(format!("/api/projects/{slug}")),
+            ["", "members", slug] => Some(crate::routes::person(slug)),
+            ["", "projects", slug, ..] => Some(crate::routes::project(slug)),
             _ => None,
         };
         let result = match api {
             Some(api) => match self.base.join(&api) {
                 Ok(u) => match self.get(&u).await {
                     Ok(h) if h.status == 200 => Ok(()),
-                    Ok(h) => Err(format!(
-                        "the page shows no record: {api} answered {}",
-                        h.status
-                    )),
-                    Err(e) => Err(format!("{api}: {e}")),
+                    Ok(h) => Err(NoRecord::Answered {
+                        api,
+                        status: h.status,
+                    }),
+                    Err(source) => Err(NoRecord::Get { api, source }),
                 },
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(NoRecord::Url(e.to_string())),
             },
             None => Ok(()),
         };
@@ -275,15 +272,17 @@ impl Checker {
             }
             let hop = match self.get(&url).await {
                 Ok(h) => h,
-                Err(e) if e.starts_with(RATE_LIMITED) => return Err((Class::NotChecked, e)),
-                Err(e) => return Err((Class::ServerError, e)),
+                Err(e @ GetError::RateLimited(_)) => {
+                    return Err((Class::NotChecked, e.to_string()))
+                }
+                Err(e) => return Err((Class::ServerError, e.to_string())),
             };
             let (status, location) = (hop.status, hop.location.clone());
             out.hops.push(hop);
             if !is_redirect(status) {
                 return Ok(None);
             }
-            let next = next_url(&url, location).map_err(|e| (Class::DeadEnd, e))?;
+            let next = next_url(&url, location).map_err(|e| (Class::DeadEnd, e.to_string()))?;
             if next.host_str() != self.base.host_str()
                 || next.port_or_known_default() != self.base.port_or_known_default()
             {
@@ -347,7 +346,7 @@ impl Checker {
             );
         }
         if let Err(e) = self.resolve(&final_path).await {
-            return finish(out, Class::WrongTarget, &e);
+            return finish(out, Class::WrongTarget, &e.to_string());
         }
         if let Some(h) = out
             .hops
@@ -399,23 +398,20 @@ fn path_of(u: &Url) -> String {
 }
 
 /// Where a redirect's Location leads from `url`; `Err` says why it is never followed.
-fn next_url(url: &Url, location: Option<String>) -> Result<Url, String> {
+fn next_url(url: &Url, location: Option<String>) -> Result<Url, BadLocation> {
     let Some(loc) = location else {
-        return Err("a redirect without a Location".to_string());
+        return Err(BadLocation::Missing);
     };
     if loc.len() > MAX_LOCATION {
-        return Err(format!(
-            "a Location of {} characters (limit {MAX_LOCATION})",
-            loc.len()
-        ));
+        return Err(BadLocation::TooLong {
+            length: loc.len(),
+            limit: MAX_LOCATION,
+        });
     }
     match url.join(&loc) {
         Ok(n) if n.scheme() == "http" || n.scheme() == "https" => Ok(n),
-        Ok(n) => Err(format!(
-            "a Location with scheme {:?} is never followed",
-            n.scheme()
-        )),
-        Err(e) => Err(format!("an unparsable Location: {e}")),
+        Ok(n) => Err(BadLocation::Scheme(n.scheme().to_string())),
+        Err(e) => Err(BadLocation::Unparsable(e.to_string())),
     }
 }
 

@@ -8,7 +8,6 @@ use crate::legacy::LegacyDb;
 use crate::preflight::{BLOG_POST_CLASS, PERSON_IN_SCOPE};
 use crate::Error;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +144,29 @@ fn fail<'a>(db: &'a LegacyDb, what: &'a str) -> impl Fn(sqlx::Error) -> Error + 
     }
 }
 
+/// A laddr record's ID and Handle (projects, buzz, tags, content: Handle is NOT NULL).
+#[derive(sqlx::FromRow)]
+struct HandleRow {
+    id: i64,
+    handle: String,
+}
+
+/// A person of the redirect map: `public` is 1 when laddr served their page.
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: i64,
+    username: String,
+    public: i64,
+}
+
+/// A project update, under its project's ID, with its number.
+#[derive(sqlx::FromRow)]
+struct UpdateRow {
+    id: i64,
+    project_id: i64,
+    number: i64,
+}
+
 /// The new stack's slug for each legacy ID in a sheet.
 fn slugs(snap: &Snapshot, sheet: &str) -> HashMap<i64, String> {
     by_legacy(snap, sheet, |r| field(r, "slug"))
@@ -154,17 +176,16 @@ fn slugs(snap: &Snapshot, sheet: &str) -> HashMap<i64, String> {
 async fn people_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Result<(), Error> {
     let people = slugs(snap, "people");
     let q = format!(
-        "SELECT CAST(u.ID AS SIGNED), u.Username, CAST(({PERSON_IN_SCOPE}) AS SIGNED) FROM people u \
+        "SELECT CAST(u.ID AS SIGNED) AS id, u.Username AS username, CAST(({PERSON_IN_SCOPE}) AS SIGNED) AS public FROM people u \
          WHERE u.Username IS NOT NULL AND u.Username <> '' ORDER BY u.ID"
     );
-    for r in sqlx::query(&q)
+    let rs = sqlx::query(&q)
         .fetch_all(db.pool())
         .await
-        .map_err(fail(db, "people"))?
-    {
-        let (id, username): (i64, String) =
-            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
-        let public = r.try_get::<i64, _>(2).unwrap_or(0) == 1;
+        .map_err(fail(db, "people"))?;
+    for r in db.decode::<PersonRow>("people", &rs)? {
+        let (id, username) = (r.id, r.username);
+        let public = r.public == 1;
         if !public {
             // Disabled: laddr answered 404, so must the new site.
             rows.push(MapRow::new(
@@ -225,14 +246,13 @@ async fn project_rows(
     rows: &mut Vec<MapRow>,
 ) -> Result<HashMap<i64, String>, Error> {
     let projects = slugs(snap, "projects");
-    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM projects ORDER BY ID")
-        .fetch_all(db.pool())
-        .await
-        .map_err(fail(db, "projects"))?;
+    let rs =
+        sqlx::query("SELECT CAST(ID AS SIGNED) AS id, Handle AS handle FROM projects ORDER BY ID")
+            .fetch_all(db.pool())
+            .await
+            .map_err(fail(db, "projects"))?;
     let mut handles = HashMap::new();
-    for r in rs {
-        let (id, handle): (i64, String) =
-            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+    for HandleRow { id, handle } in db.decode("projects", &rs)? {
         handles.insert(id, handle.clone());
         let target = projects
             .get(&id)
@@ -276,17 +296,13 @@ async fn update_rows(
             r.fields.get("number")?.as_integer()?
         ))
     });
-    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), CAST(ProjectID AS SIGNED), CAST(Number AS SIGNED) FROM project_updates ORDER BY ID")
+    let rs = sqlx::query("SELECT CAST(ID AS SIGNED) AS id, CAST(ProjectID AS SIGNED) AS project_id, CAST(Number AS SIGNED) AS number FROM project_updates ORDER BY ID")
         .fetch_all(db.pool())
         .await
         .map_err(fail(db, "updates"))?;
     let mut with_updates = std::collections::BTreeSet::new();
-    for r in rs {
-        let (id, pid, n): (i64, i64, i64) = (
-            r.try_get(0).unwrap_or(0),
-            r.try_get(1).unwrap_or(0),
-            r.try_get(2).unwrap_or(0),
-        );
+    for r in db.decode::<UpdateRow>("project_updates", &rs)? {
+        let (id, pid, n) = (r.id, r.project_id, r.number);
         let Some(handle) = handles.get(&pid) else {
             continue;
         };
@@ -331,13 +347,13 @@ async fn buzz_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Re
             field(r, "slug")?
         ))
     });
-    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM project_buzz ORDER BY ID")
-        .fetch_all(db.pool())
-        .await
-        .map_err(fail(db, "buzz"))?;
-    for r in rs {
-        let (id, handle): (i64, String) =
-            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+    let rs = sqlx::query(
+        "SELECT CAST(ID AS SIGNED) AS id, Handle AS handle FROM project_buzz ORDER BY ID",
+    )
+    .fetch_all(db.pool())
+    .await
+    .map_err(fail(db, "buzz"))?;
+    for HandleRow { id, handle } in db.decode("project_buzz", &rs)? {
         let target = buzz.get(&id).cloned().unwrap_or_default();
         rows.push(MapRow::new(
             "buzz-handle",
@@ -364,13 +380,11 @@ async fn tag_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Res
             field(r, "slug")?
         ))
     });
-    let rs = sqlx::query("SELECT CAST(ID AS SIGNED), Handle FROM tags ORDER BY ID")
+    let rs = sqlx::query("SELECT CAST(ID AS SIGNED) AS id, Handle AS handle FROM tags ORDER BY ID")
         .fetch_all(db.pool())
         .await
         .map_err(fail(db, "tags"))?;
-    for r in rs {
-        let (id, handle): (i64, String) =
-            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+    for HandleRow { id, handle } in db.decode("tags", &rs)? {
         if crate::mapping::tag_handle(&handle).is_none() {
             continue; // not carried: no namespace (stated in the preflight)
         }
@@ -395,16 +409,14 @@ async fn tag_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Res
 async fn blog_rows(db: &LegacyDb, snap: &Snapshot, rows: &mut Vec<MapRow>) -> Result<(), Error> {
     let posts = slugs(snap, "blog-posts");
     let rs = sqlx::query(
-        "SELECT CAST(ID AS SIGNED), Handle FROM content WHERE Class = ? AND Status = 'Published' AND Visibility = 'Public' \
+        "SELECT CAST(ID AS SIGNED) AS id, Handle AS handle FROM content WHERE Class = ? AND Status = 'Published' AND Visibility = 'Public' \
          AND (Published IS NULL OR Published <= NOW()) ORDER BY ID",
     )
     .bind(BLOG_POST_CLASS)
     .fetch_all(db.pool())
     .await
     .map_err(fail(db, "blog posts"))?;
-    for r in rs {
-        let (id, handle): (i64, String) =
-            (r.try_get(0).unwrap_or(0), r.try_get(1).unwrap_or_default());
+    for HandleRow { id, handle } in db.decode("content", &rs)? {
         let target = posts
             .get(&id)
             .map(|slug| format!("/blog/{slug}"))

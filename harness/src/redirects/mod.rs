@@ -1,8 +1,10 @@
 //! Redirects: the map of every public laddr URL ([`map`]) and the checker that follows each
-//! one by hand ([`check`]); [`evidence`] turns results into what a person reads.
+//! one by hand ([`check`]), with why a hop was not followed ([`unfollowed`]); [`evidence`]
+//! turns results into what a person reads.
 
 pub mod check;
 pub mod map;
+pub mod unfollowed;
 
 use crate::evidence::{Evidence, Outcome};
 use check::{Checked, Class};

@@ -4,6 +4,7 @@
 
 use crate::datarepo::Snapshot;
 use crate::evidence::{Evidence, Outcome};
+use crate::routes;
 use crate::target::{Answer, TargetClient};
 use std::time::Instant;
 
@@ -59,31 +60,19 @@ pub fn round(snap: &Snapshot) -> Result<Vec<Probe>, crate::Error> {
     let (project, id) = slug_and_legacy(snap, "projects").ok_or_else(|| missing("project"))?;
     let p = |name, path: String, want| Probe { name, path, want };
     Ok(vec![
-        p("health", "/api/health".into(), Want::Status("ok")),
-        p(
-            "readiness",
-            "/api/health/ready".into(),
-            Want::Status("ready"),
-        ),
-        p("a member's page", format!("/api/people/{person}"), Want::Ok),
-        p(
-            "a project's page",
-            format!("/api/projects/{project}"),
-            Want::Ok,
-        ),
+        p("health", routes::HEALTH.into(), Want::Status("ok")),
+        p("readiness", routes::READY.into(), Want::Status("ready")),
+        p("a member's page", routes::person(&person), Want::Ok),
+        p("a project's page", routes::project(&project), Want::Ok),
         p(
             "a legacy ID redirect",
             format!("/projects?ID={id}"),
             Want::Redirect(301, format!("/projects/{project}")),
         ),
-        p(
-            "the SAML metadata",
-            "/api/saml/slack/metadata".into(),
-            Want::Ok,
-        ),
+        p("the SAML metadata", routes::SAML_METADATA.into(), Want::Ok),
         p(
             "the GitHub sign-in start",
-            "/api/auth/github/start?return=/".into(),
+            routes::github_start("/"),
             Want::GithubAuthorize,
         ),
     ])

@@ -241,8 +241,8 @@ pub async fn boots(launcher: &dyn super::launch::Launch, repo: &Path, branch: &s
     let pages: Vec<_> = probes
         .into_iter()
         .filter(|p| {
-            p.path.starts_with("/api/people/")
-                || p.path.starts_with("/api/projects/")
+            p.path.starts_with(crate::routes::PEOPLE_PREFIX)
+                || p.path.starts_with(crate::routes::PROJECTS_PREFIX)
                 || p.name == "readiness"
         })
         .collect();

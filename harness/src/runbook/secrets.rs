@@ -5,15 +5,12 @@
 
 use super::launch::{self, Launch};
 use crate::evidence::{Evidence, Outcome};
+use crate::routes::{self, SAML_METADATA as METADATA};
 use crate::target::TargetClient;
 use std::time::{Duration, Instant};
 
 /// How long a second instance without a secret is watched for its answer.
 pub const REFUSAL_WATCH: Duration = Duration::from_secs(30);
-
-/// The contract's GitHub sign-in start and the SAML metadata.
-const GITHUB_START: &str = "/api/auth/github/start?return=/";
-const METADATA: &str = "/api/saml/slack/metadata";
 
 /// Does the GitHub start redirect to an OAuth authorize endpoint with `client_id`?
 fn github_problem(location: Option<&str>, client_id: Option<&str>) -> Option<String> {
@@ -54,7 +51,7 @@ pub async fn staged(target: &TargetClient, client_id: Option<&str>) -> Evidence 
     if ready.failed() {
         problems.push(ready.headline.clone());
     }
-    match target.get(GITHUB_START).await {
+    match target.get(&routes::github_start("/")).await {
         Ok(a) if a.status == 302 || a.status == 303 => {
             seen.push(format!("GitHub sign-in start: {}", a.status));
             problems.extend(github_problem(a.location.as_deref(), client_id));
@@ -118,7 +115,7 @@ async fn watch(stack: &crate::stack::RunningStack, secret: &str) -> Seen {
         if let Some(why) = stack.exited() {
             return Seen::Exited(why);
         }
-        match client.get("/api/health/ready").await {
+        match client.get(routes::READY).await {
             Ok(a) if a.status == 200 && a.data_status() == Some("ready") => return Seen::Ready,
             Ok(a) => {
                 let answer = format!("{} {}", a.status, crate::redact::redact(&a.text));
@@ -183,7 +180,8 @@ pub async fn refuses_without(launcher: &dyn Launch, secret: &str) -> Evidence {
         Seen::NoAnswer(e) => (
             Outcome::Fail,
             format!(
-                "no answer at /api/health/ready within {} s ({e})",
+                "no answer at {} within {} s ({e})",
+                routes::READY,
                 REFUSAL_WATCH.as_secs()
             ),
         ),

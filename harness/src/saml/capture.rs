@@ -4,6 +4,7 @@
 
 use super::verify::{self, Verified};
 use super::xml::{self, Assertion, SamlError};
+use crate::Error;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -22,20 +23,22 @@ pub struct Capture {
 
 /// The captures a run compares: from the configured directory, verified with laddr's
 /// certificate.
-pub fn load(setup: &super::SamlSetup) -> Result<Vec<Capture>, String> {
-    let dir = setup.captures.as_deref().ok_or(
-        "no captures directory configured (hint: [saml] captures, or CUTOVER_SAML_CAPTURES)",
-    )?;
+pub fn load(setup: &super::SamlSetup) -> Result<Vec<Capture>, Error> {
+    let dir = setup.captures.as_deref().ok_or_else(|| {
+        Error::missing(
+            "no captures directory configured (hint: [saml] captures, or CUTOVER_SAML_CAPTURES)",
+        )
+    })?;
     let cert = setup
         .legacy_cert
         .as_deref()
-        .ok_or("laddr's signing certificate is not configured, so no capture can be trusted (hint: [saml] legacy_certificate, or CUTOVER_SAML_LEGACY_CERT)")?;
+        .ok_or_else(|| Error::missing("laddr's signing certificate is not configured, so no capture can be trusted (hint: [saml] legacy_certificate, or CUTOVER_SAML_LEGACY_CERT)"))?;
     read_dir(dir, cert)
 }
 
 /// Read every `*.xml`, `*.b64` and `*.txt` file of a directory, sorted by name.
-pub fn read_dir(dir: &Path, legacy_cert: &[u8]) -> Result<Vec<Capture>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub fn read_dir(dir: &Path, legacy_cert: &[u8]) -> Result<Vec<Capture>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -47,11 +50,10 @@ pub fn read_dir(dir: &Path, legacy_cert: &[u8]) -> Result<Vec<Capture>, String> 
         })
         .collect();
     if files.len() > MAX_FILES {
-        return Err(format!(
-            "{}: {} files, more than the {MAX_FILES} accepted",
-            dir.display(),
-            files.len()
-        ));
+        return Err(Error::Invalid {
+            what: dir.display().to_string(),
+            expected: format!("{} files, more than the {MAX_FILES} accepted", files.len()),
+        });
     }
     files.sort();
     Ok(files.iter().map(|p| read_one(p, legacy_cert)).collect())

@@ -16,7 +16,6 @@ pub mod xml;
 use crate::legacy::LegacyDb;
 use crate::Error;
 use serde::Serialize;
-use sqlx::Row;
 use std::path::PathBuf;
 
 /// Slack's entity id (laddr.md §5).
@@ -107,47 +106,42 @@ impl LegacyUser {
     }
 }
 
+/// A row of the SAML people query, by column name.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    class: String,
+    username: Option<String>,
+    email: Option<String>,
+    first_name: String,
+    last_name: String,
+    account_level: Option<String>,
+}
+
 /// Every laddr person with the columns the SAML connector read.
 pub async fn legacy_users(db: &LegacyDb) -> Result<Vec<LegacyUser>, Error> {
     let rows = sqlx::query(
-        "SELECT CAST(ID AS SIGNED), Class, Username, Email, FirstName, LastName, CAST(AccountLevel AS CHAR) FROM people ORDER BY ID",
+        "SELECT CAST(ID AS SIGNED) AS id, Class AS class, Username AS username, Email AS email, \
+         FirstName AS first_name, LastName AS last_name, CAST(AccountLevel AS CHAR) AS account_level \
+         FROM people ORDER BY ID",
     )
     .fetch_all(db.pool())
     .await
     .map_err(|e| Error::LegacyDatabase { url: db.display.clone(), message: format!("reading people for SAML: {e}") })?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let class: String = r.try_get(1).unwrap_or_default();
-        out.push(LegacyUser {
-            id: r.try_get(0).map_err(|e| Error::LegacyDatabase {
-                url: db.display.clone(),
-                message: e.to_string(),
-            })?,
-            is_user: class.ends_with("\\User"),
-            username: r.try_get::<Option<String>, _>(2).ok().flatten(),
-            email: r
-                .try_get::<Option<String>, _>(3)
-                .ok()
-                .flatten()
-                .filter(|e| !e.is_empty()),
-            first_name: r
-                .try_get::<Option<String>, _>(4)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-            last_name: r
-                .try_get::<Option<String>, _>(5)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-            level: r
-                .try_get::<Option<String>, _>(6)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| "User".into()),
-        });
-    }
-    Ok(out)
+    Ok(db
+        .decode::<UserRow>("people", &rows)?
+        .into_iter()
+        .map(|r| LegacyUser {
+            id: r.id,
+            is_user: r.class.ends_with("\\User"),
+            username: r.username,
+            email: r.email.filter(|e| !e.is_empty()),
+            first_name: r.first_name,
+            last_name: r.last_name,
+            // laddr's AccountLevel may be NULL; its default is User.
+            level: r.account_level.unwrap_or_else(|| "User".into()),
+        })
+        .collect())
 }
 
 /// A laddr user and their twin in the new stack (found by legacyId).

@@ -89,14 +89,25 @@ pub fn verify_response(text: &str, trusted: &[Vec<u8>]) -> Result<Verified, Saml
     })
 }
 
+/// Why a certificate file could not be read as one.
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    #[error("not a PEM certificate: {0}")]
+    NotPem(#[source] openssl::error::ErrorStack),
+    #[error("not a certificate: {0}")]
+    NotDer(#[source] openssl::error::ErrorStack),
+    #[error("{0}")]
+    Encode(#[source] openssl::error::ErrorStack),
+}
+
 /// The base64 DER of a PEM or DER certificate, and its SHA-256 fingerprint for evidence.
-pub fn certificate_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub fn certificate_der(bytes: &[u8]) -> Result<Vec<u8>, CertError> {
     let cert = if bytes.starts_with(b"-----") {
-        openssl::x509::X509::from_pem(bytes).map_err(|e| format!("not a PEM certificate: {e}"))?
+        openssl::x509::X509::from_pem(bytes).map_err(CertError::NotPem)?
     } else {
-        openssl::x509::X509::from_der(bytes).map_err(|e| format!("not a certificate: {e}"))?
+        openssl::x509::X509::from_der(bytes).map_err(CertError::NotDer)?
     };
-    cert.to_der().map_err(|e| e.to_string())
+    cert.to_der().map_err(CertError::Encode)
 }
 
 /// `SHA256:ab:cd:…` of a DER certificate (first 8 bytes): safe to print.

@@ -99,7 +99,11 @@ impl RunningStack {
             .build()
             .map_err(|e| self.fail(e.to_string()))?;
         let policy = ClientPolicy::varied(&self.base_url);
-        let url = format!("{}/api/health/ready", self.base_url.trim_end_matches('/'));
+        let url = format!(
+            "{}{}",
+            self.base_url.trim_end_matches('/'),
+            crate::routes::READY
+        );
         let mut last = String::from("no answer yet");
         loop {
             if let Some(why) = self.exited() {

@@ -12,6 +12,7 @@ pub mod triggers;
 
 use crate::datarepo::Snapshot;
 use crate::evidence::{Evidence, Outcome};
+use crate::routes;
 use crate::runbook::probes::{self, Probe, Want};
 use crate::target::TargetClient;
 use serde::Serialize;
@@ -35,9 +36,9 @@ enum Signal {
 
 fn signal(p: &Probe) -> Signal {
     match (&p.want, p.path.as_str()) {
-        (_, path) if path.starts_with("/api/health") => Signal::Health,
+        (_, path) if path.starts_with(routes::HEALTH) => Signal::Health,
         (Want::GithubAuthorize, _) => Signal::Oauth,
-        (_, path) if path.starts_with("/api/saml/") => Signal::Saml,
+        (_, path) if path.starts_with(routes::SAML_PREFIX) => Signal::Saml,
         _ => Signal::Legacy,
     }
 }
@@ -48,7 +49,7 @@ pub fn round_probes(snap: &Snapshot) -> Result<Vec<Probe>, crate::Error> {
     let mut out = probes::round(snap)?;
     out.push(Probe {
         name: "a Slack launch",
-        path: "/api/saml/slack/launch?channel=general".into(),
+        path: format!("{}?channel=general", routes::SAML_LAUNCH),
         want: Want::SignInFirst,
     });
     let projects: Vec<(String, i64)> = probes::live_from_laddr(snap, "projects").collect();

@@ -161,8 +161,8 @@ pub async fn smoke(w: &WindowSetup) -> Vec<String> {
     };
     let mut problems = Vec::new();
     for (path, want) in [
-        ("/api/health", 200u16),
-        ("/api/health/ready", 200),
+        (crate::routes::HEALTH, 200u16),
+        (crate::routes::READY, 200),
         (page, 200),
     ] {
         match client.get(format!("https://{name}{path}")).send().await {

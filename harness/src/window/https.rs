@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The path asked for: the contract's health route answers 200 on the new side.
-pub const PATH: &str = "/api/health";
+pub const PATH: &str = crate::routes::HEALTH;
 
 /// What one name did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -150,8 +150,8 @@ async fn compare_one(
     pair: Pair,
 ) -> Compared {
     let api = match pair.kind {
-        Kind::Person => format!("/api/people/{}", pair.slug),
-        Kind::Project => format!("/api/projects/{}", pair.slug),
+        Kind::Person => crate::routes::person(&pair.slug),
+        Kind::Project => crate::routes::project(&pair.slug),
     };
     let result = async {
         let old = laddr_json(http, site, &pair.legacy_url).await?;

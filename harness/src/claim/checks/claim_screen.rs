@@ -7,6 +7,7 @@ use super::people::{github_identity, labels};
 use crate::claim::{Member, Role};
 use crate::evidence::Evidence;
 use crate::http::Browser;
+use crate::routes;
 use crate::saml::flow::SESSION_COOKIE;
 use serde_json::json;
 
@@ -36,7 +37,7 @@ pub async fn decline(run: &ClaimRun) -> Evidence {
         Err(e) => return Finding::could_not(check, e),
     }
     let pid = m.person_id.clone().unwrap_or_default();
-    match b.post_json("/api/account-claim/decline", &json!({})).await {
+    match b.post_json(routes::CLAIM_DECLINE, &json!({})).await {
         Ok(r) => {
             b.keep(&r);
             let new_id = r
@@ -93,7 +94,7 @@ pub async fn second_claim(run: &ClaimRun) -> Evidence {
     let mut b = run.browser();
     match run.github(&mut b, first).await {
         Ok((Landed::ClaimScreen, _)) => match b
-            .post_json("/api/account-claim/confirm", &json!({"personId": pid}))
+            .post_json(routes::CLAIM_CONFIRM, &json!({"personId": pid}))
             .await
         {
             Ok(r) => f.expect(
@@ -154,13 +155,13 @@ async fn refused_again(b: &Browser, f: &mut Finding, p: &Member) {
     let pid = p.person_id.clone().unwrap_or_default();
     for (path, body, status, code) in [
         (
-            "/api/account-claim/confirm",
+            routes::CLAIM_CONFIRM,
             json!({"personId": pid}),
             403,
             "not_a_candidate",
         ),
         (
-            "/api/account-claim/by-password",
+            routes::CLAIM_BY_PASSWORD,
             json!({"slug": p.slug, "password": "not-needed-to-see-the-refusal"}),
             401,
             "claim_credentials_invalid",

@@ -16,9 +16,8 @@ use std::sync::Arc;
 
 use crate::Error;
 
-pub(super) const LOGIN: &str = "/api/auth/login";
-const ME: &str = "/api/auth/me";
-pub(super) const CANDIDATES: &str = "/api/account-claim/candidates";
+use crate::routes::ME;
+pub(super) use crate::routes::{CLAIM_CANDIDATES as CANDIDATES, LOGIN};
 
 /// One run's account-claim context: the cast, the mocks, and where the stack keeps its data.
 pub struct ClaimRun {
@@ -109,7 +108,7 @@ impl ClaimRun {
         who: GithubIdentity,
     ) -> Result<(Landed, FlowLog), Error> {
         let mocks = self.mocks()?;
-        let start = b.get("/api/auth/github/start?return=/welcome-back").await?;
+        let start = b.get(&crate::routes::github_start("/welcome-back")).await?;
         b.keep(&start);
         let to = start
             .location

@@ -8,6 +8,7 @@ use crate::claim::mock::GithubIdentity;
 use crate::claim::{EmailMatch, Member, Role};
 use crate::evidence::Evidence;
 use crate::http::Browser;
+use crate::routes;
 use crate::saml::flow::SESSION_COOKIE;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -98,7 +99,7 @@ async fn confirm_on_screen(
         Err(e) => f.fail(e),
     }
     match b
-        .post_json("/api/account-claim/confirm", &json!({"personId": pid}))
+        .post_json(routes::CLAIM_CONFIRM, &json!({"personId": pid}))
         .await
     {
         Ok(r) => {
@@ -188,7 +189,7 @@ pub async fn github_username(run: &ClaimRun) -> Evidence {
         let b = b.clone();
         async move { b.post_json(path, &body).await.map_err(|e| e.to_string()) }
     };
-    match post("/api/account-claim/confirm", json!({"personId": pid})).await {
+    match post(routes::CLAIM_CONFIRM, json!({"personId": pid})).await {
         Ok(r) => f.expect(
             r.status == 403
                 && r.error_code() == Some("email_match_required")
@@ -198,7 +199,7 @@ pub async fn github_username(run: &ClaimRun) -> Evidence {
         Err(e) => f.fail(e),
     }
     match post(
-        "/api/account-claim/by-password",
+        routes::CLAIM_BY_PASSWORD,
         json!({"slug": slug, "password": format!("wrong-{}", uuid::Uuid::new_v4().simple())}),
     )
     .await
@@ -212,7 +213,7 @@ pub async fn github_username(run: &ClaimRun) -> Evidence {
         Err(e) => f.fail(e),
     }
     match post(
-        "/api/account-claim/by-password",
+        routes::CLAIM_BY_PASSWORD,
         json!({"slug": slug, "password": m.password.clone().unwrap_or_default()}),
     )
     .await

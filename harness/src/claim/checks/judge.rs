@@ -53,8 +53,9 @@ impl Finding {
         }
     }
 
-    pub(super) fn fail(&mut self, s: impl Into<String>) {
-        let s = s.into();
+    /// A failure: a message, or an error whose message is the failure.
+    pub(super) fn fail(&mut self, s: impl std::fmt::Display) {
+        let s = s.to_string();
         if s.contains(crate::evidence::RATE_LIMIT_MARK) {
             self.unchecked.push(s);
         } else {
@@ -70,7 +71,7 @@ impl Finding {
         if ok {
             self.notes.push(format!("ok: {}", s.into()));
         } else {
-            self.fail(s);
+            self.fail(s.into());
         }
     }
 

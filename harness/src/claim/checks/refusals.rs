@@ -6,6 +6,7 @@ use super::judge::Finding;
 use crate::claim::{Role, CLAIM_COOKIE};
 use crate::evidence::Evidence;
 use crate::http::Reply;
+use crate::routes;
 use crate::saml::flow::{now, SESSION_COOKIE};
 use serde_json::{json, Value};
 
@@ -70,10 +71,7 @@ pub async fn bad_input(run: &ClaimRun) -> Evidence {
         c.jar.insert(CLAIM_COOKIE.into(), value);
         for (path, body) in [
             (CANDIDATES, None),
-            (
-                "/api/account-claim/confirm",
-                Some(json!({"personId": victim})),
-            ),
+            (routes::CLAIM_CONFIRM, Some(json!({"personId": victim}))),
         ] {
             let r = match body {
                 None => c.get(path).await,
@@ -90,12 +88,15 @@ pub async fn bad_input(run: &ClaimRun) -> Evidence {
             }
         }
     }
-    match b.post_json("/api/auth/password-reset/confirm", &json!({"token": format!("forged-{}", uuid::Uuid::new_v4().simple()), "password": "x-password-1"})).await {
+    match b.post_json(routes::PASSWORD_RESET_CONFIRM, &json!({"token": format!("forged-{}", uuid::Uuid::new_v4().simple()), "password": "x-password-1"})).await {
         Ok(r) => f.expect((400..500).contains(&r.status) && r.status != 429, format!("reset confirm with a forged token: {}", r.describe())),
         Err(e) => f.fail(e.to_string()),
     }
     match b
-        .get("/api/auth/github/callback?code=forged&state=forged")
+        .get(&format!(
+            "{}?code=forged&state=forged",
+            routes::GITHUB_CALLBACK
+        ))
         .await
     {
         Ok(r) => f.expect(
@@ -104,7 +105,7 @@ pub async fn bad_input(run: &ClaimRun) -> Evidence {
         ),
         Err(e) => f.fail(e.to_string()),
     }
-    match b.get("/api/health").await {
+    match b.get(routes::HEALTH).await {
         Ok(r) => f.expect(
             r.status == 200,
             format!("health afterwards: {}", r.describe()),

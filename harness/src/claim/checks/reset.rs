@@ -7,6 +7,7 @@ use super::people::swap_case;
 use crate::claim::Role;
 use crate::evidence::Evidence;
 use crate::http::Browser;
+use crate::routes;
 use crate::Error;
 use serde_json::json;
 use std::time::Duration;
@@ -48,7 +49,7 @@ pub async fn password_reset(run: &ClaimRun) -> Evidence {
     ] {
         match b
             .post_json(
-                "/api/auth/password-reset/request",
+                routes::PASSWORD_RESET_REQUEST,
                 &json!({"usernameOrEmail": login}),
             )
             .await
@@ -100,10 +101,7 @@ pub async fn password_reset(run: &ClaimRun) -> Evidence {
 async fn use_token_once(run: &ClaimRun, b: &Browser, f: &mut Finding, username: &str, token: &str) {
     let new_password = format!("New-{}", uuid::Uuid::new_v4().simple());
     let confirm = json!({"token": token, "password": new_password});
-    match b
-        .post_json("/api/auth/password-reset/confirm", &confirm)
-        .await
-    {
+    match b.post_json(routes::PASSWORD_RESET_CONFIRM, &confirm).await {
         Ok(x) => f.expect(
             (200..300).contains(&x.status),
             format!("confirm with the mailed token: {}", x.describe()),
@@ -117,7 +115,7 @@ async fn use_token_once(run: &ClaimRun, b: &Browser, f: &mut Finding, username: 
         ),
         Err(e) => f.fail(e),
     }
-    match b.post_json("/api/auth/password-reset/confirm", &json!({"token": token, "password": format!("Other-{}", uuid::Uuid::new_v4().simple())})).await {
+    match b.post_json(routes::PASSWORD_RESET_CONFIRM, &json!({"token": token, "password": format!("Other-{}", uuid::Uuid::new_v4().simple())})).await {
         Ok(x) => f.expect((400..500).contains(&x.status) && x.status != 429, format!("the same token again: {}", x.describe())),
         Err(e) => f.fail(e.to_string()),
     }

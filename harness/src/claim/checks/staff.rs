@@ -8,6 +8,7 @@ use crate::claim::mock::GithubIdentity;
 use crate::claim::{Member, Role};
 use crate::evidence::Evidence;
 use crate::http::Browser;
+use crate::routes;
 use crate::Error;
 use serde_json::json;
 
@@ -54,7 +55,7 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
         ));
         return f.done("");
     }
-    match b.post_json("/api/account-claim/request-staff-review", &json!({"claimedSlug": slug, "evidence": "My old address is gone; I led the project nights in 2019."})).await {
+    match b.post_json(routes::CLAIM_STAFF_REVIEW, &json!({"claimedSlug": slug, "evidence": "My old address is gone; I led the project nights in 2019."})).await {
         Ok(r) => f.expect(
             r.status == 202 && r.data().is_some_and(|d| d["delivered"] == true),
             format!("request staff review: {} (expected 202 delivered)", r.describe()),
@@ -63,7 +64,7 @@ pub async fn staff_review(run: &ClaimRun) -> Evidence {
     };
     // The queue is a bare array (new-stack.md §5); the request is known by the slug it claims
     // and the GitHub login that asked (the queue carries no GitHub id).
-    let queue = match staff.get("/api/staff/account-claim/queue").await {
+    let queue = match staff.get(routes::STAFF_CLAIM_QUEUE).await {
         Ok(r) if r.status == 200 => r
             .data()
             .and_then(|d| d.as_array().cloned())
@@ -107,10 +108,7 @@ async fn approve_and_verify(
     let pid = m.person_id.clone().unwrap_or_default();
     let names = labels(run);
     match staff
-        .post_json(
-            &format!("/api/staff/account-claim/{id}/approve"),
-            &json!({}),
-        )
+        .post_json(&routes::staff_claim_review(id, "approve"), &json!({}))
         .await
     {
         Ok(r) => f.expect(

@@ -1,8 +1,11 @@
 //! The HTTP client for the SAML endpoints: every answer bounded in size and time, nothing
 //! followed, each request under the run's request policy.
 
-use super::{parse_form, Answer, LAUNCH, METADATA, RESUME, RESUME_COOKIE, SESSION_COOKIE, SSO};
+use super::{
+    parse_form, Answer, FlowError, LAUNCH, METADATA, RESUME, RESUME_COOKIE, SESSION_COOKIE, SSO,
+};
 use crate::Error;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Bodies larger than this are cut (a SAML form is a few KiB).
@@ -46,7 +49,7 @@ impl SamlClient {
         self
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Result<Answer, String> {
+    async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Result<Answer, FlowError> {
         let (method, path) = req
             .try_clone()
             .and_then(|r| r.build().ok())
@@ -60,10 +63,14 @@ impl SamlClient {
         let (mut resp, _) = crate::identity::send(&self.policy, class, make)
             .await
             .map_err(|e| match e {
-                crate::identity::SendError::Failed(e) => {
-                    format!("{what}: {}", crate::target::describe(&e))
-                }
-                limited => format!("{what}: {limited}"),
+                crate::identity::SendError::Failed(e) => FlowError::Request {
+                    what: what.into(),
+                    source: Arc::new(e),
+                },
+                limited => FlowError::RateLimited {
+                    what: what.into(),
+                    source: Arc::new(limited),
+                },
             })?;
         let status = resp.status().as_u16();
         let location = resp
@@ -83,15 +90,15 @@ impl SamlClient {
             }
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| format!("{what}: reading the body: {}", crate::target::describe(&e)))?
-        {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| FlowError::Body {
+            what: what.into(),
+            source: Arc::new(e),
+        })? {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(format!(
-                    "{what}: the answer is larger than {MAX_BODY} bytes"
-                ));
+                return Err(FlowError::TooLarge {
+                    what: what.into(),
+                    limit: MAX_BODY,
+                });
             }
             body.extend_from_slice(&chunk);
         }
@@ -115,8 +122,11 @@ impl SamlClient {
         })
     }
 
-    pub(super) fn url(&self, path: &str) -> Result<reqwest::Url, String> {
-        self.base.join(path).map_err(|e| format!("{path}: {e}"))
+    pub(super) fn url(&self, path: &str) -> Result<reqwest::Url, FlowError> {
+        self.base.join(path).map_err(|e| FlowError::Url {
+            path: path.into(),
+            message: e.to_string(),
+        })
     }
 
     fn cookies(pairs: &[(&str, &str)]) -> String {
@@ -127,7 +137,7 @@ impl SamlClient {
             .join("; ")
     }
 
-    pub async fn metadata(&self) -> Result<Answer, String> {
+    pub async fn metadata(&self) -> Result<Answer, FlowError> {
         self.send(self.http.get(self.url(METADATA)?), "GET metadata")
             .await
     }
@@ -136,7 +146,7 @@ impl SamlClient {
         &self,
         session: Option<&str>,
         channel: Option<&str>,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, FlowError> {
         let mut url = self.url(LAUNCH)?;
         if let Some(c) = channel {
             url.query_pairs_mut().append_pair("channel", c);
@@ -153,7 +163,7 @@ impl SamlClient {
         session: Option<&str>,
         saml_request: &str,
         relay_state: &str,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, FlowError> {
         let mut req = self
             .http
             .post(self.url(SSO)?)
@@ -164,7 +174,7 @@ impl SamlClient {
         self.send(req, "POST sso").await
     }
 
-    pub async fn resume(&self, session: &str, resume: Option<&str>) -> Result<Answer, String> {
+    pub async fn resume(&self, session: &str, resume: Option<&str>) -> Result<Answer, FlowError> {
         let mut pairs = vec![(SESSION_COOKIE, session)];
         if let Some(r) = resume {
             pairs.push((RESUME_COOKIE, r));

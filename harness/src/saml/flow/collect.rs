@@ -5,7 +5,7 @@
 use super::observation::{Flow, Observation, SamlRun};
 use super::sampling::{asserted_subjects, few_per_reason, sample, with_captured};
 use super::sp::SpFlows;
-use super::{authn_request, b64, mint_session, now, Answer, SamlClient, SSO};
+use super::{authn_request, b64, mint_session, now, Answer, FlowError, SamlClient, SSO};
 use crate::saml::{xml, SamlSetup, Subject};
 use crate::Error;
 use futures::StreamExt;
@@ -69,7 +69,7 @@ pub async fn collect(
     let anonymous_launch = client.launch(None, Some("general")).await;
     let foreign_acs = match targets.first() {
         Some(s) => foreign_acs(&client, &session(s)?, &sso_url).await,
-        None => Err("no user to try it with".into()),
+        None => Err(FlowError::NoUser),
     };
     let refused = refusals(&client, &subjects, setup, &session).await;
 
@@ -86,10 +86,10 @@ pub async fn collect(
 }
 
 /// The IdP's metadata, read as Slack would load it.
-async fn read_metadata(client: &SamlClient) -> Result<xml::Metadata, String> {
+async fn read_metadata(client: &SamlClient) -> Result<xml::Metadata, FlowError> {
     match client.metadata().await {
-        Ok(a) if a.status == 200 => xml::read_metadata(&a.body).map_err(|e| e.to_string()),
-        Ok(a) => Err(a.describe()),
+        Ok(a) if a.status == 200 => Ok(xml::read_metadata(&a.body)?),
+        Ok(a) => Err(FlowError::Answered(a.describe())),
         Err(e) => Err(e),
     }
 }
@@ -112,7 +112,7 @@ async fn launch_all(
             match token {
                 Ok(t) => match client.launch(Some(&t), None).await {
                     Ok(a) => return read_off_thread(o, a, trusted).await,
-                    Err(e) => o.problem = Some(e),
+                    Err(e) => o.problem = Some(e.to_string()),
                 },
                 Err(e) => o.problem = Some(e.to_string()),
             }
@@ -147,7 +147,7 @@ async fn read_off_thread(
 }
 
 /// A signed-in AuthnRequest naming another ACS (the IdP must refuse it).
-async fn foreign_acs(client: &SamlClient, token: &str, sso_url: &str) -> Result<Answer, String> {
+async fn foreign_acs(client: &SamlClient, token: &str, sso_url: &str) -> Result<Answer, FlowError> {
     let id = format!("_{}", uuid::Uuid::new_v4().simple());
     client
         .sso(
@@ -170,7 +170,7 @@ async fn refusals(
     subjects: &[Subject],
     setup: &SamlSetup,
     session: &impl Fn(&Subject) -> Result<String, Error>,
-) -> Vec<(String, Result<Answer, String>)> {
+) -> Vec<(String, Result<Answer, FlowError>)> {
     let mut refused = Vec::new();
     let must: Vec<&Subject> = subjects.iter().filter(|s| s.must_be_refused()).collect();
     let refusals = match setup.idp_sample {
@@ -180,7 +180,7 @@ async fn refusals(
     for s in refusals {
         let answer = match session(s) {
             Ok(t) => client.launch(Some(&t), None).await,
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         };
         refused.push((
             format!(

@@ -7,6 +7,7 @@
 //!
 //! * `answer` — one HTTP answer and the auto-submit form it carries.
 //! * `client` — the bounded HTTP client for the SAML endpoints.
+//! * `error` — why a request got no answer to judge.
 //! * `observation` — what each attempt observed, and the whole run.
 //! * `sampling` — who is taken through which flow.
 //! * `sp` — the SP-initiated flows, signed in and signed out.
@@ -15,6 +16,7 @@
 mod answer;
 mod client;
 mod collect;
+mod error;
 mod observation;
 mod sampling;
 mod sp;
@@ -22,6 +24,7 @@ mod sp;
 pub use answer::{parse_form, Answer, AutoPost};
 pub use client::SamlClient;
 pub use collect::collect;
+pub use error::FlowError;
 pub use observation::{Flow, Observation, SamlRun};
 pub use sampling::{asserted_subjects, sample};
 
@@ -31,10 +34,9 @@ use base64::Engine;
 
 pub const SESSION_COOKIE: &str = "cfp_session";
 pub const RESUME_COOKIE: &str = "cfp_saml_resume";
-pub const LAUNCH: &str = "/api/saml/slack/launch";
-pub const SSO: &str = "/api/saml/slack/sso";
-pub const RESUME: &str = "/api/saml/slack/sso/resume";
-pub const METADATA: &str = "/api/saml/slack/metadata";
+pub use crate::routes::{
+    SAML_LAUNCH as LAUNCH, SAML_METADATA as METADATA, SAML_RESUME as RESUME, SAML_SSO as SSO,
+};
 
 /// Sessions minted with the session key in this process: the report says when the key was
 /// used, so staff know to rotate it after an acceptance run.

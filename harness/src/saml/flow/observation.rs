@@ -1,7 +1,7 @@
 //! What the flows observed: one assertion attempt per user and flow, read and verified, and
 //! the whole run the judgements are made from.
 
-use super::{now, Answer};
+use super::{now, Answer, FlowError};
 use crate::saml::verify::{self, Verified};
 use crate::saml::xml::{self, SamlError};
 use crate::saml::Subject;
@@ -107,16 +107,16 @@ impl Observation {
 #[serde(rename_all = "camelCase")]
 pub struct SamlRun {
     pub subjects: Vec<Subject>,
-    pub metadata: Result<xml::Metadata, String>,
+    pub metadata: Result<xml::Metadata, FlowError>,
     pub idp: Vec<Observation>,
     pub sp: Vec<Observation>,
     pub resume: Vec<Observation>,
     /// Launch without a session.
-    pub anonymous_launch: Result<Answer, String>,
+    pub anonymous_launch: Result<Answer, FlowError>,
     /// An AuthnRequest naming another ACS.
-    pub foreign_acs: Result<Answer, String>,
+    pub foreign_acs: Result<Answer, FlowError>,
     /// People who must be refused, and what the launch answered for each.
-    pub refused: Vec<(String, Result<Answer, String>)>,
+    pub refused: Vec<(String, Result<Answer, FlowError>)>,
     pub seconds: f64,
     /// A paced run's sample: how many members should be asserted in all (only the sample
     /// was launched; the data repo proves the rest).
@@ -134,7 +134,7 @@ impl SamlRun {
 
     pub fn new(
         subjects: Vec<Subject>,
-        metadata: Result<xml::Metadata, String>,
+        metadata: Result<xml::Metadata, FlowError>,
         idp: Vec<Observation>,
         sp: Vec<Observation>,
         resume: Vec<Observation>,
@@ -150,8 +150,8 @@ impl SamlRun {
             idp,
             sp,
             resume,
-            anonymous_launch: Err("not asked".into()),
-            foreign_acs: Err("not asked".into()),
+            anonymous_launch: Err(FlowError::NotAsked),
+            foreign_acs: Err(FlowError::NotAsked),
             refused: Vec::new(),
             seconds: 0.0,
             sampled_from: None,

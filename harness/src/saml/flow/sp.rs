@@ -33,7 +33,7 @@ impl SpFlows<'_> {
             .await
         {
             Ok(a) => o.read(a, self.trusted),
-            Err(e) => o.problem = Some(e),
+            Err(e) => o.problem = Some(e.to_string()),
         }
         o
     }
@@ -57,7 +57,7 @@ impl SpFlows<'_> {
             Ok(first) if first.redirects_to_login() => {
                 match self.client.resume(token, first.cookie(RESUME_COOKIE)).await {
                     Ok(a) => o.read(a, self.trusted),
-                    Err(e) => o.problem = Some(e),
+                    Err(e) => o.problem = Some(e.to_string()),
                 }
             }
             Ok(first) => {
@@ -67,7 +67,7 @@ impl SpFlows<'_> {
                 ));
                 o.answer = Some(first);
             }
-            Err(e) => o.problem = Some(e),
+            Err(e) => o.problem = Some(e.to_string()),
         }
         o
     }

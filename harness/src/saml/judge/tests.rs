@@ -1,6 +1,6 @@
 //! Unit tests for the SAML judgements, fed hand-made runs.
 
-use super::super::flow::{Answer, AutoPost};
+use super::super::flow::{Answer, AutoPost, FlowError};
 use super::super::xml::{self, SamlError};
 use super::super::{LegacyUser, Subject};
 use super::*;
@@ -60,7 +60,7 @@ fn observed(id: i64, name_id: &str, email: &str) -> Observation {
 }
 
 fn run(subjects: Vec<Subject>, idp: Vec<Observation>) -> SamlRun {
-    let mut r = SamlRun::new(subjects, Err("n/a".into()), idp, vec![], vec![]);
+    let mut r = SamlRun::new(subjects, Err(FlowError::NotAsked), idp, vec![], vec![]);
     r.seconds = 1.0;
     r
 }
