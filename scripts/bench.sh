@@ -49,7 +49,8 @@ side_by_side() {
   local people=$1 dir=$out/side port=18431
   mkdir -p "$dir"
   "$bin" fixture state --people "$people" --out "$dir/state" > /dev/null
-  PORT=$port "$bin" serve --state "$dir/state" --seconds 900 > "$dir/serve.log" 2>&1 &
+  # No rate limit on this one target: both tools are measured on the same footing.
+  CUTOVER_RATE_LIMITS=1000000/1000000/1000000 PORT=$port "$bin" serve --state "$dir/state" --seconds 900 > "$dir/serve.log" 2>&1 &
   served=$!
   for _ in $(seq 1 120); do grep -q "listening" "$dir/serve.log" && break; sleep 0.5; done
   local map=$out/$people/report/redirect-map.csv base=http://127.0.0.1:$port

@@ -126,7 +126,7 @@ impl Environment {
                 let snap = tokio::task::spawn_blocking(move || repo.snapshot())
                     .await
                     .map_err(|e| Error::Config(format!("reading the data repo: {e}")))??;
-                Ok(Arc::new(snap))
+                Ok(snap)
             })
             .await
             .cloned()

@@ -82,7 +82,7 @@ impl Holdings {
     /// Read the data repo afresh (its branch now) and the private store.
     pub fn now(repo: &DataRepo, private_store: &Path) -> Result<Self, crate::Error> {
         let fresh = DataRepo::open(&repo.path.display().to_string(), &repo.branch)?;
-        Ok(Holdings::of(&fresh.snapshot()?, private_store))
+        Ok(Holdings::of(&*fresh.snapshot()?, private_store))
     }
 
     fn label(&self, id: &str, other: &Holdings) -> String {

@@ -6,11 +6,25 @@ use super::{git, DataRepo, Snapshot};
 use crate::Error;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+
+/// The last whole commit read. A commit id names its content, so every copy of the data repo
+/// at that commit reads the same records: the cutover tools' scenarios and the write guard
+/// each read a fresh copy of the state at the commit already read (2 s each at 31,000
+/// people), and get this one instead.
+static LAST_READ: Mutex<Option<Arc<Snapshot>>> = Mutex::new(None);
 
 impl DataRepo {
-    /// Read every record of the branch's commit.
-    pub fn snapshot(&self) -> Result<Snapshot, Error> {
-        self.snapshot_of(|_| true)
+    /// Every record of the branch's commit (read once per commit, shared).
+    pub fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
+        let commit = self.head()?;
+        let last = LAST_READ.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(snap) = last.filter(|s| s.commit == commit) {
+            return Ok(snap);
+        }
+        let snap = Arc::new(self.read_commit(commit, |_| true)?);
+        *LAST_READ.lock().unwrap_or_else(|p| p.into_inner()) = Some(snap.clone());
+        Ok(snap)
     }
 
     /// Read every record of one commit (the import, after the cutover moved on).
@@ -26,7 +40,10 @@ impl DataRepo {
     /// Read the records whose paths `keep` accepts (sheet configs are always read): one
     /// person's holdings without reading 31,000 people.
     pub fn snapshot_of(&self, keep: impl Fn(&str) -> bool) -> Result<Snapshot, Error> {
-        let commit = self.head()?;
+        self.read_commit(self.head()?, keep)
+    }
+
+    fn read_commit(&self, commit: String, keep: impl Fn(&str) -> bool) -> Result<Snapshot, Error> {
         let mut entries = self.ls_tree(&commit)?;
         entries.retain(|(_, p)| p.starts_with(".gitsheets/") || keep(p));
         let blobs = self.cat_blobs(entries.iter().map(|(oid, _)| oid.as_str()))?;

@@ -11,7 +11,7 @@ use std::process::Command;
 /// thing, however other scenarios make the live stack write meanwhile.
 pub struct Frozen {
     pub scratch: Scratch,
-    pub snap: crate::datarepo::Snapshot,
+    pub snap: std::sync::Arc<crate::datarepo::Snapshot>,
     pub store: crate::private::PrivateStore,
 }
 
