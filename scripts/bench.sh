@@ -64,7 +64,7 @@ side_by_side() {
   row "cutover" "$(wall_secs "$dir/cutover.time")" "$(peak_mib "$dir/cutover.time")"
   if command -v lychee >/dev/null 2>&1; then
     tail -n +2 "$map" | cut -d, -f2 | sed "s|^|$base|" > "$dir/urls.txt"
-    /usr/bin/time -v -o "$dir/lychee.time" lychee --no-progress --max-concurrency 32 \
+    /usr/bin/time -v -o "$dir/lychee.time" lychee --no-progress --max-concurrency 32 --host-concurrency 32 --host-request-interval 0ms \
       --max-redirects 5 --accept 200..=299,410 - < "$dir/urls.txt" > "$dir/lychee.txt" 2>&1 || true
     row "lychee" "$(wall_secs "$dir/lychee.time")" "$(peak_mib "$dir/lychee.time")"
     echo "(cutover also proves each target is the record's twin; lychee only that the link answers)"
