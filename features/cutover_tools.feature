@@ -44,6 +44,7 @@ Feature: The stack's own cutover tools give the answers the cutover depends on
       When the stack's reconcile runs on each copy
       Then it names exactly that person in exactly that class, and exits 1
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::tools::reconcile::fix::tests::a_fix_beyond_the_contract_or_short_of_it_fails.
     @T-3d @T-1d
     Scenario: reconcile --fix fixes what the contract says, and nothing else
       Given a copy of the state with one profile's token removed and that person linked to GitHub
@@ -63,6 +64,7 @@ Feature: The stack's own cutover tools give the answers the cutover depends on
       When the stack's credentials import runs on it into a scratch directory
       Then every profile and credential it writes is what the contract's rules give, and every skipped row is explained
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::tools::credentials::tests::a_re_run_that_changes_an_unused_credential_fails_and_used_ones_are_named_lost.
     @T-1d
     Scenario: Re-running the credentials import over used credentials is caught as data loss
       Given a copy of the state where two people have signed in since the import

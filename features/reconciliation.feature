@@ -53,6 +53,7 @@ Feature: Reconciliation — the migration lost and corrupted nothing
       When the stored credentials are compared with laddr's password hashes
       Then every member's hash is laddr's byte for byte, or was replaced at a recorded sign-in
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::accounts::tests::a_credential_laddr_did_not_have_fails.
     @T+90d @T+180d
     Scenario: No credential exists that laddr did not have
       Given the legacy laddr database
@@ -84,6 +85,7 @@ Feature: Reconciliation — the migration lost and corrupted nothing
       When the newsletter inconsistencies are counted
       Then the counter is zero
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::accounts::tests::a_github_linked_password_holder_is_listed_and_fails_only_under_strict_drain.
     Scenario: Runbook counter: GitHub-linked persons holding a legacy password
       The account-migration rule keeps a legacy password after the person links GitHub, so
       such a person is reported as advisory; the profile's strict-drain policy
@@ -97,6 +99,7 @@ Feature: Reconciliation — the migration lost and corrupted nothing
 
     laddr's Newsletter is opt-out: NULL reads as subscribed.
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::accounts::tests::a_member_who_would_stop_or_start_receiving_the_newsletter_fails.
     Scenario: Nobody stops or starts receiving the newsletter
       Given the legacy laddr database
       When laddr's newsletter choices are compared with the profiles

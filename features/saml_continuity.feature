@@ -80,6 +80,7 @@ Feature: Slack SAML continuity — every member's Slack account still knows them
       When a sample of signed-in members starts from Slack's side
       Then each answer is a Success for that request, with InResponseTo and RelayState echoed
 
+    # No fault expresses its bad case; the judgement is failed by the unit test harness::saml::judge::tests::a_signed_out_member_must_resume_to_the_original_request.
     Scenario: A signed-out member signs in and resumes to the same request
       When a sample of signed-out members starts from Slack's side
       Then each is sent to sign in and, once signed in, gets the answer to the original request

@@ -558,3 +558,6 @@ pub fn newsletter_continuity(
     }
     ev
 }
+
+#[cfg(test)]
+mod tests;

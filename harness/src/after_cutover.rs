@@ -270,4 +270,39 @@ mod tests {
         assert!(import_in_history(None, true, "def").failed());
         assert!(!import_in_history(Some("abc"), true, "def").failed());
     }
+
+    #[test]
+    fn a_member_whose_profile_is_gone_fails() {
+        let head = snap(&[
+            ("people/ann.toml", "id = 'a'\nlegacyId = 1\nslug = 'ann'\n"),
+            ("people/bob.toml", "id = 'b'\nlegacyId = 2\nslug = 'bob'\n"),
+        ]);
+        let store = |ids: &[&str]| {
+            let text: Vec<String> = ids
+                .iter()
+                .map(|id| format!(r#"{{"personId":"{id}","email":"{id}@example.org"}}"#))
+                .collect();
+            let mut problems = Vec::new();
+            let profiles = crate::private::parse_jsonl(
+                &text.join("\n"),
+                crate::private::PROFILES,
+                &mut problems,
+            );
+            PrivateStore {
+                profiles,
+                passwords: Vec::new(),
+                problems,
+            }
+        };
+        let holders = profile_holders(Some(&store(&["a", "b"])), &[], &head);
+        assert!(!profiles_kept(&holders, &store(&["a", "b", "n"]), &head).failed());
+        let ev = profiles_kept(&holders, &store(&["a"]), &head);
+        assert!(ev.failed());
+        assert!(
+            ev.render()
+                .contains("bob: had a profile at the import, has none now"),
+            "{}",
+            ev.render()
+        );
+    }
 }

@@ -218,23 +218,53 @@ pub fn rewrite_url(url: &str, user: &str, password: &str, database: &str) -> Res
 /// Try a write that would change nothing even if it ran, and pass only if the server refuses
 /// it: read-only transaction (1792) or missing privilege (1142).
 pub async fn prove_read_only(db: &LegacyDb) -> crate::evidence::Evidence {
-    use crate::evidence::{Evidence, Outcome};
-    let check = "a write through the suite's connection is refused by the server";
-    match sqlx::query("DELETE FROM people WHERE 1 = 0")
+    let tried = match sqlx::query("DELETE FROM people WHERE 1 = 0")
         .execute(db.pool())
         .await
     {
-        Ok(_) => Evidence::new(
+        Ok(_) => WriteTry::Accepted,
+        Err(sqlx::Error::Database(e)) => WriteTry::Refused {
+            number: e
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .map(|m| m.number()),
+            code: e.code().map(|c| c.to_string()).unwrap_or_default(),
+            message: e.to_string(),
+        },
+        Err(e) => WriteTry::NotTried(e.to_string()),
+    };
+    judge_write(tried)
+}
+
+/// What the server did with the suite's write.
+#[derive(Debug)]
+enum WriteTry {
+    Accepted,
+    /// A database error: its MySQL error number, SQLSTATE and message.
+    Refused {
+        number: Option<u16>,
+        code: String,
+        message: String,
+    },
+    /// The write never reached the server as a statement.
+    NotTried(String),
+}
+
+/// Pass only when the server refused the write for being read-only or unprivileged.
+fn judge_write(tried: WriteTry) -> crate::evidence::Evidence {
+    use crate::evidence::{Evidence, Outcome};
+    let check = "a write through the suite's connection is refused by the server";
+    match tried {
+        WriteTry::Accepted => Evidence::new(
             check,
             Outcome::Fail,
             "the server accepted a DELETE through the suite's connection: it is not read-only",
         ),
-        Err(sqlx::Error::Database(e)) => {
-            let code = e.code().map(|c| c.to_string()).unwrap_or_default();
-            let why = match e
-                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .map(|m| m.number())
-            {
+        WriteTry::Refused {
+            number,
+            code,
+            message,
+        } => {
+            let why = match number {
                 Some(1792) => "the session is in a read-only transaction (error 1792)",
                 Some(1142) => "the account may only SELECT (error 1142)",
                 Some(1290) | Some(1836) => "the server is read-only (error 1290/1836)",
@@ -244,13 +274,15 @@ pub async fn prove_read_only(db: &LegacyDb) -> crate::evidence::Evidence {
                 Evidence::new(
                     check,
                     Outcome::Fail,
-                    format!("the write failed for another reason ({code}): {e}"),
+                    format!("the write failed for another reason ({code}): {message}"),
                 )
             } else {
                 Evidence::new(check, Outcome::Pass, format!("refused: {why}"))
             }
         }
-        Err(e) => Evidence::new(check, Outcome::Fail, format!("could not try a write: {e}")),
+        WriteTry::NotTried(e) => {
+            Evidence::new(check, Outcome::Fail, format!("could not try a write: {e}"))
+        }
     }
 }
 
@@ -310,5 +342,21 @@ mod tests {
             display_url("mysql://root:s3cret@127.0.0.1:3306/laddr"),
             "mysql://root:***@127.0.0.1:3306/laddr"
         );
+    }
+
+    #[test]
+    fn a_write_the_server_accepts_or_refuses_for_another_reason_fails() {
+        let refused = |number| WriteTry::Refused {
+            number,
+            code: "HY000".into(),
+            message: "no".into(),
+        };
+        for n in [1792, 1142, 1290, 1836] {
+            assert!(!judge_write(refused(Some(n))).failed(), "{n}");
+        }
+        assert!(judge_write(WriteTry::Accepted).failed());
+        assert!(judge_write(refused(Some(1064))).failed());
+        assert!(judge_write(refused(None)).failed());
+        assert!(judge_write(WriteTry::NotTried("pool timed out".into())).failed());
     }
 }

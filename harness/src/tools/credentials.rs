@@ -453,19 +453,12 @@ async fn import_use_reimport(
 
 /// The credentials after the re-run against those before: which used ones were reverted,
 /// which unused ones changed, and how many newsletter choices were reset.
-fn judge_rerun(
-    check: &str,
-    copy: &super::scratch::Scratch,
-    used: &[String],
+/// The credentials a re-run changed: those of `used` (lost: named) and any other (wrong).
+fn rerun_changes(
     before: &[serde_json::Value],
-    before_profiles: &[serde_json::Value],
-    r: &ToolRun,
-) -> Evidence {
-    let after: HashMap<String, serde_json::Value> =
-        read_lines(&copy.private_file(crate::private::PASSWORDS))
-            .into_iter()
-            .filter_map(|v| Some((v["personId"].as_str()?.to_string(), v)))
-            .collect();
+    after: &HashMap<String, serde_json::Value>,
+    used: &[String],
+) -> (Vec<String>, Vec<String>) {
     let (mut lost, mut wrong) = (Vec::new(), Vec::new());
     // What a credential is: its hash and when it was last used (import times differ by nature).
     let key = |v: &serde_json::Value| (v["passwordHash"].clone(), v["lastUsedAt"].clone());
@@ -482,6 +475,23 @@ fn judge_rerun(
             wrong.push(format!("{id}: changed, though nobody used it"));
         }
     }
+    (lost, wrong)
+}
+
+fn judge_rerun(
+    check: &str,
+    copy: &super::scratch::Scratch,
+    used: &[String],
+    before: &[serde_json::Value],
+    before_profiles: &[serde_json::Value],
+    r: &ToolRun,
+) -> Evidence {
+    let after: HashMap<String, serde_json::Value> =
+        read_lines(&copy.private_file(crate::private::PASSWORDS))
+            .into_iter()
+            .filter_map(|v| Some((v["personId"].as_str()?.to_string(), v)))
+            .collect();
+    let (mut lost, wrong) = rerun_changes(before, &after, used);
     let outcome = if !wrong.is_empty() {
         Outcome::Fail
     } else if !lost.is_empty() {
@@ -552,5 +562,26 @@ mod tests {
         );
         assert_eq!(c.get("skippedNoEmail"), Some(&3));
         assert_eq!(c.get("skippedNoPersonMatch"), Some(&12));
+    }
+
+    #[test]
+    fn a_re_run_that_changes_an_unused_credential_fails_and_used_ones_are_named_lost() {
+        let cred = |id: &str, hash: &str| serde_json::json!({"personId": id, "passwordHash": hash});
+        let before = [cred("a", "new-a"), cred("b", "new-b"), cred("c", "old-c")];
+        let after = |pairs: &[(&str, &str)]| -> HashMap<String, serde_json::Value> {
+            pairs
+                .iter()
+                .map(|(id, h)| (id.to_string(), cred(id, h)))
+                .collect()
+        };
+        let used = ["a".to_string(), "b".to_string()];
+        let reverted = after(&[("a", "old-a"), ("b", "old-b"), ("c", "old-c")]);
+        let (lost, wrong) = rerun_changes(&before, &reverted, &used);
+        assert_eq!((lost.len(), wrong.len()), (2, 0), "{lost:?}");
+        assert!(lost[0].starts_with("a: the password they set since the import"));
+        let too_much = after(&[("a", "old-a"), ("b", "new-b"), ("c", "other")]);
+        let (lost, wrong) = rerun_changes(&before, &too_much, &used);
+        assert_eq!(lost.len(), 1);
+        assert_eq!(wrong, ["c: changed, though nobody used it"]);
     }
 }

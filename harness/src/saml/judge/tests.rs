@@ -214,3 +214,49 @@ fn nothing_observed_is_a_failure_not_a_pass() {
         assert!(ev.failed(), "{ev:?}");
     }
 }
+
+#[test]
+fn a_signed_out_member_must_resume_to_the_original_request() {
+    let mut o = observed(1, "Ann", "ann@example.org");
+    o.flow = Flow::SpResume;
+    o.request_id = Some("_q1".into());
+    o.sent_relay_state = Some("rs".into());
+    o.response.as_mut().unwrap().in_response_to = Some("_q1".into());
+    o.response.as_mut().unwrap().assertions[0].confirmation_in_response_to = Some("_q1".into());
+    o.answer
+        .as_mut()
+        .unwrap()
+        .form
+        .as_mut()
+        .unwrap()
+        .relay_state = Some("rs".into());
+    let mut r = run(vec![subject(1, "Ann")], vec![]);
+    r.resume = vec![o.clone()];
+    assert!(!resume(&r).failed(), "{:?}", resume(&r));
+    let not_resumed = {
+        let mut b = o.clone();
+        b.response = None;
+        b.problem = Some("no auto-submit form (the sign-in page)".into());
+        b
+    };
+    let another_request = {
+        let mut b = o.clone();
+        b.response.as_mut().unwrap().in_response_to = Some("_other".into());
+        b
+    };
+    let relay_state_lost = {
+        let mut b = o.clone();
+        b.answer
+            .as_mut()
+            .unwrap()
+            .form
+            .as_mut()
+            .unwrap()
+            .relay_state = None;
+        b
+    };
+    for broken in [not_resumed, another_request, relay_state_lost] {
+        r.resume = vec![broken];
+        assert!(resume(&r).failed());
+    }
+}

@@ -165,3 +165,73 @@ fn changed_only(before: &str, after: &str, who: &BTreeSet<String>, minted: bool)
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reports() -> (ReconcileReport, ReconcileReport) {
+        let fixed = ReconcileReport {
+            inconsistent_newsletter: vec![Inconsistency {
+                person_id: "x".into(),
+                reason: OPTED_IN_WITHOUT_TOKEN.into(),
+            }],
+            drained_legacy_passwords: vec![Drained {
+                person_id: "x".into(),
+                slug: "xan".into(),
+                github_user_id: 7,
+            }],
+            orphan_private: vec![OrphanPrivate {
+                person_id: "o".into(),
+            }],
+            fixes_applied: Fixes {
+                newsletter_tokens: 1,
+                legacy_passwords_deleted: 1,
+            },
+            ..Default::default()
+        };
+        let after = ReconcileReport {
+            orphan_private: fixed.orphan_private.clone(),
+            ..Default::default()
+        };
+        (fixed, after)
+    }
+
+    fn profile(id: &str, token: Option<&str>) -> String {
+        serde_json::json!({"personId": id, "newsletter": {"optedIn": true, "unsubscribeToken": token}})
+            .to_string()
+    }
+
+    #[test]
+    fn a_fix_beyond_the_contract_or_short_of_it_fails() {
+        let (fixed, after) = reports();
+        let token = "t".repeat(43);
+        let profiles_before = [profile("x", None), profile("y", Some("ty"))].join("\n");
+        let profiles_after = [profile("x", Some(&token)), profile("y", Some("ty"))].join("\n");
+        let cred = |id: &str| serde_json::json!({"personId": id, "passwordHash": "h"}).to_string();
+        let creds_before = [cred("x"), cred("y")].join("\n");
+        let creds_after = cred("y");
+        let profiles = (profiles_before.as_str(), profiles_after.as_str());
+        let judge = |fixed: &ReconcileReport, after: &ReconcileReport, p: (&str, &str), c: &str| {
+            judge_fix("x", fixed, after, p, (&creds_before, c)).0
+        };
+        assert_eq!(
+            judge(&fixed, &after, profiles, &creds_after),
+            Vec::<String>::new()
+        );
+        // A credential nobody had to lose is deleted too.
+        assert!(!judge(&fixed, &after, profiles, "").is_empty());
+        // Another member's profile is rewritten.
+        let rewritten = [profile("x", Some(&token)), profile("y", Some("other"))].join("\n");
+        assert!(!judge(&fixed, &after, (profiles.0, &rewritten), &creds_after).is_empty());
+        // The token is not minted.
+        assert!(!judge(&fixed, &after, (profiles.0, profiles.0), &creds_after).is_empty());
+        // An orphan is "fixed".
+        let no_orphans = ReconcileReport::default();
+        assert!(!judge(&fixed, &no_orphans, profiles, &creds_after).is_empty());
+        // The report's count of fixes is wrong.
+        let mut miscounted = fixed.clone();
+        miscounted.fixes_applied.newsletter_tokens = 2;
+        assert!(!judge(&miscounted, &after, profiles, &creds_after).is_empty());
+    }
+}
