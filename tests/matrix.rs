@@ -27,6 +27,14 @@ const WRITER_SEED: u64 = DEFAULT_SEED + 1;
 const UPDATER_SEED: u64 = DEFAULT_SEED + 2;
 const FREEZE_SEED: u64 = DEFAULT_SEED + 3;
 
+/// The suite's feature files.
+const FEATURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
+
+/// The claim scenario whose power is the number of timing samples. A case that does not
+/// expect it to fail takes fewer (its test then has less power, so it can only pass more
+/// easily); a fault that must fail it keeps the default.
+const TIMING_SCENARIO: &str = "Failed sign-ins cannot be told apart by their timing";
+
 /// What every case shares: the server, the fixture's secrets, a scratch directory.
 struct Shared {
     admin: String,
@@ -91,17 +99,19 @@ fn rehearsal_case(
         format!("exactly its scenarios fail: failed {failed:?}, expected {expected:?}\n{console}")
     })?;
     let ran = results["scenarios"].as_array().map_or(0, Vec::len);
-    let tags = extra
-        .iter()
-        .position(|a| a == "--tags")
-        .and_then(|i| extra.get(i + 1));
-    let features = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/features"));
-    let total = match tags {
+    let given = |flag: &str| {
+        extra
+            .iter()
+            .position(|a| a == flag)
+            .and_then(|i| extra.get(i + 1))
+    };
+    let features = given("--features").map_or_else(|| FEATURES.into(), PathBuf::from);
+    let total = match given("--tags") {
         Some(t) => {
             let f: gherkin::tagexpr::TagOperation = t.parse().map_err(|e| format!("{t}: {e}"))?;
-            steps::selection::tagged_count(features, &f)
+            steps::selection::tagged_count(&features, &f)
         }
-        None => steps::selection::count_scenarios(features),
+        None => steps::selection::count_scenarios(&features),
     };
     check(ran == total, || {
         format!("the whole selection ran: {ran} of {total}")
@@ -152,6 +162,46 @@ fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), F
     })
 }
 
+/// The feature files holding the `expected` scenarios, copied with their paths under
+/// `features/` into `dir`: a fault's case runs the features where it must show, and every
+/// scenario in them must pass but those.
+fn features_holding(expected: &[&str], dir: &Path) -> Result<PathBuf, Failed> {
+    let root = Path::new(FEATURES);
+    let all = steps::selection::scenarios(root);
+    let mut files = BTreeSet::new();
+    for e in expected {
+        let holding: Vec<_> = all.iter().filter(|s| s.scenario == *e).collect();
+        check(!holding.is_empty(), || {
+            format!("no feature holds the expected scenario {e:?}")
+        })?;
+        files.extend(holding.into_iter().map(|s| &s.file));
+    }
+    for f in files {
+        let to = dir.join(f.strip_prefix(root).map_err(|e| e.to_string())?);
+        std::fs::create_dir_all(to.parent().unwrap_or(dir))?;
+        std::fs::copy(f, &to)?;
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// The arguments that narrow a fault's case: only the features where it must show, and
+/// fewer timing samples unless it must fail the timing scenario.
+fn narrowed(sh: &Shared, name: &str, expected: &[&str]) -> Result<Vec<String>, Failed> {
+    let dir = sh.report_dir(&format!("{name}-input"));
+    let features = features_holding(expected, &dir.join("features"))?;
+    let mut args = vec!["--features".to_string(), path_arg(&features)];
+    if !expected.contains(&TIMING_SCENARIO) {
+        let profile = dir.join("profile.toml");
+        std::fs::write(&profile, "[claim]\ntiming_samples = 8\n")?;
+        args.extend(["--profile".to_string(), path_arg(&profile)]);
+    }
+    Ok(args)
+}
+
+fn path_arg(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
 fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
     match f.run_effect() {
         RunEffect::CannotRun(says) => return run_effect_case(sh, f, exit::CANNOT_RUN, says),
@@ -168,6 +218,12 @@ fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
         _ => {}
     }
     let name = format!("fault::{}", f.name());
+    // CUTOVER_MATRIX_FULL=1 runs every case over every feature, judging each fault's
+    // effect everywhere (about three times as long).
+    let full = std::env::var_os("CUTOVER_MATRIX_FULL").is_some_and(|v| v == "1");
+    if !full && !f.expected_failures().is_empty() && !f.after_cutover() {
+        extra.extend(narrowed(sh, &name, f.expected_failures())?);
+    }
     let (console, results) = rehearsal_case(sh, &name, &extra, &[], f.expected_failures())?;
     match f {
         Fault::DropPerson => {

@@ -7,10 +7,17 @@ use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cutover");
 
+/// Where the test binaries keep the fixture's bcrypt hashes between runs (see
+/// `fixtures::generate::CACHE_ENV`): every case generates the same fixture.
+pub fn fixture_cache() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-cache")
+}
+
 /// Run the binary in the repository root with extra environment.
 pub fn cutover(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(BIN);
     c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env(fixtures::generate::CACHE_ENV, fixture_cache());
     for (k, v) in env {
         c.env(k, v);
     }
