@@ -264,13 +264,15 @@ fn signed_bundle_and_waivers(sh: &Shared) -> Result<(), Failed> {
     let waivers = dir.join("waivers.toml");
     // One importer bug shows in three scenarios: the profile, the SAML email attribute and
     // the captured assertions. Each is waived by name.
+    let waived = [
+        "Every laddr email is in exactly one profile, lower-cased",
+        "Every email attribute is still laddr's email",
+        "Captured laddr assertions match the new IdP's, field by field",
+    ];
+    let features = path_arg(&features_holding(&waived, &dir.join("features"))?);
     std::fs::write(
         &waivers,
-        [
-            "Every laddr email is in exactly one profile, lower-cased",
-            "Every email attribute is still laddr's email",
-            "Captured laddr assertions match the new IdP's, field by field",
-        ]
+        waived
         .map(|s| format!("[[waiver]]\nscenario = \"{s}\"\nreason = \"known importer bug, fix in 1.4.1\"\nowner = \"cutover lead\"\nexpires = \"2999-01-01\"\n"))
         .concat(),
     )?;
@@ -281,6 +283,8 @@ fn signed_bundle_and_waivers(sh: &Shared) -> Result<(), Failed> {
                 "rehearse",
                 "--fault",
                 "email-changed",
+                "--features",
+                &features,
                 "--waivers",
                 waivers.to_str().unwrap(),
                 "--signing-key",
@@ -394,12 +398,19 @@ fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
             Ok::<_, sqlx::Error>(was)
         })?)
     };
+    let expected = [
+        "Nothing writes to laddr after the freeze",
+        "The final laddr dump restores into a scratch database and holds exactly laddr",
+    ];
+    let features = path_arg(&features_holding(&expected, &dir.join("features"))?);
     let original = location(Some("moved after the freeze".into()))?;
     let report_dir = dir.join("report");
     let seed = FREEZE_SEED.to_string();
     let out = cutover(
         &[
             "rehearse",
+            "--features",
+            &features,
             "--seed",
             &seed,
             "--report-dir",
@@ -415,15 +426,9 @@ fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
     let failed = failed_scenarios(&read_json(&report_dir.join("results.json")));
     // The rehearsal's final dump was written before the change, so it is no longer laddr:
     // the restore gate says so too.
-    check(
-        failed
-            == BTreeSet::from([
-                "Nothing writes to laddr after the freeze".to_string(),
-                "The final laddr dump restores into a scratch database and holds exactly laddr"
-                    .to_string(),
-            ]),
-        || format!("{failed:?}\n{}", text(&out)),
-    )?;
+    check(failed == BTreeSet::from(expected.map(String::from)), || {
+        format!("{failed:?}\n{}", text(&out))
+    })?;
     // An in-place UPDATE: counts and timestamps unchanged, the checksum not.
     check(text(&out).contains("people: changed in place"), || {
         text(&out)
@@ -510,10 +515,17 @@ fn bad_feature_files(sh: &Shared) -> Result<(), Failed> {
 fn command_provider(sh: &Shared) -> Result<(), Failed> {
     let report_dir = sh.report_dir("command");
     let serve = format!("{BIN} serve");
+    let holding = features_holding(
+        Fault::DropPerson.expected_failures(),
+        &sh.report_dir("command-input"),
+    )?;
+    let features = path_arg(&holding);
     let run = |command: &str, faults: &str| {
         cutover(
             &[
                 "rehearse",
+                "--features",
+                &features,
                 "--target-command",
                 command,
                 "--report-dir",
@@ -601,15 +613,17 @@ fn main() {
     // The rehearsal has one GitHub-linked person who kept their legacy password: advisory by
     // default, a failure under the strict-drain policy.
     trials.push(case("rehearsal::strict-drain", |sh| {
+        let expected = [
+            "Runbook counter: GitHub-linked persons holding a legacy password",
+            "The stack's reconcile finds nothing that stops the cutover",
+        ];
+        let extra = narrowed(sh, "strict-drain", &expected)?;
         rehearsal_case(
             sh,
             "strict-drain",
-            &[],
+            &extra,
             &[("CUTOVER_STRICT_DRAIN", "1")],
-            &[
-                "Runbook counter: GitHub-linked persons holding a legacy password",
-                "The stack's reconcile finds nothing that stops the cutover",
-            ],
+            &expected,
         )
         .map(drop)
     }));
