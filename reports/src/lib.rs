@@ -216,12 +216,3 @@ pub fn write_all(
     written.extend(manifest::write(dir, report, key)?);
     Ok(written)
 }
-
-/// Minimal HTML/XML text escaping.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}

@@ -243,6 +243,25 @@ fn writers_carry_the_evidence_headline_and_stay_self_contained() {
     assert!(cucumber.is_array());
 }
 
+/// Whatever a scenario, a step error, the evidence or a stack log says is text on the page,
+/// never markup.
+#[test]
+fn html_escapes_every_value_it_shows() {
+    let mut r = report();
+    let hostile = "<script>alert('x')</script> & \"quoted\"";
+    r.scenarios[0].scenario = hostile.into();
+    r.scenarios[0].evidence[0].details = vec![hostile.into()];
+    r.scenarios[0].stack_log = vec![hostile.into()];
+    r.profile = hostile.into();
+    let html = reports::html::render(&r);
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("\"quoted\""), "{html}");
+    assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;quoted&quot;"));
+    // The page's own script and style are kept as written.
+    assert_eq!(html.matches("<script>").count(), 1);
+    assert!(html.contains("<style>") && html.contains("function apply()"));
+}
+
 /// The page opens in headless Chromium (Debian's `chromium`) and shows the verdict and the
 /// failing scenario's evidence. `scripts/setup.sh test` installs Chromium; without it this
 /// fails, naming it.
