@@ -27,7 +27,7 @@ pub mod stats;
 pub use cast::{Cast, Role, Uncast};
 pub use members::{members, Member};
 pub use passwords::{read_passwords, HashKind, KnownPassword};
-pub use setup::{ClaimSetup, EmailMatch};
+pub use setup::{ClaimSetup, EmailMatch, DEFAULT_TIMING_SAMPLES};
 
 pub const CLAIM_COOKIE: &str = "cfp_claim";
 pub const OAUTH_STATE_COOKIE: &str = "cfp_oauth_state";

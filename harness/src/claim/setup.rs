@@ -34,6 +34,9 @@ impl std::str::FromStr for EmailMatch {
     }
 }
 
+/// Tries per group in the timing comparison when the profile does not say.
+pub const DEFAULT_TIMING_SAMPLES: usize = 25;
+
 /// Everything the account-claim checks need besides the stack.
 #[derive(Clone, Debug)]
 pub struct ClaimSetup {
@@ -56,7 +59,7 @@ impl Default for ClaimSetup {
             mocks: None,
             jwt_key: None,
             email_match: EmailMatch::default(),
-            timing_samples: 25,
+            timing_samples: DEFAULT_TIMING_SAMPLES,
         }
     }
 }
