@@ -30,10 +30,10 @@ const FREEZE_SEED: u64 = DEFAULT_SEED + 3;
 /// The suite's feature files.
 const FEATURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
 
-/// The claim scenario whose power is the number of timing samples. A case that does not
-/// expect it to fail takes fewer (its test then has less power, so it can only pass more
-/// easily); a fault that must fail it keeps the default.
-const TIMING_SCENARIO: &str = "Failed sign-ins cannot be told apart by their timing";
+/// A case that does not expect the timing scenario to fail takes fewer samples (its test
+/// then has less power, so it can only pass more easily); a fault that must fail it keeps
+/// the default.
+use fixtures::fault::TIMING_SCENARIO;
 
 /// What every case shares: the server, the fixture's secrets, a scratch directory.
 struct Shared {
@@ -162,11 +162,20 @@ fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), F
     })
 }
 
+/// CUTOVER_MATRIX_FULL=1 runs every case over every feature, judging each fault's effect
+/// everywhere (about three times as long; the weekly CI run sets it).
+fn full() -> bool {
+    std::env::var_os("CUTOVER_MATRIX_FULL").is_some_and(|v| v == "1")
+}
+
 /// The feature files holding the `expected` scenarios, copied with their paths under
 /// `features/` into `dir`: a fault's case runs the features where it must show, and every
-/// scenario in them must pass but those.
+/// scenario in them must pass but those. Every feature under [`full`].
 fn features_holding(expected: &[&str], dir: &Path) -> Result<PathBuf, Failed> {
     let root = Path::new(FEATURES);
+    if full() {
+        return Ok(root.to_path_buf());
+    }
     let all = steps::selection::scenarios(root);
     let mut files = BTreeSet::new();
     for e in expected {
@@ -190,7 +199,7 @@ fn narrowed(sh: &Shared, name: &str, expected: &[&str]) -> Result<Vec<String>, F
     let dir = sh.report_dir(&format!("{name}-input"));
     let features = features_holding(expected, &dir.join("features"))?;
     let mut args = vec!["--features".to_string(), path_arg(&features)];
-    if !expected.contains(&TIMING_SCENARIO) {
+    if !full() && !expected.contains(&TIMING_SCENARIO) {
         let profile = dir.join("profile.toml");
         std::fs::write(&profile, "[claim]\ntiming_samples = 8\n")?;
         args.extend(["--profile".to_string(), path_arg(&profile)]);
@@ -218,10 +227,7 @@ fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
         _ => {}
     }
     let name = format!("fault::{}", f.name());
-    // CUTOVER_MATRIX_FULL=1 runs every case over every feature, judging each fault's
-    // effect everywhere (about three times as long).
-    let full = std::env::var_os("CUTOVER_MATRIX_FULL").is_some_and(|v| v == "1");
-    if !full && !f.expected_failures().is_empty() && !f.after_cutover() {
+    if !f.expected_failures().is_empty() && !f.after_cutover() {
         extra.extend(narrowed(sh, &name, f.expected_failures())?);
     }
     let (console, results) = rehearsal_case(sh, &name, &extra, &[], f.expected_failures())?;
