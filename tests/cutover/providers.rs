@@ -3,15 +3,13 @@
 //! up in the table checksums. (`harness = false`: a test whose tool is missing is reported as
 //! ignored, with the reason, never as passed.)
 
-mod support;
-
+use crate::support::*;
 use fixtures::generate::{generate, Size};
 use harness::config::{ContainerNetwork, Profile, ProviderKind};
 use harness::evidence::Outcome;
 use harness::legacy::{provider, LegacyDb};
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Trial;
 use sqlx::Connection;
-use support::runtime;
 
 /// Provision with one provider, load a small fixture, and check what the harness sees.
 fn exercise(profile: Profile) {
@@ -94,17 +92,13 @@ fn stack_image_provider() {
         "/fixtures/docker/build-stack-image.sh"
     );
     let out = std::process::Command::new("bash")
-        .args([script, support::BIN, "cutover/stack:test"])
+        .args([script, BIN, "cutover/stack:test"])
         .output()
         .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "building the image: {}",
-        support::text(&out)
-    );
+    assert!(out.status.success(), "building the image: {}", text(&out));
     let dir = tempfile::tempdir().unwrap();
     let network = std::env::var("CUTOVER_DOCKER_NETWORK").unwrap_or_else(|_| "bridge".into());
-    let out = support::cutover(
+    let out = cutover(
         &[
             "rehearse",
             "--target-image",
@@ -114,7 +108,7 @@ fn stack_image_provider() {
         ],
         &[("CUTOVER_DOCKER_NETWORK", network.as_str())],
     );
-    let console = support::text(&out);
+    let console = text(&out);
     assert_eq!(out.status.code(), Some(harness::exit::GO), "{console}");
     assert!(
         console.contains("target image cutover/stack:test"),
@@ -164,33 +158,19 @@ fn the_read_only_check_fails_on_a_writable_connection() {
     });
 }
 
-/// A plain test as a trial: a panic is its failure.
-fn trial(name: &str, f: fn()) -> Trial {
-    Trial::test(name, move || {
-        std::panic::catch_unwind(f).map_err(|e| {
-            e.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "panicked".into())
-                .into()
-        })
-    })
-}
-
-fn main() {
-    let args = Arguments::from_args();
+/// One trial per provider (the container ones ignored, saying why, without a Docker daemon).
+pub fn trials() -> Vec<Trial> {
     let docker = docker_missing();
     if let Some(why) = &docker {
         eprintln!("container tests ignored: {why} (CUTOVER_REQUIRE_DOCKER=1 makes them run)");
     }
-    let trials = vec![
-        trial("local_mariadbd_provider", local_mariadbd_provider),
-        trial("container_provider", container_provider).with_ignored_flag(docker.is_some()),
-        trial("stack_image_provider", stack_image_provider).with_ignored_flag(docker.is_some()),
+    vec![
+        trial("provider::container", container_provider).with_ignored_flag(docker.is_some()),
+        trial("provider::stack-image", stack_image_provider).with_ignored_flag(docker.is_some()),
+        trial("provider::local-mariadbd", local_mariadbd_provider),
         trial(
-            "the_read_only_check_fails_on_a_writable_connection",
+            "provider::the_read_only_check_fails_on_a_writable_connection",
             the_read_only_check_fails_on_a_writable_connection,
         ),
-    ];
-    libtest_mimic::run(&args, trials).exit();
+    ]
 }

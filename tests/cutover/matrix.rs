@@ -1,0 +1,318 @@
+//! The fault matrix, one test per case: the clean rehearsal passes; every fault fails
+//! exactly the scenarios that guard against it; no fixture secret reaches any output or
+//! report; and the cases around a run (`matrix_runs`) behave.
+//!
+//! Every case runs the `cutover` binary against the shared legacy server ([`Legacy`]).
+//! Cases that write to laddr (the `legacy-write` fault, the freeze) load a fixture of another
+//! seed, so their writes never reach the database the other cases are reading at the same
+//! time.
+
+use crate::matrix_runs::*;
+use crate::support::*;
+use fixtures::generate::DEFAULT_SEED;
+use fixtures::{Fault, RunEffect};
+use harness::exit;
+use libtest_mimic::{Failed, Trial};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Seeds of their own for cases that write to the legacy database (one each: they run at
+/// the same time).
+pub const WRITER_SEED: u64 = DEFAULT_SEED + 1;
+pub const UPDATER_SEED: u64 = DEFAULT_SEED + 2;
+pub const FREEZE_SEED: u64 = DEFAULT_SEED + 3;
+
+/// The suite's feature files.
+pub const FEATURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
+
+/// A case that does not expect the timing scenario to fail takes fewer samples (its test
+/// then has less power, so it can only pass more easily); a fault that must fail it keeps
+/// the default.
+use fixtures::fault::TIMING_SCENARIO;
+
+/// What every case shares: the server, the fixture's secrets, a scratch directory.
+pub struct Shared {
+    pub admin: String,
+    ds: fixtures::model::Dataset,
+    /// Every fixture secret, searched for in one pass over each case's output.
+    secrets: aho_corasick::AhoCorasick,
+    dir: tempfile::TempDir,
+}
+
+impl Shared {
+    pub fn report_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name.replace("::", "-"))
+    }
+}
+
+pub fn check(cond: bool, msg: impl FnOnce() -> String) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(msg().into())
+    }
+}
+
+pub fn failed_scenarios(results: &serde_json::Value) -> BTreeSet<String> {
+    results["scenarios"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .filter_map(|s| s["scenario"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Run a rehearsal with `extra` arguments and environment, and check that exactly
+/// `expected` scenarios fail and that nothing secret was printed or written.
+pub fn rehearsal_case(
+    sh: &Shared,
+    name: &str,
+    extra: &[String],
+    env: &[(&str, &str)],
+    expected: &[&str],
+) -> Result<(String, serde_json::Value), Failed> {
+    let report_dir = sh.report_dir(name);
+    let mut args = vec!["rehearse", "--report-dir", report_dir.to_str().unwrap()];
+    args.extend(extra.iter().map(String::as_str));
+    let mut all_env = vec![("LADDR_DATABASE_URL", sh.admin.as_str())];
+    all_env.extend_from_slice(env);
+    let out = cutover(&args, &all_env);
+    let console = text(&out);
+    let want = if expected.is_empty() {
+        exit::GO
+    } else {
+        exit::NO_GO
+    };
+    check(out.status.code() == Some(want), || {
+        format!("exit {:?}, wanted {want}:\n{console}", out.status.code())
+    })?;
+    let results = read_json(&report_dir.join("results.json"));
+    let failed = failed_scenarios(&results);
+    let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+    check(failed == expected, || {
+        format!("exactly its scenarios fail: failed {failed:?}, expected {expected:?}\n{console}")
+    })?;
+    let ran = results["scenarios"].as_array().map_or(0, Vec::len);
+    let given = |flag: &str| {
+        extra
+            .iter()
+            .position(|a| a == flag)
+            .and_then(|i| extra.get(i + 1))
+    };
+    let features = given("--features").map_or_else(|| FEATURES.into(), PathBuf::from);
+    let total = match given("--tags") {
+        Some(t) => {
+            let f: gherkin::tagexpr::TagOperation = t.parse().map_err(|e| format!("{t}: {e}"))?;
+            steps::selection::tagged_count(&features, &f)
+        }
+        None => steps::selection::count_scenarios(&features),
+    };
+    check(ran == total, || {
+        format!("the whole selection ran: {ran} of {total}")
+    })?;
+    let mut everything = console.clone();
+    for f in std::fs::read_dir(&report_dir)? {
+        let path = f?.path();
+        if path.is_file() {
+            everything.push_str(&String::from_utf8_lossy(&std::fs::read(&path)?));
+        }
+    }
+    check(!sh.secrets.is_match(&everything), || {
+        "a fixture secret leaked into the output or a report".into()
+    })?;
+    Ok((console, results))
+}
+
+/// A fault that acts on the whole run: the exit code it must give, and what must be said.
+fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), Failed> {
+    let report_dir = sh.report_dir(&format!("fault-{}", f.name()));
+    // A write outside the allow-list shows only where there is one: name test accounts.
+    let (a, b) = test_accounts(&sh.ds);
+    let accounts = format!("{a},{b}");
+    let mut env = vec![
+        ("LADDR_DATABASE_URL", sh.admin.as_str()),
+        ("CUTOVER_READY_TIMEOUT", "5"),
+    ];
+    if f == Fault::WriteEscapesAllowList {
+        env.push(("CUTOVER_TEST_ACCOUNTS", accounts.as_str()));
+    }
+    let out = cutover(
+        &[
+            "rehearse",
+            "--fault",
+            f.name(),
+            "--report-dir",
+            report_dir.to_str().unwrap(),
+        ],
+        &env,
+    );
+    let console = text(&out);
+    check(out.status.code() == Some(code), || {
+        format!("exit {:?}, wanted {code}:\n{console}", out.status.code())
+    })?;
+    check(console.contains(says), || {
+        format!("says {says:?}:\n{console}")
+    })
+}
+
+/// CUTOVER_MATRIX_FULL=1 runs every case over every feature, judging each fault's effect
+/// everywhere (about three times as long; the weekly CI run sets it).
+pub fn full() -> bool {
+    std::env::var_os("CUTOVER_MATRIX_FULL").is_some_and(|v| v == "1")
+}
+
+/// The feature files holding the `expected` scenarios, copied with their paths under
+/// `features/` into `dir`: a fault's case runs the features where it must show, and every
+/// scenario in them must pass but those. Every feature under [`full`].
+pub fn features_holding(expected: &[&str], dir: &Path) -> Result<PathBuf, Failed> {
+    let root = Path::new(FEATURES);
+    if full() {
+        return Ok(root.to_path_buf());
+    }
+    let all = steps::selection::scenarios(root);
+    let mut files = BTreeSet::new();
+    for e in expected {
+        let holding: Vec<_> = all.iter().filter(|s| s.scenario == *e).collect();
+        check(!holding.is_empty(), || {
+            format!("no feature holds the expected scenario {e:?}")
+        })?;
+        files.extend(holding.into_iter().map(|s| &s.file));
+    }
+    for f in files {
+        let to = dir.join(f.strip_prefix(root).map_err(|e| e.to_string())?);
+        std::fs::create_dir_all(to.parent().unwrap_or(dir))?;
+        std::fs::copy(f, &to)?;
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// The arguments that narrow a fault's case: only the features where it must show, and
+/// fewer timing samples unless it must fail the timing scenario.
+fn narrowed(sh: &Shared, name: &str, expected: &[&str]) -> Result<Vec<String>, Failed> {
+    let dir = sh.report_dir(&format!("{name}-input"));
+    let features = features_holding(expected, &dir.join("features"))?;
+    let mut args = vec!["--features".to_string(), path_arg(&features)];
+    if !full() && !expected.contains(&TIMING_SCENARIO) {
+        let profile = dir.join("profile.toml");
+        std::fs::write(&profile, "[claim]\ntiming_samples = 8\n")?;
+        args.extend(["--profile".to_string(), path_arg(&profile)]);
+    }
+    Ok(args)
+}
+
+pub fn path_arg(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
+    match f.run_effect() {
+        RunEffect::CannotRun(says) => return run_effect_case(sh, f, exit::CANNOT_RUN, says),
+        RunEffect::NoGoSaying(says) => return run_effect_case(sh, f, exit::NO_GO, says),
+        RunEffect::Scenarios | RunEffect::Tolerated => {}
+    }
+    let mut extra = vec!["--fault".to_string(), f.name().to_string()];
+    if f.after_cutover() {
+        extra.extend(["--after-cutover", "--tags", "@T+7d"].map(String::from));
+    }
+    match f {
+        Fault::LegacyWrite => extra.extend(["--seed".to_string(), WRITER_SEED.to_string()]),
+        Fault::LegacyUpdate => extra.extend(["--seed".to_string(), UPDATER_SEED.to_string()]),
+        _ => {}
+    }
+    let name = format!("fault::{}", f.name());
+    if !f.expected_failures().is_empty() && !f.after_cutover() {
+        extra.extend(narrowed(sh, &name, f.expected_failures())?);
+    }
+    let (console, results) = rehearsal_case(sh, &name, &extra, &[], f.expected_failures())?;
+    match f {
+        Fault::DropPerson => {
+            let id = results["identity"]["target"]["droppedPerson"]
+                .as_u64()
+                .ok_or("the dropped person is in the identity")?;
+            check(console.contains(&format!("legacy id {id} ")), || {
+                format!("names the missing legacy id:\n{console}")
+            })
+        }
+        Fault::LegacyWrite => check(
+            console.contains("NO-GO: legacy table `sessions` changed during the run"),
+            || console.clone(),
+        ),
+        Fault::LegacyUpdate => check(
+            console.contains("people: changed in place")
+                && console.contains("NO-GO: legacy table `people` changed during the run"),
+            || console.clone(),
+        ),
+        Fault::Unready => check(console.contains("it answers that it is ready"), || {
+            format!("names the readiness step:\n{console}")
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Every case of the matrix, reading `legacy`.
+pub fn trials(legacy: &Legacy) -> Vec<Trial> {
+    let secrets: Vec<String> = legacy
+        .ds
+        .people
+        .iter()
+        .flat_map(|p| [p.email.clone(), p.password.clone(), p.github_token.clone()])
+        .flatten()
+        .chain(legacy.ds.secrets.iter().map(|s| s.plaintext.clone()))
+        .collect();
+    let secrets = aho_corasick::AhoCorasick::new(&secrets).expect("an automaton of the secrets");
+    let sh = Arc::new(Shared {
+        admin: legacy.admin.clone(),
+        ds: legacy.ds.clone(),
+        secrets,
+        dir: tempfile::tempdir().expect("scratch directory"),
+    });
+    let mut trials = Vec::new();
+    let case = |name: &str, f: fn(&Shared) -> Result<(), Failed>| {
+        let sh = sh.clone();
+        Trial::test(name, move || f(&sh))
+    };
+    trials.push(case("rehearsal::clean", |sh| {
+        rehearsal_case(sh, "clean", &[], &[], &[]).map(drop)
+    }));
+    // The rehearsal has one GitHub-linked person who kept their legacy password: advisory by
+    // default, a failure under the strict-drain policy.
+    trials.push(case("rehearsal::strict-drain", |sh| {
+        let expected = [
+            "Runbook counter: GitHub-linked persons holding a legacy password",
+            "The stack's reconcile finds nothing that stops the cutover",
+        ];
+        let extra = narrowed(sh, "strict-drain", &expected)?;
+        rehearsal_case(
+            sh,
+            "strict-drain",
+            &extra,
+            &[("CUTOVER_STRICT_DRAIN", "1")],
+            &expected,
+        )
+        .map(drop)
+    }));
+    for f in Fault::ALL {
+        let sh = sh.clone();
+        trials.push(Trial::test(format!("fault::{}", f.name()), move || {
+            fault_case(&sh, f)
+        }));
+    }
+    // A week of ordinary use after the cutover keeps the post-cutover runs GO.
+    trials.push(case("rehearsal::after-cutover", |sh| {
+        let extra = ["--after-cutover", "--tags", "@T+7d"].map(String::from);
+        rehearsal_case(sh, "after-cutover", &extra, &[], &[]).map(drop)
+    }));
+    trials.push(case(
+        "run::signed-bundle-and-waivers",
+        signed_bundle_and_waivers,
+    ));
+    trials.push(case("run::freeze-across-runs", freeze_across_runs));
+    trials.push(case("run::tag-filters", tag_filters));
+    trials.push(case("run::bad-feature-files", bad_feature_files));
+    trials.push(case("provider::command", command_provider));
+
+    trials
+}
