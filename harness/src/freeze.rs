@@ -44,19 +44,21 @@ impl FreezeState {
     }
 }
 
-/// A table that has a `Created` or `Modified` column.
-#[derive(sqlx::FromRow)]
-struct ColumnRow {
-    table_name: String,
-    column_name: String,
+crate::legacy_row! {
+    /// A table that has a `Created` or `Modified` column.
+    struct ColumnRow {
+        table_name: String,
+        column_name: String,
+    }
 }
 
-/// A table's row count and latest timestamps (NULL when it has no such column or no row).
-#[derive(sqlx::FromRow)]
-struct TableRow {
-    rows: i64,
-    max_created: Option<i64>,
-    max_modified: Option<i64>,
+crate::legacy_row! {
+    /// A table's row count and latest timestamps (NULL when it has no such column or no row).
+    struct TableRow {
+        rows: i64,
+        max_created: Option<i64>,
+        max_modified: Option<i64>,
+    }
 }
 
 /// Record the state of every table now.

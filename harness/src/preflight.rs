@@ -130,11 +130,12 @@ pub fn scope_sql(entity: Entity) -> String {
     }
 }
 
-/// One `(key, label)` row of [`scope_sql`].
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    key: String,
-    label: Option<String>,
+crate::legacy_row! {
+    /// One `(key, label)` row of [`scope_sql`].
+    struct KeyRow {
+        key: String,
+        label: Option<String>,
+    }
 }
 
 /// Key → label of every in-scope laddr record of `entity`.

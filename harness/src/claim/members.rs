@@ -57,15 +57,16 @@ impl Member {
     }
 }
 
-/// A row of the people query (Username is not NULL: the query asks for it).
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    id: i64,
-    class: String,
-    username: String,
-    email: Option<String>,
-    password: Option<String>,
-    account_level: Option<String>,
+crate::legacy_row! {
+    /// A row of the people query (Username is not NULL: the query asks for it).
+    struct MemberRow {
+        id: i64,
+        class: String,
+        username: String,
+        email: Option<String>,
+        password: Option<String>,
+        account_level: Option<String>,
+    }
 }
 
 /// laddr's members with a Username, joined to the data repo and the known passwords.

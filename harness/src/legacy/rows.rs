@@ -6,6 +6,25 @@ use super::LegacyDb;
 use crate::Error;
 use sqlx::mysql::MySqlRow;
 
+/// A struct of a row, decoded by column name: each field from the column of its name, a
+/// missing column or another type an error (what `#[derive(sqlx::FromRow)]` generates for
+/// such a struct, without building sqlx's macro crate, and a second tokio for it, on every
+/// build).
+#[macro_export]
+macro_rules! legacy_row {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($fvis:vis $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        $vis struct $name { $($fvis $field: $ty),* }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow> for $name {
+            fn from_row(row: &'r sqlx::mysql::MySqlRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok(Self { $($field: row.try_get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+
 /// `people.Email: <why>`: what went wrong with one row of `table`, naming the column.
 pub fn describe(table: &str, e: &sqlx::Error) -> String {
     match e {

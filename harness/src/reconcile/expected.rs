@@ -38,20 +38,21 @@ pub(super) fn put(m: &mut Map<String, Value>, k: &str, v: Option<impl Into<Value
     }
 }
 
-/// A row of the people query, as laddr's schema allows it.
-#[derive(sqlx::FromRow)]
-struct PersonRow {
-    id: i64,
-    username: String,
-    email: Option<String>,
-    password: Option<String>,
-    newsletter: Option<i64>,
-    first_name: String,
-    last_name: String,
-    preferred_name: Option<String>,
-    about: Option<String>,
-    account_level: Option<String>,
-    created: Option<i64>,
+crate::legacy_row! {
+    /// A row of the people query, as laddr's schema allows it.
+    struct PersonRow {
+        id: i64,
+        username: String,
+        email: Option<String>,
+        password: Option<String>,
+        newsletter: Option<i64>,
+        first_name: String,
+        last_name: String,
+        preferred_name: Option<String>,
+        about: Option<String>,
+        account_level: Option<String>,
+        created: Option<i64>,
+    }
 }
 
 /// In-scope laddr people in ID order, with their expected new-stack fields.
@@ -126,19 +127,20 @@ pub async fn legacy_expected(
     Ok(out)
 }
 
-/// A row of the projects query.
-#[derive(sqlx::FromRow)]
-struct ProjectRow {
-    id: i64,
-    handle: String,
-    title: String,
-    stage: Option<String>,
-    users_url: Option<String>,
-    developers_url: Option<String>,
-    chat_channel: Option<String>,
-    readme: Option<String>,
-    maintainer: Option<i64>,
-    created: Option<i64>,
+crate::legacy_row! {
+    /// A row of the projects query.
+    struct ProjectRow {
+        id: i64,
+        handle: String,
+        title: String,
+        stage: Option<String>,
+        users_url: Option<String>,
+        developers_url: Option<String>,
+        chat_channel: Option<String>,
+        readme: Option<String>,
+        maintainer: Option<i64>,
+        created: Option<i64>,
+    }
 }
 
 /// Projects by laddr id.
@@ -196,13 +198,14 @@ async fn projects(
     Ok(())
 }
 
-/// A row of the memberships query.
-#[derive(sqlx::FromRow)]
-struct MembershipRow {
-    key: String,
-    role: Option<String>,
-    is_maintainer: i64,
-    joined: Option<i64>,
+crate::legacy_row! {
+    /// A row of the memberships query.
+    struct MembershipRow {
+        key: String,
+        role: Option<String>,
+        is_maintainer: i64,
+        joined: Option<i64>,
+    }
 }
 
 /// Memberships of in-scope people, keyed by project and person.

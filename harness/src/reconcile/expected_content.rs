@@ -9,15 +9,16 @@ use crate::Error;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// A row of the updates query.
-#[derive(sqlx::FromRow)]
-struct UpdateRow {
-    id: i64,
-    project: i64,
-    number: i64,
-    body: String,
-    author: Option<i64>,
-    created: Option<i64>,
+crate::legacy_row! {
+    /// A row of the updates query.
+    struct UpdateRow {
+        id: i64,
+        project: i64,
+        number: i64,
+        body: String,
+        author: Option<i64>,
+        created: Option<i64>,
+    }
 }
 
 /// Updates by laddr id.
@@ -46,16 +47,17 @@ pub(super) async fn updates(
     Ok(())
 }
 
-/// A row of the buzz query.
-#[derive(sqlx::FromRow)]
-struct BuzzRow {
-    id: i64,
-    project: i64,
-    handle: String,
-    headline: String,
-    url: String,
-    published: Option<i64>,
-    summary: Option<String>,
+crate::legacy_row! {
+    /// A row of the buzz query.
+    struct BuzzRow {
+        id: i64,
+        project: i64,
+        handle: String,
+        headline: String,
+        url: String,
+        published: Option<i64>,
+        summary: Option<String>,
+    }
 }
 
 /// Buzz by laddr id.
@@ -92,12 +94,13 @@ pub(super) async fn buzz(
     Ok(())
 }
 
-/// A row of the tags query.
-#[derive(sqlx::FromRow)]
-struct TagRow {
-    id: i64,
-    handle: String,
-    title: Option<String>,
+crate::legacy_row! {
+    /// A row of the tags query.
+    struct TagRow {
+        id: i64,
+        handle: String,
+        title: Option<String>,
+    }
 }
 
 /// Tags with a namespace, by laddr id.
@@ -124,15 +127,16 @@ pub(super) async fn tags(
     Ok(())
 }
 
-/// A row of the blog posts query.
-#[derive(sqlx::FromRow)]
-struct BlogPostRow {
-    id: i64,
-    handle: String,
-    title: String,
-    summary: Option<String>,
-    author: Option<i64>,
-    posted: Option<i64>,
+crate::legacy_row! {
+    /// A row of the blog posts query.
+    struct BlogPostRow {
+        id: i64,
+        handle: String,
+        title: String,
+        summary: Option<String>,
+        author: Option<i64>,
+        posted: Option<i64>,
+    }
 }
 
 /// Public, published blog posts by laddr id.

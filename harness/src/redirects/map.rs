@@ -144,27 +144,30 @@ fn fail<'a>(db: &'a LegacyDb, what: &'a str) -> impl Fn(sqlx::Error) -> Error + 
     }
 }
 
-/// A laddr record's ID and Handle (projects, buzz, tags, content: Handle is NOT NULL).
-#[derive(sqlx::FromRow)]
-struct HandleRow {
-    id: i64,
-    handle: String,
+crate::legacy_row! {
+    /// A laddr record's ID and Handle (projects, buzz, tags, content: Handle is NOT NULL).
+    struct HandleRow {
+        id: i64,
+        handle: String,
+    }
 }
 
-/// A person of the redirect map: `public` is 1 when laddr served their page.
-#[derive(sqlx::FromRow)]
-struct PersonRow {
-    id: i64,
-    username: String,
-    public: i64,
+crate::legacy_row! {
+    /// A person of the redirect map: `public` is 1 when laddr served their page.
+    struct PersonRow {
+        id: i64,
+        username: String,
+        public: i64,
+    }
 }
 
-/// A project update, under its project's ID, with its number.
-#[derive(sqlx::FromRow)]
-struct UpdateRow {
-    id: i64,
-    project_id: i64,
-    number: i64,
+crate::legacy_row! {
+    /// A project update, under its project's ID, with its number.
+    struct UpdateRow {
+        id: i64,
+        project_id: i64,
+        number: i64,
+    }
 }
 
 /// The new stack's slug for each legacy ID in a sheet.

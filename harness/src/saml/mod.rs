@@ -106,16 +106,17 @@ impl LegacyUser {
     }
 }
 
-/// A row of the SAML people query, by column name.
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    id: i64,
-    class: String,
-    username: Option<String>,
-    email: Option<String>,
-    first_name: String,
-    last_name: String,
-    account_level: Option<String>,
+crate::legacy_row! {
+    /// A row of the SAML people query, by column name.
+    struct UserRow {
+        id: i64,
+        class: String,
+        username: Option<String>,
+        email: Option<String>,
+        first_name: String,
+        last_name: String,
+        account_level: Option<String>,
+    }
 }
 
 /// Every laddr person with the columns the SAML connector read.

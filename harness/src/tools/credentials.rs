@@ -15,13 +15,15 @@ use std::path::Path;
 
 const SAMPLES: usize = 10;
 
-/// One row of the runbook's extract (the laddr ID kept beside it, never written).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CsvRow {
-    pub id: i64,
-    pub username: Option<String>,
-    pub email: Option<String>,
-    pub password: Option<String>,
+crate::legacy_row! {
+    /// One row of the runbook's extract (the laddr ID kept beside it, never written).
+    #[derive(Debug, Clone)]
+    pub struct CsvRow {
+        pub id: i64,
+        pub username: Option<String>,
+        pub email: Option<String>,
+        pub password: Option<String>,
+    }
 }
 
 /// The extract, as the runbook takes it: every row of `people`.
