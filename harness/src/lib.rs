@@ -50,3 +50,7 @@ pub mod window;
 pub mod write_guard;
 
 pub use error::Error;
+
+/// For [`legacy_row!`]: the sqlx its expansion names, whatever the calling crate imports.
+#[doc(hidden)]
+pub use sqlx as __sqlx;

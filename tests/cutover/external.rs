@@ -1,6 +1,6 @@
 //! `cutover run` against systems given by a profile: a stack it starts, read-only and with
 //! writes allowed to named test accounts; bad records; and a paced run under the stack's
-//! own rate limits. Every run reads the shared legacy server ([`Legacy`]).
+//! own rate limits. Every run reads the shared legacy server ([`SharedLegacy`]).
 
 use crate::support::*;
 use harness::exit;
@@ -8,10 +8,10 @@ use libtest_mimic::Trial;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub fn trials(legacy: &Arc<Legacy>) -> Vec<Trial> {
+pub fn trials(legacy: &Arc<SharedLegacy>) -> Vec<Trial> {
     let with = |name: &str, f: fn(&Legacy)| {
         let legacy = legacy.clone();
-        trial(name, move || f(&legacy))
+        trial(name, move || f(legacy.get()))
     };
     vec![
         with(
@@ -136,10 +136,30 @@ fn fresh_state(state: &Path) {
 }
 
 const FEATURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
-const CLAIM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/features/account_claim.feature"
-);
+
+/// The feature files holding a selected `@writes` scenario, copied into `dir`: what a run
+/// allowed to write must be judged on (a new `@writes` feature is picked up by itself).
+fn writing_features(dir: &Path) -> PathBuf {
+    let selection: gherkin::tagexpr::TagOperation = NOT_HERE.parse().unwrap();
+    let root = Path::new(FEATURES);
+    let writes: std::collections::BTreeSet<String> =
+        steps::selection::tagged(root, Some(&selection), "writes")
+            .into_iter()
+            .map(|s| s.scenario)
+            .collect();
+    let files: std::collections::BTreeSet<PathBuf> = steps::selection::scenarios(root)
+        .into_iter()
+        .filter(|s| writes.contains(&s.scenario))
+        .map(|s| s.file)
+        .collect();
+    assert!(!files.is_empty(), "no feature holds a @writes scenario");
+    for f in files {
+        let to = dir.join(f.strip_prefix(root).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &to).unwrap();
+    }
+    dir.to_path_buf()
+}
 
 /// `cutover run` against systems given by a profile, with no glue: the state written by
 /// `cutover fixture state`, the database loaded from the same fixture, and the stack started
@@ -262,16 +282,19 @@ fn cannot_run_on_a_bad_profile(stack: &StartedStack) {
 /// Writes allowed, two test accounts named: the sign-in scenarios act on those two only
 /// (the evidence names them), scenarios no account fits are not run, a second run does not
 /// mistake argon2id for laddr's hashes, and a fault in the SHA-1 sign-in is still caught.
-/// Only the sign-in feature runs: the read-only run above judges the rest.
+/// Only the features holding a `@writes` scenario run: the read-only run above judges the
+/// rest.
 fn a_run_allowed_to_write_acts_only_on_the_named_test_accounts(legacy: &Legacy) {
     let stack = StartedStack::new(legacy);
+    let features = writing_features(&stack.dir.path().join("features"));
+    let features = features.to_str().unwrap();
     let (sha1, bcrypt) = test_accounts(&legacy.ds);
     let accounts = format!("{sha1},{bcrypt}");
     let allowed = [
         ("CUTOVER_ALLOW_WRITES", "1"),
         ("CUTOVER_TEST_ACCOUNTS", accounts.as_str()),
     ];
-    let out = stack.run(&allowed, Some(CLAIM));
+    let out = stack.run(&allowed, Some(features));
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
     let results = stack.results();
     for (name, id) in [
@@ -290,7 +313,7 @@ fn a_run_allowed_to_write_acts_only_on_the_named_test_accounts(legacy: &Legacy) 
         "not-run"
     );
     // The accounts were used: a second run does not mistake argon2id for laddr's hashes.
-    let out = stack.run(&allowed, Some(CLAIM));
+    let out = stack.run(&allowed, Some(features));
     assert_eq!(out.status.code(), Some(exit::GO), "{}", text(&out));
     let again = scenario(&stack.results(), "A SHA-1 member signs in");
     assert_eq!(again["status"], "not-run", "{again}");
@@ -305,7 +328,7 @@ fn a_run_allowed_to_write_acts_only_on_the_named_test_accounts(legacy: &Legacy) 
     fresh_state(&stack.state);
     let mut with_fault = allowed.to_vec();
     with_fault.push(("CUTOVER_FAULTS", "claim-sha1-broken"));
-    let out = stack.run(&with_fault, Some(CLAIM));
+    let out = stack.run(&with_fault, Some(features));
     assert_eq!(out.status.code(), Some(exit::NO_GO), "{}", text(&out));
     let failed: Vec<String> = stack.results()["scenarios"]
         .as_array()

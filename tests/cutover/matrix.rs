@@ -33,14 +33,36 @@ use fixtures::fault::TIMING_SCENARIO;
 
 /// What every case shares: the server, the fixture's secrets, a scratch directory.
 pub struct Shared {
-    pub admin: String,
-    ds: fixtures::model::Dataset,
+    legacy: Arc<SharedLegacy>,
     /// Every fixture secret, searched for in one pass over each case's output.
-    secrets: aho_corasick::AhoCorasick,
+    secrets: std::sync::OnceLock<aho_corasick::AhoCorasick>,
     dir: tempfile::TempDir,
 }
 
 impl Shared {
+    /// The legacy server's admin URL, for `LADDR_DATABASE_URL`.
+    pub fn admin(&self) -> &str {
+        &self.legacy.get().admin
+    }
+
+    fn ds(&self) -> &fixtures::model::Dataset {
+        &self.legacy.get().ds
+    }
+
+    fn secrets(&self) -> &aho_corasick::AhoCorasick {
+        self.secrets.get_or_init(|| {
+            let ds = self.ds();
+            let secrets: Vec<String> = ds
+                .people
+                .iter()
+                .flat_map(|p| [p.email.clone(), p.password.clone(), p.github_token.clone()])
+                .flatten()
+                .chain(ds.secrets.iter().map(|s| s.plaintext.clone()))
+                .collect();
+            aho_corasick::AhoCorasick::new(&secrets).expect("an automaton of the secrets")
+        })
+    }
+
     pub fn report_dir(&self, name: &str) -> PathBuf {
         self.dir.path().join(name.replace("::", "-"))
     }
@@ -77,10 +99,24 @@ pub fn rehearsal_case(
     let report_dir = sh.report_dir(name);
     let mut args = vec!["rehearse", "--report-dir", report_dir.to_str().unwrap()];
     args.extend(extra.iter().map(String::as_str));
-    let mut all_env = vec![("LADDR_DATABASE_URL", sh.admin.as_str())];
+    let mut all_env = vec![("LADDR_DATABASE_URL", sh.admin())];
     all_env.extend_from_slice(env);
     let out = cutover(&args, &all_env);
     let console = text(&out);
+    // Before any message quotes the console: a leak is named, never printed.
+    check(!sh.secrets().is_match(&console), || {
+        "a fixture secret leaked into the console".into()
+    })?;
+    // A run that could not start has written no reports.
+    for f in std::fs::read_dir(&report_dir).into_iter().flatten() {
+        let path = f?.path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path)?;
+            check(!sh.secrets().is_match(&bytes), || {
+                format!("a fixture secret leaked into {}", path.display())
+            })?;
+        }
+    }
     let want = if expected.is_empty() {
         exit::GO
     } else {
@@ -113,16 +149,6 @@ pub fn rehearsal_case(
     check(ran == total, || {
         format!("the whole selection ran: {ran} of {total}")
     })?;
-    let mut everything = console.clone();
-    for f in std::fs::read_dir(&report_dir)? {
-        let path = f?.path();
-        if path.is_file() {
-            everything.push_str(&String::from_utf8_lossy(&std::fs::read(&path)?));
-        }
-    }
-    check(!sh.secrets.is_match(&everything), || {
-        "a fixture secret leaked into the output or a report".into()
-    })?;
     Ok((console, results))
 }
 
@@ -130,10 +156,10 @@ pub fn rehearsal_case(
 fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), Failed> {
     let report_dir = sh.report_dir(&format!("fault-{}", f.name()));
     // A write outside the allow-list shows only where there is one: name test accounts.
-    let (a, b) = test_accounts(&sh.ds);
+    let (a, b) = test_accounts(sh.ds());
     let accounts = format!("{a},{b}");
     let mut env = vec![
-        ("LADDR_DATABASE_URL", sh.admin.as_str()),
+        ("LADDR_DATABASE_URL", sh.admin()),
         ("CUTOVER_READY_TIMEOUT", "5"),
     ];
     if f == Fault::WriteEscapesAllowList {
@@ -253,20 +279,10 @@ fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
 }
 
 /// Every case of the matrix, reading `legacy`.
-pub fn trials(legacy: &Legacy) -> Vec<Trial> {
-    let secrets: Vec<String> = legacy
-        .ds
-        .people
-        .iter()
-        .flat_map(|p| [p.email.clone(), p.password.clone(), p.github_token.clone()])
-        .flatten()
-        .chain(legacy.ds.secrets.iter().map(|s| s.plaintext.clone()))
-        .collect();
-    let secrets = aho_corasick::AhoCorasick::new(&secrets).expect("an automaton of the secrets");
+pub fn trials(legacy: &Arc<SharedLegacy>) -> Vec<Trial> {
     let sh = Arc::new(Shared {
-        admin: legacy.admin.clone(),
-        ds: legacy.ds.clone(),
-        secrets,
+        legacy: legacy.clone(),
+        secrets: std::sync::OnceLock::new(),
         dir: tempfile::tempdir().expect("scratch directory"),
     });
     let mut trials = Vec::new();

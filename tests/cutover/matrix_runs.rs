@@ -36,7 +36,7 @@ pub fn signed_bundle_and_waivers(sh: &Shared) -> Result<(), Failed> {
         .map(|s| format!("[[waiver]]\nscenario = \"{s}\"\nreason = \"known importer bug, fix in 1.4.1\"\nowner = \"cutover lead\"\nexpires = \"2999-01-01\"\n"))
         .concat(),
     )?;
-    let admin = [("LADDR_DATABASE_URL", sh.admin.as_str())];
+    let admin = [("LADDR_DATABASE_URL", sh.admin())];
     let rehearse = |report: &Path| {
         cutover(
             &[
@@ -129,7 +129,7 @@ pub fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
     );
     let sql = fixtures::sql::render(&ds);
     let hash = fixtures::sql::fixture_hash(&sql);
-    let ro = rt.block_on(fixtures::legacy::prepare(&sh.admin, &sql, &hash))?;
+    let ro = rt.block_on(fixtures::legacy::prepare(sh.admin(), &sql, &hash))?;
     let dir = sh.report_dir("freeze");
     std::fs::create_dir_all(&dir)?;
     let freeze_file = dir.join("freeze.json");
@@ -138,7 +138,7 @@ pub fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
         &[("LADDR_DATABASE_URL", ro.as_str())],
     );
     check(out.status.code() == Some(exit::GO), || text(&out))?;
-    let db = sh.admin.replace(
+    let db = sh.admin().replace(
         "/mysql",
         &format!("/{}", fixtures::legacy::database_name(&hash)),
     );
@@ -177,7 +177,7 @@ pub fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
             report_dir.to_str().unwrap(),
         ],
         &[
-            ("LADDR_DATABASE_URL", sh.admin.as_str()),
+            ("LADDR_DATABASE_URL", sh.admin()),
             ("CUTOVER_FREEZE_FILE", freeze_file.to_str().unwrap()),
         ],
     );
@@ -198,7 +198,7 @@ pub fn freeze_across_runs(sh: &Shared) -> Result<(), Failed> {
 /// A phase that matches nothing cannot give a verdict; one that matches runs.
 pub fn tag_filters(sh: &Shared) -> Result<(), Failed> {
     let report_dir = sh.report_dir("tags");
-    let admin = [("LADDR_DATABASE_URL", sh.admin.as_str())];
+    let admin = [("LADDR_DATABASE_URL", sh.admin())];
     let out = cutover(
         &[
             "rehearse",
@@ -247,7 +247,7 @@ pub fn bad_feature_files(sh: &Shared) -> Result<(), Failed> {
         broken.join("x.feature"),
         "Feature: X\n  Scenario Outline: Y\n    Given <a>\n  Nonsense here\n",
     )?;
-    let admin = [("LADDR_DATABASE_URL", sh.admin.as_str())];
+    let admin = [("LADDR_DATABASE_URL", sh.admin())];
     let run = |features: &Path| {
         cutover(
             &[
@@ -292,7 +292,7 @@ pub fn command_provider(sh: &Shared) -> Result<(), Failed> {
                 report_dir.to_str().unwrap(),
             ],
             &[
-                ("LADDR_DATABASE_URL", sh.admin.as_str()),
+                ("LADDR_DATABASE_URL", sh.admin()),
                 ("CUTOVER_FAULTS", faults),
             ],
         )

@@ -9,8 +9,8 @@ use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cutover");
 
-/// Where the test binaries keep the fixture's bcrypt hashes between runs (see
-/// `fixtures::generate::CACHE_ENV`): every case generates the same fixture.
+/// Where the test binaries keep the fixture's bcrypt hashes and the rehearsal's RSA keys
+/// between runs (see `fixtures::memo`): every case prepares the same rehearsal.
 pub fn fixture_cache() -> std::path::PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-cache")
 }
@@ -117,9 +117,38 @@ pub fn trial(name: &str, f: impl FnOnce() + Send + 'static) -> Trial {
     })
 }
 
-/// The legacy server every case reads: provisioned once from the environment's profile,
-/// the default fixture loaded, its checksums taken before the first case. Cases that
-/// write load a fixture of another seed into a database of its own.
+/// The legacy server the matrix and the external runs read, provisioned when the first of
+/// them asks (so `cli::` and `provider::` cases, and `--list`, need none). At the end its
+/// tables must be as they were.
+pub struct SharedLegacy {
+    rt: tokio::runtime::Runtime,
+    cell: std::sync::OnceLock<Legacy>,
+}
+
+impl SharedLegacy {
+    pub fn new() -> SharedLegacy {
+        SharedLegacy {
+            rt: runtime(),
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &Legacy {
+        self.cell.get_or_init(|| Legacy::provision(&self.rt))
+    }
+
+    /// Stop the server if one was started, comparing its tables with before the first case.
+    pub fn finish(self) -> Result<(), String> {
+        match self.cell.into_inner() {
+            Some(legacy) => legacy.finish(&self.rt),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One legacy server from the environment's profile, the default fixture loaded, its
+/// checksums taken before the first case. Cases that write load a fixture of another seed
+/// into a database of its own.
 pub struct Legacy {
     /// The server's admin URL (`…/mysql`), for cases that load a fixture of their own.
     pub admin: String,
@@ -203,13 +232,16 @@ impl Served {
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}/");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
+        let listening = (0..100).any(|_| {
+            let up = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+            if !up {
+                std::thread::sleep(std::time::Duration::from_millis(100));
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Served { child, base }
+            up
+        });
+        let served = Served { child, base };
+        assert!(listening, "cutover serve never listened on {port}");
+        served
     }
 }
 

@@ -12,14 +12,21 @@ use sqlx::mysql::MySqlRow;
 /// build).
 #[macro_export]
 macro_rules! legacy_row {
-    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($fvis:vis $field:ident : $ty:ty),* $(,)? }) => {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $($(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty),* $(,)?
+        }
+    ) => {
         $(#[$meta])*
-        $vis struct $name { $($fvis $field: $ty),* }
+        $vis struct $name { $($(#[$fmeta])* $fvis $field: $ty),* }
 
-        impl<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow> for $name {
-            fn from_row(row: &'r sqlx::mysql::MySqlRow) -> Result<Self, sqlx::Error> {
-                use sqlx::Row as _;
-                Ok(Self { $($field: row.try_get(stringify!($field))?),* })
+        impl<'r> $crate::__sqlx::FromRow<'r, $crate::__sqlx::mysql::MySqlRow> for $name {
+            fn from_row(
+                row: &'r $crate::__sqlx::mysql::MySqlRow,
+            ) -> ::core::result::Result<Self, $crate::__sqlx::Error> {
+                use $crate::__sqlx::Row as _;
+                ::core::result::Result::Ok(Self { $($field: row.try_get(stringify!($field))?),* })
             }
         }
     };
