@@ -6,6 +6,7 @@
 //! `run::`). One legacy server is provisioned, when the first case that reads it starts, for
 //! the matrix and the external runs; at the end its tables must be as they were.
 
+mod bad_records;
 mod cli;
 mod external;
 mod matrix;
