@@ -45,12 +45,27 @@ pub fn schema_errors(doc: &serde_json::Value, schema: &str) -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("reports/schema")
         .join(schema);
-    let schema = read_json(&path);
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    validator
-        .iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let index = compiler
+        .compile(&path.to_string_lossy(), &mut schemas)
+        .expect("the schema compiles");
+    let mut lines = Vec::new();
+    if let Err(e) = schemas.validate(doc, index) {
+        leaf_errors(&e, &mut lines);
+    }
+    lines
+}
+
+/// The innermost causes of a validation error, one line each (where the document broke
+/// the schema, and how).
+fn leaf_errors(e: &boon::ValidationError, lines: &mut Vec<String>) {
+    if e.causes.is_empty() {
+        lines.push(format!("{}: {}", e.instance_location, e.kind));
+    }
+    for cause in &e.causes {
+        leaf_errors(cause, lines);
+    }
 }
 
 /// A report directory's `results.json` and `manifest.json` follow their schemas, and the
