@@ -40,7 +40,7 @@ Feature: Sign-in and account claim — every kind of legacy member gets back in,
       When a wrong password, an unknown user and a hash laddr never wrote are tried
       Then all of them get one identical 401 invalid_credentials answer
 
-    @serial
+    @serial @timing
     Scenario: Failed sign-ins cannot be told apart by their timing
       Unknown users, and wrong passwords for SHA-1 and bcrypt members, are tried in turn many
       times; the response times are compared with a rank test (Mann–Whitney U). A leak is a

@@ -75,7 +75,7 @@ fn row(out: &mut String, dir: &Path, s: &ScenarioRef) {
 }
 
 /// The words the pages use that a newcomer may not know.
-const GLOSSARY: [(&str, &str); 20] = [
+const GLOSSARY: [(&str, &str); 21] = [
     ("laddr", "the old site (PHP + MySQL) being replaced; its database is only ever read"),
     ("the new stack", "the rewrite: a data repo, a private store and an API"),
     ("data repo", "the git repository of public records (TOML files) the new stack serves"),
@@ -95,6 +95,7 @@ const GLOSSARY: [(&str, &str); 20] = [
     ("shadow agreement", "laddr's JSON and the new API giving the same fields for the same record, after the importer's mapping"),
     ("@needs-dns, @needs-edge, @needs-drill", "scenarios that need the zone's name server, a way to reach the public names, or the flip commands ([window] in the profile); without them \"not checked\""),
     ("@writes", "a scenario that makes the stack write; run only on named test accounts, else reported as not run"),
+    ("@timing", "the statistical comparison of sign-in response times, the slowest claim scenario (dozens of bcrypt checks); `--tags 'not @timing'` leaves it out of a quick run"),
     ("GO / NO-GO / cannot run", "exit 0 / 1 / 2: every scenario passed / something failed / the run could not judge (the message says what to fix)"),
 ];
 
@@ -216,41 +217,4 @@ fn lint_scenario(
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lint_names_what_keeps_a_scenario_from_being_a_runbook_step() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("a.feature"),
-            "@T-0 @data\nFeature: A\n  Background:\n    When x\n  Scenario: no action\n    Then y\n  Scenario Outline: decorated <e>\n    When <e> is done\n    Then z\n    Examples:\n      | e | why |\n      | 1 | because |\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("b.feature"),
-            "Feature: B\n  Scenario: S\n    When a\n    Then b\n",
-        )
-        .unwrap();
-        let got = lint(dir.path()).join("\n");
-        assert!(got.contains("A › no action: no When of its own"), "{got}");
-        assert!(
-            got.contains("Examples column \"why\" is used by no step"),
-            "{got}"
-        );
-        assert!(!got.contains("column \"e\""), "{got}");
-        assert!(
-            got.contains("B › S: no phase tag") && got.contains("B › S: no owner tag"),
-            "{got}"
-        );
-        let index = render(dir.path());
-        assert!(
-            index.contains("## T-0 — ") && index.contains("| decorated 1 | A |"),
-            "{index}"
-        );
-        assert!(index.contains("## Not in any phase"), "{index}");
-    }
 }

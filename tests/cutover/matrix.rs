@@ -26,9 +26,10 @@ pub const FREEZE_SEED: u64 = DEFAULT_SEED + 3;
 /// The suite's feature files.
 pub const FEATURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
 
-/// A case that does not expect the timing scenario to fail takes fewer samples (its test
-/// then has less power, so it can only pass more easily); a fault that must fail it keeps
-/// the default.
+/// A case that does not expect the timing scenario (`@timing`) to fail leaves it out: it is
+/// the slowest claim scenario (27 and more bcrypt checks), and a fault that does not aim at
+/// it could only make it pass more easily with fewer samples. A fault that must fail it
+/// keeps it, with the default samples; [`full`] runs it everywhere.
 use fixtures::fault::TIMING_SCENARIO;
 
 /// What every case shares: the server, the fixture's secrets, a scratch directory.
@@ -165,16 +166,15 @@ fn run_effect_case(sh: &Shared, f: Fault, code: i32, says: &str) -> Result<(), F
     if f == Fault::WriteEscapesAllowList {
         env.push(("CUTOVER_TEST_ACCOUNTS", accounts.as_str()));
     }
-    let out = cutover(
-        &[
-            "rehearse",
-            "--fault",
-            f.name(),
-            "--report-dir",
-            report_dir.to_str().unwrap(),
-        ],
-        &env,
-    );
+    let mut args = vec![
+        "rehearse".to_string(),
+        "--fault".to_string(),
+        f.name().to_string(),
+        "--report-dir".to_string(),
+        path_arg(&report_dir),
+    ];
+    args.extend(run_effect_narrowed(sh, f)?);
+    let out = cutover(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env);
     let console = text(&out);
     check(out.status.code() == Some(code), || {
         format!("exit {:?}, wanted {code}:\n{console}", out.status.code())
@@ -205,28 +205,79 @@ pub fn features_holding(expected: &[&str], dir: &Path) -> Result<PathBuf, Failed
         check(!holding.is_empty(), || {
             format!("no feature holds the expected scenario {e:?}")
         })?;
-        files.extend(holding.into_iter().map(|s| &s.file));
+        files.extend(holding.into_iter().map(|s| s.file.clone()));
     }
+    copy_features(&files, dir)
+}
+
+/// The feature files named (paths under `features/`) copied into `dir`, as
+/// [`features_holding`] does. Every feature under [`full`].
+fn features_named(names: &[&str], dir: &Path) -> Result<PathBuf, Failed> {
+    let root = Path::new(FEATURES);
+    if full() {
+        return Ok(root.to_path_buf());
+    }
+    copy_features(&names.iter().map(|n| root.join(n)).collect(), dir)
+}
+
+fn copy_features(files: &BTreeSet<PathBuf>, dir: &Path) -> Result<PathBuf, Failed> {
+    let root = Path::new(FEATURES);
     for f in files {
         let to = dir.join(f.strip_prefix(root).map_err(|e| e.to_string())?);
         std::fs::create_dir_all(to.parent().unwrap_or(dir))?;
-        std::fs::copy(f, &to)?;
+        std::fs::copy(f, &to).map_err(|e| format!("{}: {e}", f.display()))?;
     }
     Ok(dir.to_path_buf())
 }
 
 /// The arguments that narrow a fault's case: only the features where it must show, and
-/// fewer timing samples unless it must fail the timing scenario.
+/// without the timing scenario unless it must fail it.
 fn narrowed(sh: &Shared, name: &str, expected: &[&str]) -> Result<Vec<String>, Failed> {
     let dir = sh.report_dir(&format!("{name}-input"));
     let features = features_holding(expected, &dir.join("features"))?;
+    Ok(narrowing(features, expected))
+}
+
+fn narrowing(features: PathBuf, expected: &[&str]) -> Vec<String> {
     let mut args = vec!["--features".to_string(), path_arg(&features)];
     if !full() && !expected.contains(&TIMING_SCENARIO) {
-        let profile = dir.join("profile.toml");
-        std::fs::write(&profile, "[claim]\ntiming_samples = 8\n")?;
-        args.extend(["--profile".to_string(), path_arg(&profile)]);
+        args.extend(["--tags".to_string(), "not @timing".to_string()]);
     }
-    Ok(args)
+    args
+}
+
+/// Where a fault that acts on the whole run shows, when not every feature is run: the
+/// features whose requests reach what it changes.
+fn run_effect_features(f: Fault) -> &'static [&'static str] {
+    match f {
+        // The stack stops after 400 requests: the redirect check alone makes thousands.
+        Fault::DiesMidRun => &["redirects.feature"],
+        // The sign-in writes another person's credential.
+        Fault::WriteEscapesAllowList => &["account_claim.feature"],
+        // Absolute URLs the stack builds: the GitHub redirect URI and the SAML metadata's
+        // SSO location, read by the claim, SAML and T-7d staging scenarios.
+        Fault::ForwardedHostRequired => &[
+            "account_claim.feature",
+            "saml_continuity.feature",
+            "phases/1-T-7d.feature",
+        ],
+        // The run cannot start: no feature is reached.
+        _ => &[],
+    }
+}
+
+/// The arguments that narrow a whole-run fault's case to [`run_effect_features`] (none
+/// when it names none).
+fn run_effect_narrowed(sh: &Shared, f: Fault) -> Result<Vec<String>, Failed> {
+    let names = run_effect_features(f);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = sh.report_dir(&format!("fault::{}-input", f.name()));
+    Ok(narrowing(
+        features_named(names, &dir.join("features"))?,
+        &[],
+    ))
 }
 
 pub fn path_arg(p: &Path) -> String {
@@ -251,6 +302,8 @@ fn fault_case(sh: &Shared, f: Fault) -> Result<(), Failed> {
     let name = format!("fault::{}", f.name());
     if !f.expected_failures().is_empty() && !f.after_cutover() {
         extra.extend(narrowed(sh, &name, f.expected_failures())?);
+    } else if f.run_effect() == RunEffect::Tolerated {
+        extra.extend(run_effect_narrowed(sh, f)?);
     }
     let (console, results) = rehearsal_case(sh, &name, &extra, &[], f.expected_failures())?;
     match f {
@@ -310,6 +363,16 @@ pub fn trials(legacy: &Arc<SharedLegacy>) -> Vec<Trial> {
         )
         .map(drop)
     }));
+    // The cases around a run are several runs each: started early, none is left alone at
+    // the end.
+    trials.push(case(
+        "run::signed-bundle-and-waivers",
+        signed_bundle_and_waivers,
+    ));
+    trials.push(case("run::freeze-across-runs", freeze_across_runs));
+    trials.push(case("run::tag-filters", tag_filters));
+    trials.push(case("run::bad-feature-files", bad_feature_files));
+    trials.push(case("provider::command", command_provider));
     for f in Fault::ALL {
         let sh = sh.clone();
         trials.push(Trial::test(format!("fault::{}", f.name()), move || {
@@ -321,14 +384,6 @@ pub fn trials(legacy: &Arc<SharedLegacy>) -> Vec<Trial> {
         let extra = ["--after-cutover", "--tags", "@T+7d"].map(String::from);
         rehearsal_case(sh, "after-cutover", &extra, &[], &[]).map(drop)
     }));
-    trials.push(case(
-        "run::signed-bundle-and-waivers",
-        signed_bundle_and_waivers,
-    ));
-    trials.push(case("run::freeze-across-runs", freeze_across_runs));
-    trials.push(case("run::tag-filters", tag_filters));
-    trials.push(case("run::bad-feature-files", bad_feature_files));
-    trials.push(case("provider::command", command_provider));
 
     trials
 }
