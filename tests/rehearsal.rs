@@ -9,6 +9,12 @@ use harness::config::Profile;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The fixture's bcrypt hashes and the IdP keys come from the memo the other test binary
+    // fills (target/tmp), unless the caller points it elsewhere.
+    if std::env::var_os(fixtures::generate::CACHE_ENV).is_none() {
+        let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-cache");
+        std::env::set_var(fixtures::generate::CACHE_ENV, cache);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -159,30 +159,3 @@ pub fn selected_feature_tags(dir: &Path, filter: Option<&TagOperation>) -> HashS
         .flat_map(|s| s.feature_tags)
         .collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_feature_is_selected_when_any_of_its_scenarios_is() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("a.feature"),
-            "@saml @T-0\nFeature: A\n  Rule: R\n    @slow\n    Scenario: S\n      Then x\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("b.feature"),
-            "@claim @T-1d\nFeature: B\n  Scenario: S\n    Then x\n",
-        )
-        .unwrap();
-        let all = selected_feature_tags(dir.path(), None);
-        assert!(all.contains("saml") && all.contains("claim"));
-        let f: TagOperation = "@T-0 and not @slow".parse().unwrap();
-        assert!(selected_feature_tags(dir.path(), Some(&f)).is_empty());
-        let f: TagOperation = "@slow".parse().unwrap();
-        let only = selected_feature_tags(dir.path(), Some(&f));
-        assert!(only.contains("saml") && !only.contains("claim"));
-    }
-}
