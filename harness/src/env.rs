@@ -365,13 +365,13 @@ impl Environment {
         self.redirect_results
             .get_or_try_init(|| async {
                 let started = std::time::Instant::now();
-                let map = self.redirect_map(slack_team_host).await?.as_ref().clone();
+                let map = self.redirect_map(slack_team_host).await?;
                 let generated = started.elapsed().as_secs_f64();
                 self.ledger.work("redirects", what, async {
                 let checker = crate::redirects::check::Checker::new(self.target.base_url(), concurrency, Some(self.policy.clone()))?;
                 let to_follow = match self.redirect_sample {
-                    Some(n) => crate::redirects::sample(&map, n),
-                    None => map.clone(),
+                    Some(n) => std::borrow::Cow::Owned(crate::redirects::sample(&map, n)),
+                    None => std::borrow::Cow::Borrowed(map.as_slice()),
                 };
                 let started = std::time::Instant::now();
                 let results = checker.check_all(&to_follow, concurrency).await;

@@ -3,7 +3,7 @@
 use crate::world::{could_not, CutoverWorld};
 use cucumber::{given, then, when};
 use harness::evidence::{Evidence, Failure, Outcome};
-use harness::redirects::{self, check::Checked, map};
+use harness::redirects::{self, map};
 
 /// The map and every URL in it followed, once per run.
 async fn all(w: &CutoverWorld) -> Result<std::sync::Arc<redirects::RedirectRun>, Failure> {
@@ -19,16 +19,17 @@ async fn all(w: &CutoverWorld) -> Result<std::sync::Arc<redirects::RedirectRun>,
 async fn the_map(w: &mut CutoverWorld) -> Result<(), Failure> {
     let all = all(w).await?;
     if let Some(dir) = &w.ctx.report_dir {
-        // The map staff can read and edit, and every result with its hop chain.
+        // The map staff can read and edit, and every result with its hop chain, each written
+        // as it is read (not built as one string first).
         let _ = std::fs::write(dir.join("redirect-map.csv"), map::to_csv(&all.map));
-        let _ = std::fs::write(
-            dir.join("redirects.csv"),
-            redirects::check::to_csv(&all.results),
-        );
-        let _ = std::fs::write(
-            dir.join("redirects.json"),
-            serde_json::to_string_pretty(&all.results).unwrap_or_default(),
-        );
+        let file = |name: &str| std::fs::File::create(dir.join(name)).map(std::io::BufWriter::new);
+        if let Ok(f) = file("redirects.csv") {
+            let _ = redirects::check::write_csv(&all.results, f);
+        }
+        if let Ok(mut f) = file("redirects.json") {
+            let _ = serde_json::to_writer_pretty(&mut f, &all.results);
+            let _ = std::io::Write::flush(&mut f);
+        }
     }
     let ev = Evidence::new(
         "redirect map",
@@ -45,13 +46,8 @@ async fn the_map(w: &mut CutoverWorld) -> Result<(), Failure> {
 #[when(regex = r#"^every "([a-z0-9-]+)" URL in the map is followed$"#)]
 async fn follow_form(w: &mut CutoverWorld, form: String) -> Result<(), Failure> {
     let all = all(w).await?;
-    let of: Vec<Checked> = all
-        .results
-        .iter()
-        .filter(|c| c.form == form)
-        .cloned()
-        .collect();
-    let ev = redirects::evidence(&format!("{form} URLs"), &of);
+    let of = all.results.iter().filter(|c| c.form == form);
+    let ev = redirects::evidence(&format!("{form} URLs"), of);
     w.pending = Some(match all.note() {
         Some(n) => ev.detail(n),
         None => ev,

@@ -470,7 +470,7 @@ fn finish(mut c: Checked, class: Class, detail: &str) -> Checked {
 }
 
 /// Counts per class.
-pub fn summary(results: &[Checked]) -> BTreeMap<Class, usize> {
+pub fn summary<'a>(results: impl IntoIterator<Item = &'a Checked>) -> BTreeMap<Class, usize> {
     let mut m = BTreeMap::new();
     for r in results {
         *m.entry(r.class).or_default() += 1;
@@ -480,8 +480,15 @@ pub fn summary(results: &[Checked]) -> BTreeMap<Class, usize> {
 
 /// Results as CSV: url, form, class, detail, hop chain.
 pub fn to_csv(results: &[Checked]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let mut out = Vec::new();
+    let _ = write_csv(results, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`to_csv`] into a writer, a row at a time (96,000 results are never one string).
+pub fn write_csv(results: &[Checked], out: impl std::io::Write) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
         "form",
         "url",
         "expected_status",
@@ -489,13 +496,13 @@ pub fn to_csv(results: &[Checked]) -> String {
         "class",
         "detail",
         "hops",
-    ]);
+    ])?;
     for r in results {
         let class = serde_json::to_value(r.class)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let _ = w.write_record([
+        w.write_record([
             &r.form,
             &r.url,
             &r.expected_status.to_string(),
@@ -503,9 +510,10 @@ pub fn to_csv(results: &[Checked]) -> String {
             &class,
             &r.detail,
             &r.chain(),
-        ]);
+        ])?;
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

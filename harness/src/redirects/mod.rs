@@ -15,7 +15,8 @@ pub const SAMPLES: usize = 8;
 /// A run's redirect map and what following it found.
 #[derive(Debug, Clone)]
 pub struct RedirectRun {
-    pub map: Vec<map::MapRow>,
+    /// The map, shared with the environment's (one copy per run).
+    pub map: std::sync::Arc<Vec<map::MapRow>>,
     pub results: Vec<Checked>,
     /// A paced run followed a sample: how many URLs the map holds in all.
     pub sampled_from: Option<usize>,
@@ -55,10 +56,15 @@ pub fn sample(rows: &[map::MapRow], n: usize) -> Vec<map::MapRow> {
 }
 
 /// Evidence for a set of results: counts per class, and each failing URL's hop chain.
-pub fn evidence(what: &str, results: &[Checked]) -> Evidence {
-    let counts = check::summary(results);
+pub fn evidence<'a, I>(what: &str, results: I) -> Evidence
+where
+    I: IntoIterator<Item = &'a Checked>,
+    I::IntoIter: Clone,
+{
+    let results = results.into_iter();
+    let counts = check::summary(results.clone());
+    let total: usize = counts.values().sum();
     let failed: Vec<&Checked> = results
-        .iter()
         .filter(|r| !matches!(r.class, Class::Ok | Class::NotChecked))
         .collect();
     let unchecked = counts.get(&Class::NotChecked).copied().unwrap_or(0);
@@ -75,14 +81,14 @@ pub fn evidence(what: &str, results: &[Checked]) -> Evidence {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let outcome = if results.is_empty() || !failed.is_empty() {
+    let outcome = if total == 0 || !failed.is_empty() {
         Outcome::Fail
     } else if unchecked > 0 {
         Outcome::NotChecked
     } else {
         Outcome::Pass
     };
-    let headline = if results.is_empty() {
+    let headline = if total == 0 {
         format!("{what}: no URL of this form in the map")
     } else {
         let unchecked_note = if unchecked > 0 {
@@ -94,9 +100,8 @@ pub fn evidence(what: &str, results: &[Checked]) -> Evidence {
             String::new()
         };
         format!(
-            "{what}: {} URLs, {} ok, {} failing{unchecked_note} ({table})",
-            results.len(),
-            results.len() - failed.len() - unchecked,
+            "{what}: {total} URLs, {} ok, {} failing{unchecked_note} ({table})",
+            total - failed.len() - unchecked,
             failed.len()
         )
     };
