@@ -1,6 +1,11 @@
 //! Signature verification with xmlsec (through samael), resistant to signature wrapping: the
-//! document is reduced to what the certificate's signature covers, and the NameID is read
-//! from that reduced document only. Any Assertion outside it is reported, never read.
+//! NameID is read only from the bytes the certificate's signature covers (samael's pre-digest
+//! reduction: the verified element, canonicalized, as it was digested). Any Assertion outside
+//! it is reported, never read.
+//!
+//! samael's other reduction (`ValidateAndMarkNoAncestors`) gives the same element, but when
+//! it is not the document's root (an Assertion signed inside its Response) it leaks the rest
+//! of the document: about 2.4 KB per response, 55 MB at 23,000 members.
 
 use super::xml::{self, Assertion, Response, SamlError};
 use samael::crypto::{CertificateDer, CryptoProvider, ReduceMode, XmlSec};
@@ -53,7 +58,7 @@ pub fn verify_response(text: &str, trusted: &[Vec<u8>]) -> Result<Verified, Saml
     quiet_xmlsec();
     let certs: Vec<CertificateDer> = trusted.iter().cloned().map(CertificateDer::from).collect();
     let reduced =
-        XmlSec::reduce_xml_to_signed(text, &certs, ReduceMode::ValidateAndMarkNoAncestors)
+        XmlSec::reduce_xml_to_signed(text, &certs, ReduceMode::PreDigest)
             .map_err(|e| SamlError::BadSignature(e.to_string()))?;
     let doc = xml::parse(&reduced)?;
     let root = doc.root_element();
