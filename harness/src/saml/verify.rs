@@ -57,9 +57,8 @@ pub fn verify_response(text: &str, trusted: &[Vec<u8>]) -> Result<Verified, Saml
     }
     quiet_xmlsec();
     let certs: Vec<CertificateDer> = trusted.iter().cloned().map(CertificateDer::from).collect();
-    let reduced =
-        XmlSec::reduce_xml_to_signed(text, &certs, ReduceMode::PreDigest)
-            .map_err(|e| SamlError::BadSignature(e.to_string()))?;
+    let reduced = XmlSec::reduce_xml_to_signed(text, &certs, ReduceMode::PreDigest)
+        .map_err(|e| SamlError::BadSignature(e.to_string()))?;
     let doc = xml::parse(&reduced)?;
     let root = doc.root_element();
     let is_assertion = |n: &roxmltree::Node| {
