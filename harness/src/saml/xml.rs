@@ -113,7 +113,8 @@ pub struct Response {
     pub in_response_to: Option<String>,
     pub issuer: Option<String>,
     pub status: Option<String>,
-    pub assertions: Vec<Assertion>,
+    /// Shared: the signed one is usually the same Assertion, held once.
+    pub assertions: Vec<std::sync::Arc<Assertion>>,
     pub has_signature: bool,
     /// `ds:Signature` elements anywhere in the document.
     pub signatures: usize,
@@ -361,7 +362,7 @@ pub fn read_response_doc(doc: &Document) -> Result<Response, SamlError> {
         assertions: root
             .descendants()
             .filter(|n| is(n, NS_SAML, "Assertion"))
-            .map(read_assertion)
+            .map(|n| std::sync::Arc::new(read_assertion(n)))
             .collect(),
         has_signature: child(root, NS_DS, "Signature").is_some(),
         signatures: signatures.len(),

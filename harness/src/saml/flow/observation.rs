@@ -53,12 +53,12 @@ impl Observation {
     /// otherwise the only one present (identity is judged apart from trust).
     pub fn identity(&self) -> Option<&xml::Assertion> {
         match &self.verified {
-            Some(Ok(v)) => Some(&v.signed),
+            Some(Ok(v)) => Some(&*v.signed),
             _ => self
                 .response
                 .as_ref()
                 .filter(|r| r.assertions.len() == 1)
-                .map(|r| &r.assertions[0]),
+                .map(|r| &*r.assertions[0]),
         }
     }
 

@@ -35,7 +35,7 @@ fn observed(id: i64, name_id: &str, email: &str) -> Observation {
     a.attributes.insert("User.Email".into(), vec![email.into()]);
     let response = xml::Response {
         status: Some(xml::SUCCESS.into()),
-        assertions: vec![a],
+        assertions: vec![std::sync::Arc::new(a)],
         ..Default::default()
     };
     Observation {
@@ -121,7 +121,8 @@ fn sp_answers_must_echo_the_request_and_relay_state() {
     o.request_id = Some("_q1".into());
     o.sent_relay_state = Some("rs".into());
     o.response.as_mut().unwrap().in_response_to = Some("_q1".into());
-    o.response.as_mut().unwrap().assertions[0].confirmation_in_response_to = Some("_q1".into());
+    std::sync::Arc::make_mut(&mut o.response.as_mut().unwrap().assertions[0])
+        .confirmation_in_response_to = Some("_q1".into());
     o.answer
         .as_mut()
         .unwrap()
@@ -222,7 +223,8 @@ fn a_signed_out_member_must_resume_to_the_original_request() {
     o.request_id = Some("_q1".into());
     o.sent_relay_state = Some("rs".into());
     o.response.as_mut().unwrap().in_response_to = Some("_q1".into());
-    o.response.as_mut().unwrap().assertions[0].confirmation_in_response_to = Some("_q1".into());
+    std::sync::Arc::make_mut(&mut o.response.as_mut().unwrap().assertions[0])
+        .confirmation_in_response_to = Some("_q1".into());
     o.answer
         .as_mut()
         .unwrap()
