@@ -16,6 +16,11 @@ use fixtures::Fault;
 use harness::exit;
 use std::process::ExitCode;
 
+/// jemalloc gives back what a phase frees (see Cargo.toml).
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// The one place a "cannot run" is said and turned into its exit code.
 pub mod exit_with {
     use std::process::ExitCode;
