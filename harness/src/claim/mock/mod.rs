@@ -29,8 +29,8 @@ fn token() -> String {
 
 async fn serve(listen: Option<&str>) -> Result<MockServer, crate::Error> {
     match listen {
-        // Requests are not recorded (the mocks keep what they need): 31,000 reminder mails
-        // would otherwise stay in memory twice.
+        // Requests are not recorded (the mock keeps what it needs). wiremock still keeps each
+        // request a mock matched, so only the GitHub mock, which sees a few, is served by it.
         None => Ok(MockServer::builder()
             .disable_request_recording()
             .start()

@@ -1,11 +1,20 @@
 //! The Resend mock: `POST /emails` with the API key; every mail is kept (in memory, never
 //! reported) for the checks to read.
+//!
+//! Served by axum, not wiremock: wiremock 0.6 keeps every request a mock matched (headers
+//! that still point into hyper's 8 KiB read buffer) even with request recording disabled,
+//! and the mailout sends one mail per subscriber: at 31,000 people that held about 200 MB
+//! for the rest of the run.
 
-use super::{serve, token};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use std::time::Duration;
+
+/// The mock stops by itself after this long, whatever happens to its owner.
+const MAX_LIFETIME: Duration = Duration::from_secs(4 * 3600);
 
 /// One mail Resend was asked to send.
 #[derive(Debug, Clone)]
@@ -21,18 +30,28 @@ struct Resend {
     mails: Arc<Mutex<Vec<Mail>>>,
 }
 
-impl Respond for Resend {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let auth = req
-            .headers
+fn refusal(status: StatusCode, name: &str, message: &str) -> Response {
+    let body = json!({"statusCode": status.as_u16(), "name": name, "message": message});
+    (status, axum::Json(body)).into_response()
+}
+
+impl Resend {
+    /// What Resend answers to one `POST /emails`.
+    fn answer(&self, headers: &HeaderMap, body: &[u8]) -> Response {
+        let auth = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if auth != format!("Bearer {}", self.api_key) {
-            return ResponseTemplate::new(401).set_body_json(json!({"statusCode": 401, "name": "missing_api_key", "message": "API key is invalid"}));
+            return refusal(
+                StatusCode::UNAUTHORIZED,
+                "missing_api_key",
+                "API key is invalid",
+            );
         }
-        let Ok(v) = serde_json::from_slice::<Value>(&req.body) else {
-            return ResponseTemplate::new(422).set_body_json(json!({"statusCode": 422, "name": "validation_error", "message": "body is not JSON"}));
+        let unprocessable = |m| refusal(StatusCode::UNPROCESSABLE_ENTITY, "validation_error", m);
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return unprocessable("body is not JSON");
         };
         let to: Vec<String> = match &v["to"] {
             Value::String(s) => vec![s.clone()],
@@ -43,7 +62,7 @@ impl Respond for Resend {
             _ => vec![],
         };
         if to.is_empty() || v["from"].as_str().is_none() || v["subject"].as_str().is_none() {
-            return ResponseTemplate::new(422).set_body_json(json!({"statusCode": 422, "name": "validation_error", "message": "from, to and subject are required"}));
+            return unprocessable("from, to and subject are required");
         }
         let mut mails = self.mails.lock().unwrap_or_else(|p| p.into_inner());
         let seq = mails.len();
@@ -58,23 +77,32 @@ impl Respond for Resend {
             subject: v["subject"].as_str().unwrap_or_default().into(),
             text,
         });
-        ResponseTemplate::new(200).set_body_json(json!({"id": uuid::Uuid::new_v4().to_string()}))
+        axum::Json(json!({"id": uuid::Uuid::new_v4().to_string()})).into_response()
     }
 }
 
-/// The Resend mock.
+/// The Resend mock. Dropping it stops its server.
 pub struct ResendMock {
-    server: MockServer,
+    uri: String,
     pub api_key: String,
     mails: Arc<Mutex<Vec<Mail>>>,
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl std::fmt::Debug for ResendMock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResendMock")
-            .field("uri", &self.server.uri())
+            .field("uri", &self.uri)
             .finish()
     }
+}
+
+/// A loopback listener on a free port, or on the address given.
+async fn listener(listen: Option<&str>) -> Result<tokio::net::TcpListener, crate::Error> {
+    let addr = listen.unwrap_or("127.0.0.1:0");
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| crate::Error::io(format!("cannot listen on {addr}"), e))
 }
 
 impl ResendMock {
@@ -84,26 +112,47 @@ impl ResendMock {
         listen: Option<&str>,
         api_key: Option<String>,
     ) -> Result<Self, crate::Error> {
-        let server = serve(listen).await?;
+        let listener = listener(listen).await?;
+        let uri = format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .map_err(|e| crate::Error::io("the Resend mock's address", e))?
+        );
         let mails = Arc::new(Mutex::new(Vec::new()));
-        let api_key = api_key.unwrap_or_else(|| format!("re_{}", token()));
-        Mock::given(method("POST"))
-            .and(path("/emails"))
-            .respond_with(Resend {
-                api_key: api_key.clone(),
-                mails: mails.clone(),
-            })
-            .mount(&server)
-            .await;
+        let api_key = api_key.unwrap_or_else(|| format!("re_{}", super::token()));
+        let resend = Arc::new(Resend {
+            api_key: api_key.clone(),
+            mails: mails.clone(),
+        });
+        let app = axum::Router::new().route(
+            "/emails",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| async move {
+                resend.answer(&headers, &body)
+            }),
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stop = async move {
+                tokio::select! {
+                    _ = stopped => {}
+                    _ = tokio::time::sleep(MAX_LIFETIME) => {}
+                }
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await;
+        });
         Ok(ResendMock {
-            server,
+            uri,
             api_key,
             mails,
+            _stop: stop,
         })
     }
 
     pub fn uri(&self) -> String {
-        self.server.uri()
+        self.uri.clone()
     }
 
     /// How many mails so far (a mark to count from).
