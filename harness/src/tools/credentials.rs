@@ -437,14 +437,12 @@ async fn import_use_reimport(
     run(setup, Tool::ImportCredentials, args, &env).await?;
     // Then two people sign in: their credentials are rehashed, with lastUsedAt.
     let rehash = "$argon2id$v=19$m=19456,t=2,p=1$c2NyYXRjaHNhbHQ$c2NyYXRjaGhhc2hzY3JhdGNoaGFzaA";
-    copy.edit_jsonl(crate::private::PASSWORDS, |lines| {
-        for v in lines
-            .iter_mut()
-            .filter(|v| used.iter().any(|u| v["personId"] == u.as_str()))
-        {
+    copy.edit_jsonl(crate::private::PASSWORDS, |v| {
+        if used.iter().any(|u| v["personId"] == u.as_str()) {
             v["passwordHash"] = rehash.into();
             v["lastUsedAt"] = "2026-12-02T10:00:00Z".into();
         }
+        true
     })?;
     let before = read_lines(&copy.private_file(crate::private::PASSWORDS));
     let before_profiles = read_lines(&copy.private_file(crate::private::PROFILES));

@@ -75,15 +75,14 @@ pub(super) fn plant(
     id: &str,
 ) -> Result<String, crate::Error> {
     match what {
-        Plant::ProfileRemoved => s.edit_jsonl(crate::private::PROFILES, |l| {
-            l.retain(|v| v["personId"] != id)
-        })?,
-        Plant::OptedInWithoutToken => s.edit_jsonl(crate::private::PROFILES, |l| {
-            for v in l.iter_mut().filter(|v| v["personId"] == id) {
+        Plant::ProfileRemoved => s.edit_jsonl(crate::private::PROFILES, |v| v["personId"] != id)?,
+        Plant::OptedInWithoutToken => s.edit_jsonl(crate::private::PROFILES, |v| {
+            if v["personId"] == id {
                 if let Some(n) = v["newsletter"].as_object_mut() {
                     n.remove("unsubscribeToken");
                 }
             }
+            true
         })?,
         Plant::LinkedKeepsCredential => {
             let slug = slug_of(snap, id);
