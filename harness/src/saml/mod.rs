@@ -10,6 +10,7 @@
 pub mod capture;
 pub mod flow;
 pub mod judge;
+pub mod shared;
 pub mod verify;
 pub mod xml;
 

@@ -2,6 +2,7 @@
 //! expanded and nothing is ever fetched), node count bounded, then the fields a continuity
 //! check needs lifted out of a Response and its Assertions.
 
+use super::shared::{shared, Shared};
 use base64::Engine;
 use roxmltree::{Document, Node, ParsingOptions};
 use serde::Serialize;
@@ -65,9 +66,9 @@ impl Serialize for SamlError {
 #[serde(rename_all = "camelCase")]
 pub struct NameId {
     pub value: String,
-    pub format: Option<String>,
-    pub name_qualifier: Option<String>,
-    pub sp_name_qualifier: Option<String>,
+    pub format: Option<Shared>,
+    pub name_qualifier: Option<Shared>,
+    pub sp_name_qualifier: Option<Shared>,
 }
 
 /// The fields of one Assertion a continuity check reads. Times are Unix seconds.
@@ -75,17 +76,17 @@ pub struct NameId {
 #[serde(rename_all = "camelCase")]
 pub struct Assertion {
     pub id: Option<String>,
-    pub issuer: Option<String>,
+    pub issuer: Option<Shared>,
     pub name_id: Option<NameId>,
-    pub confirmation_method: Option<String>,
-    pub recipient: Option<String>,
+    pub confirmation_method: Option<Shared>,
+    pub recipient: Option<Shared>,
     pub confirmation_not_on_or_after: Option<i64>,
     pub confirmation_in_response_to: Option<String>,
     pub not_before: Option<i64>,
     pub not_on_or_after: Option<i64>,
-    pub audiences: Vec<String>,
-    pub authn_context: Option<String>,
-    pub attributes: BTreeMap<String, Vec<String>>,
+    pub audiences: Vec<Shared>,
+    pub authn_context: Option<Shared>,
+    pub attributes: BTreeMap<Shared, Vec<String>>,
     /// An enveloped `ds:Signature` is a direct child (not proof of anything until verified).
     pub has_signature: bool,
 }
@@ -109,17 +110,17 @@ impl Assertion {
 #[serde(rename_all = "camelCase")]
 pub struct Response {
     pub id: Option<String>,
-    pub destination: Option<String>,
+    pub destination: Option<Shared>,
     pub in_response_to: Option<String>,
-    pub issuer: Option<String>,
-    pub status: Option<String>,
+    pub issuer: Option<Shared>,
+    pub status: Option<Shared>,
     /// Shared: the signed one is usually the same Assertion, held once.
     pub assertions: Vec<std::sync::Arc<Assertion>>,
     pub has_signature: bool,
     /// `ds:Signature` elements anywhere in the document.
     pub signatures: usize,
     /// SignatureMethod algorithms, in document order.
-    pub signature_methods: Vec<String>,
+    pub signature_methods: Vec<Shared>,
 }
 
 /// Decode a SAMLResponse as a form or a SAML tracer gives it: base64 with any whitespace,
@@ -239,12 +240,18 @@ fn child<'a, 'i>(n: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> 
     n.children().find(|c| is(c, ns, name))
 }
 
-fn text(n: Option<Node>) -> Option<String> {
-    n.map(|n| n.text().unwrap_or_default().to_string())
-}
-
 fn attr(n: Option<Node>, name: &str) -> Option<String> {
     n.and_then(|n| n.attribute(name)).map(str::to_string)
+}
+
+/// An attribute whose value repeats across readings.
+fn attr_shared(n: Option<Node>, name: &str) -> Option<Shared> {
+    n.and_then(|n| n.attribute(name)).map(shared)
+}
+
+/// An element's trimmed text, repeated across readings.
+fn text_shared(n: Option<Node>) -> Option<Shared> {
+    n.map(|n| shared(n.text().unwrap_or_default().trim()))
 }
 
 /// An xs:dateTime as Unix seconds.
@@ -262,9 +269,9 @@ pub fn read_assertion(a: Node) -> Assertion {
         .and_then(|s| child(s, NS_SAML, "NameID"))
         .map(|n| NameId {
             value: n.text().unwrap_or_default().to_string(),
-            format: n.attribute("Format").map(str::to_string),
-            name_qualifier: n.attribute("NameQualifier").map(str::to_string),
-            sp_name_qualifier: n.attribute("SPNameQualifier").map(str::to_string),
+            format: n.attribute("Format").map(shared),
+            name_qualifier: n.attribute("NameQualifier").map(shared),
+            sp_name_qualifier: n.attribute("SPNameQualifier").map(shared),
         });
     let confirmation = subject.and_then(|s| child(s, NS_SAML, "SubjectConfirmation"));
     let data = confirmation.and_then(|c| child(c, NS_SAML, "SubjectConfirmationData"));
@@ -276,18 +283,18 @@ pub fn read_assertion(a: Node) -> Assertion {
                 .flat_map(|r| {
                     r.children()
                         .filter(|x| is(x, NS_SAML, "Audience"))
-                        .map(|x| x.text().unwrap_or_default().trim().to_string())
+                        .map(|x| shared(x.text().unwrap_or_default().trim()))
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let mut attributes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut attributes: BTreeMap<Shared, Vec<String>> = BTreeMap::new();
     for st in a
         .children()
         .filter(|c| is(c, NS_SAML, "AttributeStatement"))
     {
         for at in st.children().filter(|c| is(c, NS_SAML, "Attribute")) {
-            let name = at.attribute("Name").unwrap_or_default().to_string();
+            let name = shared(at.attribute("Name").unwrap_or_default());
             let values = at
                 .children()
                 .filter(|v| is(v, NS_SAML, "AttributeValue"))
@@ -299,13 +306,13 @@ pub fn read_assertion(a: Node) -> Assertion {
         .and_then(|s| child(s, NS_SAML, "AuthnContext"))
         .and_then(|c| child(c, NS_SAML, "AuthnContextClassRef"))
         .and_then(|r| r.text())
-        .map(|t| t.trim().to_string());
+        .map(|t| shared(t.trim()));
     Assertion {
         id: a.attribute("ID").map(str::to_string),
-        issuer: text(child(a, NS_SAML, "Issuer")).map(|s| s.trim().to_string()),
+        issuer: text_shared(child(a, NS_SAML, "Issuer")),
         name_id,
-        confirmation_method: attr(confirmation, "Method"),
-        recipient: attr(data, "Recipient"),
+        confirmation_method: attr_shared(confirmation, "Method"),
+        recipient: attr_shared(data, "Recipient"),
         confirmation_not_on_or_after: time_of(attr(data, "NotOnOrAfter")),
         confirmation_in_response_to: attr(data, "InResponseTo"),
         not_before: time_of(attr(conditions, "NotBefore")),
@@ -351,14 +358,14 @@ pub fn read_response_doc(doc: &Document) -> Result<Response, SamlError> {
                 .and_then(|i| child(i, NS_DS, "SignatureMethod"))
                 .and_then(|m| m.attribute("Algorithm"))
         })
-        .map(str::to_string)
+        .map(shared)
         .collect();
     Ok(Response {
         id: root.attribute("ID").map(str::to_string),
-        destination: root.attribute("Destination").map(str::to_string),
+        destination: root.attribute("Destination").map(shared),
         in_response_to: root.attribute("InResponseTo").map(str::to_string),
-        issuer: text(child(root, NS_SAML, "Issuer")).map(|s| s.trim().to_string()),
-        status: status.map(str::to_string),
+        issuer: text_shared(child(root, NS_SAML, "Issuer")),
+        status: status.map(shared),
         assertions: root
             .descendants()
             .filter(|n| is(n, NS_SAML, "Assertion"))

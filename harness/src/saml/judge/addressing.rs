@@ -34,7 +34,7 @@ pub fn addressing(setup: &SamlSetup, run: &SamlRun) -> Evidence {
                 a.confirmation_method
             ));
         }
-        if a.audiences.iter().any(|x| x != SLACK_ENTITY) {
+        if a.audiences.iter().any(|x| &**x != SLACK_ENTITY) {
             wrong.push(format!("Audience {:?}", a.audiences));
         }
         if !wrong.is_empty() {

@@ -117,7 +117,7 @@ pub fn signatures(run: &SamlRun) -> Evidence {
         n += 1;
         if let Some(r) = &o.response {
             for m in &r.signature_methods {
-                *algorithms.entry(m.clone()).or_default() += 1;
+                *algorithms.entry(m.to_string()).or_default() += 1;
             }
         }
         match &o.verified {
