@@ -47,7 +47,9 @@ pub async fn collect(
         Some(n) => setup.sp_sample.min(n.div_ceil(10).max(1)),
         None => setup.sp_sample,
     };
-    let idp = launch_all(&client, &trusted, &targets, &session, concurrency).await;
+    let mut idp = launch_all(&client, &trusted, &targets, &session, concurrency).await;
+    // Collected by doubling and kept for the run: up to half of it would be spare capacity.
+    idp.shrink_to_fit();
 
     let acs = setup.acs();
     let sso_url = client.url(SSO).map(|u| u.to_string()).unwrap_or_default();
